@@ -1,0 +1,78 @@
+// kith::core configuration: what an operator sets, in one TOML file.
+//
+// Every key has a default, is documented in config/kith.example.toml and can
+// be overridden by an environment variable named KITH_ plus the key in
+// capitals with dots as underscores (`http.max_connections` ->
+// KITH_HTTP_MAX_CONNECTIONS). Loading validates everything up front: a bad
+// value stops start-up with a ConfigError that names the key, so a daemon
+// never runs half-configured.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+namespace kith::core {
+
+struct ConfigError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct HttpConfig {
+  unsigned threads = 1;                       // http.threads
+  std::size_t max_connections = 4096;         // http.max_connections
+  std::chrono::milliseconds header_timeout{10'000};  // http.header_timeout
+  std::chrono::milliseconds body_timeout{30'000};    // http.body_timeout
+  std::chrono::milliseconds idle_timeout{60'000};    // http.idle_timeout
+  std::chrono::milliseconds drain_timeout{10'000};   // http.drain_timeout
+  bool trust_proxy = false;                   // http.trust_proxy (X-Forwarded-For)
+};
+
+struct DatabaseConfig {
+  unsigned pool_size = 4;                               // database.pool_size
+  std::chrono::milliseconds acquire_timeout{5'000};     // database.acquire_timeout
+};
+
+struct EmbeddedPostgresConfig {
+  std::string shared_buffers = "16MB";  // embedded_postgres.shared_buffers
+  std::string bin_dir;                  // embedded_postgres.bin_dir (empty: search)
+};
+
+struct Config {
+  std::string host = "localhost:8080";  // public authority: domain[:port]
+  std::string listen_address = "127.0.0.1";
+  std::uint16_t listen_port = 8080;     // both from `listen`
+  std::filesystem::path data_dir = "/var/lib/kith";
+  std::string database_url;             // empty: embedded PostgreSQL under data_dir
+  std::size_t memory_budget = 32u << 20;
+  std::string log_level = "info";
+  HttpConfig http;
+  DatabaseConfig database;
+  EmbeddedPostgresConfig embedded_postgres;
+};
+
+// Looks up an environment variable; injectable so tests need not touch the
+// real environment.
+using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
+EnvLookup process_environment();
+
+// Reads `file` (if given) and applies environment overrides. Throws
+// ConfigError naming the offending key (or the file) on any bad value or on
+// an unknown key.
+Config load_config(const std::optional<std::filesystem::path>& file, const EnvLookup& env);
+
+// Parses the same TOML from a string; `origin` names it in error messages.
+Config load_config_from_string(std::string_view toml, const std::string& origin,
+                               const EnvLookup& env);
+
+// "64MiB", "512KiB", "1GiB", "1048576" -> bytes; nullopt if malformed.
+std::optional<std::size_t> parse_byte_size(std::string_view text);
+// "10s", "250ms", "2m", "1h" -> milliseconds; nullopt if malformed.
+std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);
+
+}  // namespace kith::core
