@@ -8,9 +8,7 @@
 #include <string>
 #include <vector>
 
-namespace pqxx {
-class connection;
-}
+#include "kith/db/pqxx_fwd.hpp"
 
 namespace kith::db {
 
@@ -27,6 +25,13 @@ struct MigrationReport {
   std::vector<int> applied;  // versions applied by this call
   int current_version = 0;   // highest recorded version afterwards
 };
+
+// The versions among `migrations` that `recorded` lacks, in order. Throws
+// std::logic_error if `migrations` is not in strictly increasing version
+// order, and std::runtime_error if `recorded` holds a version that
+// `migrations` does not (the database was migrated by a newer kith).
+std::vector<int> plan_migrations(const std::vector<Migration>& migrations,
+                                 const std::vector<int>& recorded);
 
 // Applies what is missing. Throws if a migration fails (its transaction is
 // rolled back) or if the database records a version this binary does not

@@ -20,6 +20,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <type_traits>
 #include <vector>
@@ -30,9 +31,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-namespace pqxx {
-class connection;
-}
+#include "kith/db/pqxx_fwd.hpp"
 
 namespace kith::db {
 
@@ -89,8 +88,10 @@ class Pool {
 
   template <class Executor>
   boost::asio::awaitable<void> submit(Executor executor, Job job) {
-    std::exception_ptr error = co_await boost::asio::async_initiate<
-        const boost::asio::use_awaitable_t<>&, void(std::exception_ptr)>(
+    // With this signature asio rethrows a non-null exception_ptr in the
+    // awaiting coroutine itself, so the co_await yields nothing.
+    co_await boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&,
+                                         void(std::exception_ptr)>(
         [this, executor, &job](auto handler) mutable {
           auto shared = std::make_shared<decltype(handler)>(std::move(handler));
           enqueue(Pending{std::move(job),
@@ -101,11 +102,17 @@ class Pool {
                           std::chrono::steady_clock::now()});
         },
         boost::asio::use_awaitable);
-    if (error) std::rethrow_exception(error);
   }
+
+  struct Worker;  // one thread's connection and reconnection state
 
   void enqueue(Pending pending);
   void worker_loop(unsigned index);
+  void connect(Worker& worker);
+  void drop_connection(Worker& worker, const char* reason);
+  bool next_job(Worker& worker, std::optional<Pending>& job);
+  void serve(Worker& worker, Pending& pending);
+  void shutdown() noexcept;
 
   PoolOptions options_;
   mutable std::mutex mutex_;
@@ -116,5 +123,11 @@ class Pool {
   std::atomic<unsigned> connected_{0};
   std::vector<std::thread> workers_;
 };
+
+// Returns `connection_string` with libpq's connect_timeout set to `seconds`
+// unless it already sets one, in either libpq syntax (keyword=value pairs or
+// a postgresql:// URI), so that a dead host cannot hold a pool thread for
+// the operating system's TCP timeout.
+std::string with_connect_timeout(std::string_view connection_string, int seconds = 3);
 
 }  // namespace kith::db

@@ -10,9 +10,7 @@
 #include <string>
 #include <vector>
 
-namespace pqxx {
-class connection;
-}
+#include "kith/db/pqxx_fwd.hpp"
 
 namespace kith::db {
 
@@ -32,13 +30,16 @@ struct LocalUser {
   std::string created_at;  // ISO 8601, UTC
 };
 
-// The username is not acceptable (bad characters, too long, or taken).
+// The new user is not acceptable: the username has bad characters, is too
+// long or is taken; the email is malformed or taken; the password is empty
+// or longer than 1024 bytes. what() is fit to show to the person.
 struct InvalidUser : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Creates the account and user in one transaction. Throws InvalidUser for a
-// bad or taken name, std::runtime_error for anything else.
+// Creates the account and user in one transaction. `host` is the public
+// authority (domain[:port]) the actor URLs are built on. Throws InvalidUser
+// for a bad or taken name or email, std::runtime_error for anything else.
 LocalUser create_local_user(pqxx::connection& connection, const NewLocalUser& user,
                             const std::string& host);
 

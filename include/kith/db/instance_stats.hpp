@@ -1,0 +1,20 @@
+// Counts that describe the instance (NodeInfo, /api/v1/instance).
+#pragma once
+
+#include <cstdint>
+
+namespace pqxx {
+class connection;
+}
+
+namespace kith::db {
+
+struct InstanceStats {
+  std::int64_t user_count = 0;    // local users that are not disabled
+  std::int64_t status_count = 0;  // local statuses that are not deleted
+  std::int64_t domain_count = 0;  // remote domains kith knows accounts on
+};
+
+InstanceStats read_instance_stats(pqxx::connection& connection);
+
+}  // namespace kith::db

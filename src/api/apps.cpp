@@ -1,0 +1,120 @@
+// POST /api/v1/apps: OAuth client registration, as Mastodon does it. Any
+// redirect URI that is absolute is accepted (custom schemes for mobile apps,
+// urn:ietf:wg:oauth:2.0:oob for copy-the-code flows); exact matching against
+// them happens at authorization time.
+#include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
+#include <set>
+
+#include "kith/api/params.hpp"
+#include "kith/db/applications.hpp"
+#include "routes_internal.hpp"
+
+namespace kith::api {
+namespace {
+
+constexpr std::size_t kMaxAppNameLength = 60;
+constexpr std::size_t kMaxUriLength = 2000;
+constexpr std::size_t kMaxRedirectUris = 16;
+
+bool known_scope(const std::string& scope) {
+  static const std::set<std::string> top = {"read", "write", "follow", "push", "profile",
+                                            "admin:read", "admin:write"};
+  if (top.count(scope)) return true;
+  static const std::set<std::string> granular = {
+      "read:accounts",      "read:blocks",        "read:bookmarks",   "read:favourites",
+      "read:filters",       "read:follows",       "read:lists",       "read:mutes",
+      "read:notifications", "read:search",        "read:statuses",    "write:accounts",
+      "write:blocks",       "write:bookmarks",    "write:conversations", "write:favourites",
+      "write:filters",      "write:follows",      "write:lists",      "write:media",
+      "write:mutes",        "write:notifications", "write:reports",   "write:statuses",
+      "admin:read:accounts", "admin:read:reports", "admin:write:accounts",
+      "admin:write:reports"};
+  return granular.count(scope) > 0;
+}
+
+std::vector<std::string> split(const std::string& text, std::string_view separators) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    std::size_t end = text.find_first_of(separators, start);
+    if (end == std::string::npos) end = text.size();
+    if (end > start) out.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+// An absolute URI: a scheme (RFC 3986 3.1) followed by ':' and something.
+bool absolute_uri(const std::string& uri) {
+  if (uri.size() > kMaxUriLength) return false;
+  auto colon = uri.find(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == uri.size()) return false;
+  if (!std::isalpha(static_cast<unsigned char>(uri[0]))) return false;
+  for (std::size_t i = 1; i < colon; ++i) {
+    char c = uri[i];
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '+' && c != '-' && c != '.')
+      return false;
+  }
+  for (char c : uri)
+    if (static_cast<unsigned char>(c) <= 0x20) return false;
+  return true;
+}
+
+http::Response validation_error(const std::string& message) {
+  return http::error_response(422, "Validation failed: " + message);
+}
+
+}  // namespace
+
+http::Handler create_app_handler(ApiRoutes& routes) {
+  return [&routes](http::Request& request) -> boost::asio::awaitable<http::Response> {
+    auto parsed = read_params(request);
+    if (auto* error = std::get_if<http::Response>(&parsed)) co_return std::move(*error);
+    const Params& params = std::get<Params>(parsed);
+
+    db::NewApplication app;
+    app.name = params.first("client_name").value_or("");
+    if (app.name.empty()) co_return validation_error("Application name can't be blank");
+    if (app.name.size() > kMaxAppNameLength)
+      co_return validation_error("Application name is too long (maximum is 60 characters)");
+    app.website = params.first("website").value_or("");
+    if (!app.website.empty() && !absolute_uri(app.website))
+      co_return validation_error("Website is not a valid URL");
+
+    for (const std::string& value : params.all("redirect_uris"))
+      for (std::string& uri : split(value, "\n ")) app.redirect_uris.push_back(std::move(uri));
+    if (app.redirect_uris.empty()) co_return validation_error("Redirect URI can't be blank");
+    if (app.redirect_uris.size() > kMaxRedirectUris)
+      co_return validation_error("Redirect URI has too many entries");
+    for (const std::string& uri : app.redirect_uris)
+      if (!absolute_uri(uri)) co_return validation_error("Redirect URI must be an absolute URI.");
+
+    app.scopes = split(params.first("scopes").value_or("read"), " +");
+    if (app.scopes.empty()) app.scopes = {"read"};
+    for (const std::string& scope : app.scopes)
+      if (!known_scope(scope)) co_return validation_error("Scopes are not valid: " + scope);
+
+    db::Application created = co_await routes.context.pool.run(
+        [&app](pqxx::connection& c) { return db::create_application(c, app); });
+    nlohmann::json body = {
+        {"id", std::to_string(created.id)},
+        {"name", created.name},
+        {"website", created.website.empty() ? nlohmann::json(nullptr) : nlohmann::json(created.website)},
+        {"scopes", created.scopes},
+        {"redirect_uri", created.redirect_uris.front()},
+        {"redirect_uris", created.redirect_uris},
+        {"client_id", created.client_id},
+        {"client_secret", created.client_secret},
+        {"client_secret_expires_at", 0},
+        {"vapid_key", ""},
+    };
+    // Mastodon joins several redirect URIs with newlines in `redirect_uri`.
+    std::string joined;
+    for (const auto& uri : created.redirect_uris) joined += (joined.empty() ? "" : "\n") + uri;
+    body["redirect_uri"] = joined;
+    co_return http::json_response(200, body.dump());
+  };
+}
+
+}  // namespace kith::api

@@ -1,0 +1,148 @@
+// `kith serve`, the daemon's lifecycle in order:
+//
+//   1. raise the open-files limit, open the database (embedded or external)
+//      and apply migrations;
+//   2. build the pool, the memory budget, the metrics and the routes;
+//   3. listen, tell systemd READY=1, and run the I/O threads;
+//   4. on SIGTERM/SIGINT: stop accepting, drain in-flight requests up to
+//      http.drain_timeout, stop the pool, stop the embedded PostgreSQL, exit 0.
+//
+// Objects are declared in the order their lifetimes need (see the comments
+// in http/server.hpp): what connection frames use outlives the io_context.
+#include "kith/app/serve.hpp"
+
+#include <spdlog/spdlog.h>
+#include <sys/resource.h>
+
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <thread>
+
+#include "kith/api/routes.hpp"
+#include "kith/app/database.hpp"
+#include "kith/app/ops_routes.hpp"
+#include "kith/app/systemd.hpp"
+#include "kith/core/lru_cache.hpp"
+#include "kith/core/process_stats.hpp"
+#include "kith/http/server.hpp"
+
+namespace kith::app {
+namespace {
+
+// How long start-up waits for an external PostgreSQL that is still booting.
+constexpr int kDatabaseWaitSeconds = 30;
+
+// Each connection is a file descriptor; the default soft limit (1024) would
+// cap kith far below http.max_connections.
+void raise_file_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+  }
+}
+
+void register_gauges(core::MetricsRegistry& metrics, db::Pool& pool, core::MemoryBudget& budget) {
+  metrics.gauge("kith_process_resident_memory_bytes", "Resident memory now (VmRSS)", [] {
+    auto usage = core::read_memory_usage();
+    return std::vector<core::GaugeSample>{{{}, usage ? double(usage->rss_bytes) : 0}};
+  });
+  metrics.gauge("kith_process_resident_memory_peak_bytes", "Peak resident memory (VmHWM)", [] {
+    auto usage = core::read_memory_usage();
+    return std::vector<core::GaugeSample>{{{}, usage ? double(usage->peak_bytes) : 0}};
+  });
+  metrics.gauge("kith_db_pool_connections", "Database connections the pool keeps", [&pool] {
+    return std::vector<core::GaugeSample>{{{}, double(pool.size())}};
+  });
+  metrics.gauge("kith_db_pool_connected", "Pool connections that are up", [&pool] {
+    return std::vector<core::GaugeSample>{{{}, double(pool.connected())}};
+  });
+  metrics.gauge("kith_db_pool_in_use", "Pool connections running a query", [&pool] {
+    return std::vector<core::GaugeSample>{{{}, double(pool.in_use())}};
+  });
+  metrics.gauge("kith_db_pool_waiting", "Queries waiting for a pool connection", [&pool] {
+    return std::vector<core::GaugeSample>{{{}, double(pool.waiting())}};
+  });
+  metrics.gauge("kith_memory_budget_bytes", "The configured memory budget for caches", [&budget] {
+    return std::vector<core::GaugeSample>{{{}, double(budget.limit())}};
+  });
+  metrics.gauge("kith_memory_budget_used_bytes", "Bytes held by all caches", [&budget] {
+    return std::vector<core::GaugeSample>{{{}, double(budget.used())}};
+  });
+  metrics.gauge("kith_cache_bytes", "Bytes held by each cache", [&budget] {
+    std::vector<core::GaugeSample> samples;
+    for (auto& [name, bytes] : budget.usage()) samples.push_back({{{"cache", name}}, double(bytes)});
+    return samples;
+  });
+}
+
+// Pings the systemd watchdog from the event loop, so that a stuck loop
+// stops the pings and systemd restarts the service.
+void start_watchdog(boost::asio::io_context& io, boost::asio::steady_timer& timer,
+                    std::chrono::microseconds interval) {
+  timer.expires_after(interval);
+  timer.async_wait([&io, &timer, interval](boost::system::error_code ec) {
+    if (ec) return;
+    notify_systemd("WATCHDOG=1");
+    start_watchdog(io, timer, interval);
+  });
+}
+
+}  // namespace
+
+int serve(const core::Config& config) {
+  raise_file_limit();
+  Database database = open_database(config);
+  db::MigrationReport report = migrate(database.connection_string, kDatabaseWaitSeconds);
+  spdlog::info("database schema at version {} ({} migration(s) applied now)",
+               report.current_version, report.applied.size());
+
+  core::MetricsRegistry metrics;
+  core::MemoryBudget budget(config.memory_budget);
+  db::PoolOptions pool_options;
+  pool_options.connection_string = database.connection_string;
+  pool_options.size = config.database.pool_size;
+  pool_options.acquire_timeout = config.database.acquire_timeout;
+  auto pool = std::make_unique<db::Pool>(pool_options);
+  register_gauges(metrics, *pool, budget);
+
+  http::Router router;
+  add_ops_routes(router, *pool, metrics);
+  auto api_routes = api::add_api_routes(router, api::ApiContext{config, *pool, budget});
+
+  const unsigned threads = config.http.threads;
+  boost::asio::io_context io(static_cast<int>(threads));
+  http::ServerOptions server_options{config.listen_address,       config.listen_port,
+                                     config.http.max_connections, config.http.header_timeout,
+                                     config.http.body_timeout,    config.http.idle_timeout,
+                                     config.http.drain_timeout,   config.http.trust_proxy};
+  http::Server server(io, server_options, router, metrics);
+  server.start();
+  spdlog::info("kith {} listening on {}:{} as https://{}", KITH_VERSION, config.listen_address,
+               server.bound_port(), config.host);
+
+  boost::asio::signal_set signals(io, SIGTERM, SIGINT);
+  signals.async_wait([&](boost::system::error_code ec, int signal) {
+    if (ec) return;
+    spdlog::info("signal {}: draining connections (up to {} ms)", signal,
+                 config.http.drain_timeout.count());
+    notify_systemd("STOPPING=1");
+    server.begin_shutdown([&io] { io.stop(); });
+  });
+  boost::asio::steady_timer watchdog(io);
+  if (auto interval = watchdog_interval()) start_watchdog(io, watchdog, *interval);
+  notify_systemd("READY=1");
+
+  std::vector<std::thread> workers;
+  for (unsigned i = 1; i < threads; ++i) workers.emplace_back([&io] { io.run(); });
+  io.run();
+  for (auto& worker : workers) worker.join();
+
+  // The pool's threads post results to the io_context, so they stop first.
+  pool.reset();
+  if (database.embedded) database.embedded->stop();
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace kith::app

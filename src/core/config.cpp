@@ -1,0 +1,262 @@
+// Configuration loading: TOML file, then environment overrides, then
+// validation. Each key is read by exactly one line in `apply_keys` below, so
+// the list of keys, their types and their checks can be read in one place;
+// config/kith.example.toml documents the same list for operators.
+#include "kith/core/config.hpp"
+
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cstdlib>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace kith::core {
+namespace {
+
+std::string env_name(const std::string& key) {
+  std::string name = "KITH_";
+  for (char c : key) name += c == '.' ? '_' : static_cast<char>(std::toupper(c));
+  return name;
+}
+
+[[noreturn]] void fail(const std::string& key, const std::string& why) {
+  throw ConfigError(key + ": " + why);
+}
+
+// Reads each key from the TOML table or, taking precedence, the environment,
+// and remembers which keys it knows so that unknown ones can be refused.
+class KeyReader {
+ public:
+  KeyReader(const toml::table& table, const EnvLookup& env) : table_(table), env_(env) {}
+
+  std::optional<std::string> string(const std::string& key) {
+    known_.insert(key);
+    if (auto value = env_(env_name(key))) return value;
+    auto node = table_.at_path(key);
+    if (!node) return std::nullopt;
+    if (auto s = node.value<std::string>()) return s;
+    fail(key, "must be a string");
+  }
+
+  std::optional<std::int64_t> integer(const std::string& key) {
+    known_.insert(key);
+    if (auto value = env_(env_name(key))) {
+      std::int64_t parsed = 0;
+      auto [end, ec] = std::from_chars(value->data(), value->data() + value->size(), parsed);
+      if (ec != std::errc() || end != value->data() + value->size())
+        fail(key, "must be an integer (from " + env_name(key) + ")");
+      return parsed;
+    }
+    auto node = table_.at_path(key);
+    if (!node) return std::nullopt;
+    if (auto i = node.value_exact<std::int64_t>()) return i;
+    fail(key, "must be an integer");
+  }
+
+  std::optional<bool> boolean(const std::string& key) {
+    known_.insert(key);
+    if (auto value = env_(env_name(key))) {
+      if (*value == "true" || *value == "1") return true;
+      if (*value == "false" || *value == "0") return false;
+      fail(key, "must be true or false (from " + env_name(key) + ")");
+    }
+    auto node = table_.at_path(key);
+    if (!node) return std::nullopt;
+    if (auto b = node.value_exact<bool>()) return b;
+    fail(key, "must be true or false");
+  }
+
+  // Sizes may be written as a number of bytes or as a string with a unit.
+  std::optional<std::size_t> byte_size(const std::string& key) {
+    known_.insert(key);
+    std::optional<std::string> text = env_(env_name(key));
+    if (!text) {
+      auto node = table_.at_path(key);
+      if (!node) return std::nullopt;
+      if (auto i = node.value_exact<std::int64_t>()) {
+        if (*i <= 0) fail(key, "must be positive");
+        return static_cast<std::size_t>(*i);
+      }
+      text = node.value<std::string>();
+      if (!text) fail(key, "must be a size such as \"64MiB\"");
+    }
+    auto bytes = parse_byte_size(*text);
+    if (!bytes || *bytes == 0) fail(key, "must be a size such as \"64MiB\", got \"" + *text + "\"");
+    return bytes;
+  }
+
+  std::optional<std::chrono::milliseconds> duration(const std::string& key) {
+    auto text = string(key);
+    if (!text) return std::nullopt;
+    auto ms = parse_duration(*text);
+    if (!ms || ms->count() <= 0) fail(key, "must be a duration such as \"10s\" or \"500ms\"");
+    return ms;
+  }
+
+  // Every key present in the file must be one we read.
+  void refuse_unknown_keys() const { check_table(table_, ""); }
+
+ private:
+  void check_table(const toml::table& table, const std::string& prefix) const {
+    for (auto&& [name, node] : table) {
+      std::string key = prefix + std::string(name.str());
+      if (auto sub = node.as_table()) {
+        check_table(*sub, key + ".");
+      } else if (!known_.count(key)) {
+        fail(key, "unknown key (see config/kith.example.toml)");
+      }
+    }
+  }
+
+  const toml::table& table_;
+  const EnvLookup& env_;
+  std::set<std::string> known_;
+};
+
+template <class T>
+T positive(const std::string& key, std::optional<std::int64_t> value, T fallback,
+           std::int64_t max) {
+  if (!value) return fallback;
+  if (*value <= 0 || *value > max)
+    fail(key, "must be a positive integer no larger than " + std::to_string(max));
+  return static_cast<T>(*value);
+}
+
+// `listen` is "address:port", with IPv6 addresses in brackets.
+void parse_listen(const std::string& text, Config& config) {
+  auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon + 1 == text.size())
+    fail("listen", "must be address:port, e.g. \"127.0.0.1:8080\"");
+  std::string address = text.substr(0, colon);
+  if (address.size() >= 2 && address.front() == '[' && address.back() == ']')
+    address = address.substr(1, address.size() - 2);
+  if (address.empty()) fail("listen", "must name an address, e.g. \"0.0.0.0:8080\"");
+  unsigned port = 0;
+  std::string_view port_text(text.data() + colon + 1, text.size() - colon - 1);
+  auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (ec != std::errc() || end != port_text.data() + port_text.size() || port == 0 || port > 65535)
+    fail("listen", "port must be a number from 1 to 65535");
+  config.listen_address = address;
+  config.listen_port = static_cast<std::uint16_t>(port);
+}
+
+// `host` is the public authority clients and other servers use: a DNS name or
+// address, lower case, with an optional port. No scheme, path or user info.
+void check_host(const std::string& host) {
+  if (host.empty()) fail("host", "must be the public domain, e.g. \"social.example.org\"");
+  for (char c : host) {
+    bool ok = std::islower(static_cast<unsigned char>(c)) ||
+              std::isdigit(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == ':' ||
+              c == '[' || c == ']';
+    if (!ok)
+      fail("host", "must be a lower-case domain with an optional port, without scheme or path, got \"" +
+                       host + "\"");
+  }
+}
+
+void apply_keys(KeyReader& keys, Config& c) {
+  if (auto v = keys.string("host")) c.host = *v;
+  check_host(c.host);
+  if (auto v = keys.string("listen")) parse_listen(*v, c);
+  if (auto v = keys.string("data_dir")) c.data_dir = *v;
+  if (c.data_dir.empty()) fail("data_dir", "must not be empty");
+  if (auto v = keys.string("database_url")) c.database_url = *v;
+  if (auto v = keys.byte_size("memory_budget")) c.memory_budget = *v;
+  if (auto v = keys.string("log_level")) c.log_level = *v;
+
+  c.http.threads = positive<unsigned>("http.threads", keys.integer("http.threads"), c.http.threads, 64);
+  c.http.max_connections = positive<std::size_t>(
+      "http.max_connections", keys.integer("http.max_connections"), c.http.max_connections, 1'000'000);
+  if (auto v = keys.duration("http.header_timeout")) c.http.header_timeout = *v;
+  if (auto v = keys.duration("http.body_timeout")) c.http.body_timeout = *v;
+  if (auto v = keys.duration("http.idle_timeout")) c.http.idle_timeout = *v;
+  if (auto v = keys.duration("http.drain_timeout")) c.http.drain_timeout = *v;
+  if (auto v = keys.boolean("http.trust_proxy")) c.http.trust_proxy = *v;
+
+  c.database.pool_size = positive<unsigned>("database.pool_size", keys.integer("database.pool_size"),
+                                            c.database.pool_size, 256);
+  if (auto v = keys.duration("database.acquire_timeout")) c.database.acquire_timeout = *v;
+
+  if (auto v = keys.string("embedded_postgres.shared_buffers")) {
+    if (!parse_byte_size(*v)) fail("embedded_postgres.shared_buffers", "must be a size such as \"16MB\"");
+    c.embedded_postgres.shared_buffers = *v;
+  }
+  if (auto v = keys.string("embedded_postgres.bin_dir")) c.embedded_postgres.bin_dir = *v;
+}
+
+}  // namespace
+
+EnvLookup process_environment() {
+  return [](const std::string& name) -> std::optional<std::string> {
+    if (const char* value = std::getenv(name.c_str())) return std::string(value);
+    return std::nullopt;
+  };
+}
+
+Config load_config_from_string(std::string_view text, const std::string& origin,
+                               const EnvLookup& env) {
+  toml::table table;
+  try {
+    table = toml::parse(text, origin);
+  } catch (const toml::parse_error& e) {
+    std::ostringstream message;
+    message << origin << ":" << e.source().begin.line << ":" << e.source().begin.column << ": "
+            << e.description();
+    throw ConfigError(message.str());
+  }
+  Config config;
+  KeyReader keys(table, env);
+  apply_keys(keys, config);
+  keys.refuse_unknown_keys();
+  return config;
+}
+
+Config load_config(const std::optional<std::filesystem::path>& file, const EnvLookup& env) {
+  if (!file) return load_config_from_string("", "(defaults)", env);
+  std::ifstream in(*file, std::ios::binary);
+  if (!in) throw ConfigError(file->string() + ": cannot be read");
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return load_config_from_string(buffer.str(), file->string(), env);
+}
+
+std::optional<std::size_t> parse_byte_size(std::string_view text) {
+  std::size_t number = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
+  if (ec != std::errc() || end == text.data()) return std::nullopt;
+  std::string unit(end, text.data() + text.size());
+  std::erase(unit, ' ');
+  // Units are binary, as in PostgreSQL's own settings: 1MB = 1MiB = 2^20 bytes.
+  static const std::pair<const char*, std::size_t> units[] = {
+      {"", 1},          {"B", 1},          {"kB", 1u << 10},  {"KB", 1u << 10},
+      {"KiB", 1u << 10}, {"MB", 1u << 20}, {"MiB", 1u << 20}, {"GB", 1u << 30},
+      {"GiB", 1u << 30}};
+  for (auto [name, factor] : units) {
+    if (unit == name) {
+      if (number > SIZE_MAX / factor) return std::nullopt;
+      return number * factor;
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
+  std::int64_t number = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
+  if (ec != std::errc() || end == text.data() || number < 0) return std::nullopt;
+  std::string_view unit(end, text.data() + text.size() - end);
+  std::int64_t factor = 0;
+  if (unit == "ms") factor = 1;
+  else if (unit == "s" || unit.empty()) factor = 1000;
+  else if (unit == "m") factor = 60'000;
+  else if (unit == "h") factor = 3'600'000;
+  else return std::nullopt;
+  if (number > INT64_MAX / factor) return std::nullopt;
+  return std::chrono::milliseconds(number * factor);
+}
+
+}  // namespace kith::core

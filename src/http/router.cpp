@@ -1,0 +1,78 @@
+// Route matching. Routes are few (tens), so a linear scan over split
+// templates is both fast enough and obvious; the first registered match wins,
+// so literal routes are registered before parameterised ones that overlap.
+#include "kith/http/router.hpp"
+
+#include <algorithm>
+#include <cassert>
+
+namespace kith::http {
+namespace {
+
+// "/a/b/" -> {"a", "b"}; the root is no segments. Empty segments (from "//")
+// are kept so that "/a//b" does not match "/a/b".
+std::vector<std::string_view> split_path(std::string_view path) {
+  std::vector<std::string_view> segments;
+  if (path.size() > 1 && path.back() == '/') path.remove_suffix(1);  // one trailing slash
+  if (path == "/") return segments;
+  path.remove_prefix(1);
+  while (true) {
+    auto slash = path.find('/');
+    segments.push_back(path.substr(0, slash));
+    if (slash == std::string_view::npos) break;
+    path.remove_prefix(slash + 1);
+  }
+  return segments;
+}
+
+}  // namespace
+
+void Router::add(std::string method, std::string pattern, Handler handler,
+                 std::size_t body_limit) {
+  assert(!pattern.empty() && pattern.front() == '/');
+  Route route{std::move(method), pattern, {}, std::move(handler), body_limit};
+  for (std::string_view segment : split_path(pattern)) route.segments.emplace_back(segment);
+  assert(std::none_of(routes_.begin(), routes_.end(), [&](const Route& r) {
+    return r.method == route.method && r.pattern == route.pattern;
+  }));
+  routes_.push_back(std::move(route));
+}
+
+RouteMatch Router::match(std::string_view method, std::string_view path) const {
+  RouteMatch result;
+  if (path.empty() || path.front() != '/' || path.size() > kMaxPathLength) return result;
+  const auto segments = split_path(path);
+  for (const Route& route : routes_) {
+    if (route.segments.size() != segments.size()) continue;
+    std::map<std::string, std::string> params;
+    bool matched = true;
+    for (std::size_t i = 0; i < segments.size() && matched; ++i) {
+      const std::string& expected = route.segments[i];
+      if (!expected.empty() && expected.front() == ':') {
+        auto decoded = percent_decode(segments[i], false);
+        matched = decoded && !decoded->empty();
+        if (matched) params.emplace(expected.substr(1), std::move(*decoded));
+      } else {
+        matched = expected == segments[i];
+      }
+    }
+    if (!matched) continue;
+    if (route.method != method) {
+      result.method_not_allowed = true;
+      continue;
+    }
+    result.route = &route;
+    result.method_not_allowed = false;
+    result.params = std::move(params);
+    return result;
+  }
+  return result;
+}
+
+std::size_t Router::largest_body_limit() const {
+  std::size_t largest = kDefaultBodyLimit;
+  for (const Route& route : routes_) largest = std::max(largest, route.body_limit);
+  return largest;
+}
+
+}  // namespace kith::http
