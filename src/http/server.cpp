@@ -54,6 +54,19 @@ struct Connection {
 };
 
 struct Server::State {
+  State(ServerOptions options, const Router& router, core::MetricsRegistry& metrics)
+      : options(std::move(options)),
+        router(router),
+        requests_total(metrics.counter("kith_http_requests_total",
+                                       "HTTP requests answered, by route, method and status")),
+        request_seconds(metrics.histogram(
+            "kith_http_request_duration_seconds",
+            "Time from the first byte of a request to its response, by route",
+            core::kLatencyBuckets)),
+        rejected_connections(
+            metrics.counter("kith_http_rejected_connections_total",
+                            "Connections refused because http.max_connections were open")) {}
+
   ServerOptions options;
   const Router& router;
   core::CounterFamily& requests_total;
@@ -366,14 +379,7 @@ Server::Server(asio::io_context& io, ServerOptions options, const Router& router
       control_(asio::make_strand(io)),
       acceptor_(control_),
       drain_timer_(control_) {
-  state_ = std::make_shared<State>(State{
-      std::move(options), router,
-      metrics.counter("kith_http_requests_total", "HTTP requests answered, by route, method and status"),
-      metrics.histogram("kith_http_request_duration_seconds",
-                        "Time from the first byte of a request to its response, by route",
-                        core::kLatencyBuckets),
-      metrics.counter("kith_http_rejected_connections_total",
-                      "Connections refused because http.max_connections were open")});
+  state_ = std::make_shared<State>(std::move(options), router, metrics);
   metrics.gauge("kith_http_open_connections", "Client connections open now",
                 [state = state_] {
                   return std::vector<core::GaugeSample>{

@@ -7,9 +7,7 @@
 #include <string>
 #include <vector>
 
-namespace pqxx {
-class connection;
-}
+#include "kith/db/pqxx_fwd.hpp"
 
 namespace kith::db {
 

@@ -11,8 +11,12 @@
 // came up (another kith command started it), in which case it is left as is.
 #pragma once
 
+#include <sys/types.h>
+
 #include <filesystem>
+#include <optional>
 #include <string>
+#include <utility>
 
 namespace kith::db {
 
@@ -41,6 +45,9 @@ class EmbeddedPostgres {
  private:
   EmbeddedPostgresOptions options_;
   std::string connection_string_;
+  std::filesystem::path bin_dir_;
+  std::filesystem::path data_path_;
+  std::optional<std::pair<uid_t, gid_t>> run_as_;  // set when kith runs as root
   bool started_here_ = false;
 };
 

@@ -3,9 +3,7 @@
 
 #include <cstdint>
 
-namespace pqxx {
-class connection;
-}
+#include "kith/db/pqxx_fwd.hpp"
 
 namespace kith::db {
 
