@@ -36,20 +36,21 @@ std::vector<std::pair<std::string, std::size_t>> MemoryBudget::usage() const {
 bool MemoryBudget::make_room(const BudgetedCache& requester, std::size_t bytes) {
   // The list is copied so that no cache is asked to shrink while the budget's
   // lock is held (a shrinking cache may itself be registering or reporting).
-  std::vector<BudgetedCache*> others;
+  // Sizes are sampled once: other threads change them while we sort, and a
+  // comparator whose answers change breaks std::sort.
+  std::vector<std::pair<std::size_t, BudgetedCache*>> others;
   {
     std::lock_guard lock(mutex_);
     others.reserve(caches_.size());
     for (BudgetedCache* cache : caches_)
-      if (cache != &requester) others.push_back(cache);
+      if (cache != &requester) others.emplace_back(cache->bytes_held(), cache);
   }
-  std::sort(others.begin(), others.end(), [](const BudgetedCache* a, const BudgetedCache* b) {
-    return a->bytes_held() > b->bytes_held();
-  });
+  std::stable_sort(others.begin(), others.end(),
+                   [](const auto& a, const auto& b) { return a.first > b.first; });
   std::size_t in_use = used();
-  for (BudgetedCache* cache : others) {
+  for (const auto& other : others) {
     if (in_use + bytes <= limit_) break;
-    std::size_t freed = cache->release_bytes(in_use + bytes - limit_);
+    std::size_t freed = other.second->release_bytes(in_use + bytes - limit_);
     in_use -= std::min(freed, in_use);
   }
   return in_use + bytes <= limit_;

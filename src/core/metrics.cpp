@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include <cassert>
 #include <cmath>
 
 namespace kith::core {
@@ -31,6 +32,7 @@ std::string format_labels(const Labels& labels, const std::string& extra_name = 
 }
 
 std::string format_number(double value) {
+  if (std::isnan(value)) return "NaN";
   if (std::isinf(value)) return value > 0 ? "+Inf" : "-Inf";
   if (value == std::floor(value) && std::fabs(value) < 1e15) return fmt::format("{:.0f}", value);
   return fmt::format("{}", value);
@@ -108,7 +110,10 @@ MetricsRegistry::Family* MetricsRegistry::find(const std::string& name) {
 
 CounterFamily& MetricsRegistry::counter(const std::string& name, const std::string& help) {
   std::lock_guard lock(mutex_);
-  if (Family* existing = find(name)) return *existing->counter;
+  if (Family* existing = find(name)) {
+    assert(existing->counter && "metric name already registered as another type");
+    return *existing->counter;
+  }
   auto family = std::make_unique<Family>(Family{name, help, "counter"});
   family->counter = std::make_unique<CounterFamily>();
   families_.push_back(std::move(family));
@@ -118,7 +123,10 @@ CounterFamily& MetricsRegistry::counter(const std::string& name, const std::stri
 HistogramFamily& MetricsRegistry::histogram(const std::string& name, const std::string& help,
                                             std::vector<double> upper_bounds) {
   std::lock_guard lock(mutex_);
-  if (Family* existing = find(name)) return *existing->histogram;
+  if (Family* existing = find(name)) {
+    assert(existing->histogram && "metric name already registered as another type");
+    return *existing->histogram;
+  }
   auto family = std::make_unique<Family>(Family{name, help, "histogram"});
   family->histogram = std::make_unique<HistogramFamily>(std::move(upper_bounds));
   families_.push_back(std::move(family));
@@ -129,6 +137,7 @@ void MetricsRegistry::gauge(const std::string& name, const std::string& help,
                             GaugeSampler sampler) {
   std::lock_guard lock(mutex_);
   if (Family* existing = find(name)) {
+    assert(existing->type == "gauge" && "metric name already registered as another type");
     existing->sampler = std::move(sampler);
     return;
   }

@@ -16,7 +16,10 @@ Response json_response(int status, std::string json_text) {
 }
 
 Response error_response(int status, std::string_view message) {
-  return json_response(status, nlohmann::json{{"error", message}}.dump());
+  // Messages may quote client input, which need not be valid UTF-8: replace
+  // bad bytes (U+FFFD) rather than throw while answering an error.
+  return json_response(status, nlohmann::json{{"error", message}}.dump(
+                                   -1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 Response text_response(int status, std::string body, std::string content_type) {

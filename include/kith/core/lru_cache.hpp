@@ -39,10 +39,14 @@ class LruCache final : public BudgetedCache {
   }
 
   // Caches `value`; returns false (and caches nothing) when the budget has no
-  // room for it even after evictions.
+  // room for it even after evictions. Either way an older value for `key` is
+  // gone, so a refused update never leaves a stale value behind.
   bool put(const Key& key, Value value) {
     const std::size_t cost = size_of_(key, value) + kEntryOverhead;
-    if (cost > budget_.limit() / 4) return false;  // one entry never dominates
+    if (cost > budget_.limit() / 4) {  // one entry never dominates
+      erase(key);
+      return false;
+    }
     budget_.make_room(*this, cost);
     std::lock_guard lock(mutex_);
     erase_locked(key);
