@@ -53,6 +53,11 @@ HeadOutcome accept_head(const HeadParser::value_type& head, const Router& router
   return {match.route, std::nullopt};
 }
 
+std::optional<Rejection> check_head_size(std::size_t head_bytes) {
+  if (head_bytes > kMaxHeaderBlockBytes) return Rejection{431, "header too large"};
+  return std::nullopt;
+}
+
 std::optional<Rejection> check_declared_length(const HeadParser& parser, const Route& route) {
   if (auto length = parser.content_length(); length && *length > route.body_limit)
     return Rejection{413, "request body too large"};
@@ -66,6 +71,7 @@ ParsedRequest parse_request_bytes(std::string_view bytes, const Router& router) 
   std::size_t used = head_parser.put(boost::asio::buffer(bytes.data(), bytes.size()), ec);
   if (ec == http::error::header_limit) return {std::nullopt, Rejection{431, "header too large"}};
   if (ec || !head_parser.is_header_done()) return {std::nullopt, Rejection{400, "bad request"}};
+  if (auto too_large = check_head_size(used)) return {std::nullopt, too_large};
   bytes.remove_prefix(used);
 
   Request request;

@@ -265,6 +265,10 @@ asio::awaitable<void> serve_connection(std::shared_ptr<Server::State> state, tcp
       co_await reject(400, "malformed request");
       co_return;
     }
+    if (auto too_large = check_head_size(head_n)) {
+      co_await reject(too_large->status, "request header fields too large");
+      co_return;
+    }
 
     // 3. Route, and refuse a declared body over the route's limit unread.
     request.method = std::string(head.get().method_string());

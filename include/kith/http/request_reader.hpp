@@ -43,6 +43,12 @@ struct HeadOutcome {
 HeadOutcome accept_head(const HeadParser::value_type& head, const Router& router,
                         Request& request);
 
+// Beast applies its header limit to the request line and to the header
+// fields separately, so a head can come close to twice kMaxHeaderBlockBytes
+// before Beast objects. Given the bytes the parser consumed for the whole
+// head, refuses one over kMaxHeaderBlockBytes (431).
+std::optional<Rejection> check_head_size(std::size_t head_bytes);
+
 // The body limit check done before any body byte is read: a declared
 // Content-Length over the route's limit is refused at once.
 std::optional<Rejection> check_declared_length(const HeadParser& parser, const Route& route);
