@@ -13,6 +13,10 @@ namespace http = boost::beast::http;
 
 void configure_head_parser(HeadParser& parser) {
   parser.header_limit(static_cast<std::uint32_t>(kMaxHeaderBlockBytes));
+  // No body limit yet: Beast would otherwise judge a declared Content-Length
+  // against its own default (1 MiB) while reading the head and fail it as a
+  // parse error. The route's limit is applied once the route is known.
+  parser.body_limit(boost::none);
   parser.eager(false);
 }
 
