@@ -65,7 +65,11 @@ struct Server::State {
             core::kLatencyBuckets)),
         rejected_connections(
             metrics.counter("kith_http_rejected_connections_total",
-                            "Connections refused because http.max_connections were open")) {}
+                            "Connections refused because http.max_connections were open")) {
+    // A counter without labels is exported from the start, as 0, so that
+    // rate() and alerts see it before the first refusal.
+    rejected_connections.add({}, 0);
+  }
 
   ServerOptions options;
   const Router& router;
