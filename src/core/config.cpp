@@ -4,6 +4,7 @@
 // config/kith.example.toml documents the same list for operators.
 #include "kith/core/config.hpp"
 
+#include <arpa/inet.h>
 #include <toml++/toml.h>
 
 #include <algorithm>
@@ -135,6 +136,13 @@ void parse_listen(const std::string& text, Config& config) {
   if (address.size() >= 2 && address.front() == '[' && address.back() == ']')
     address = address.substr(1, address.size() - 2);
   if (address.empty()) fail("listen", "must name an address, e.g. \"0.0.0.0:8080\"");
+  // The server binds exactly this address and does not resolve names.
+  in_addr ipv4{};
+  in6_addr ipv6{};
+  if (inet_pton(AF_INET, address.c_str(), &ipv4) != 1 &&
+      inet_pton(AF_INET6, address.c_str(), &ipv6) != 1)
+    fail("listen", "address must be an IP address such as 127.0.0.1 or [::1], not \"" +
+                       address + "\"");
   unsigned port = 0;
   std::string_view port_text(text.data() + colon + 1, text.size() - colon - 1);
   auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
