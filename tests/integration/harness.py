@@ -89,7 +89,9 @@ def clean_env(extra=None):
 
 def wait_until(predicate, timeout, interval=0.1, message="condition"):
     """Polls `predicate` until it returns a true value (returned) or `timeout`
-    seconds pass (raises AssertionError naming `message`)."""
+    seconds pass (raises AssertionError naming `message`). Other exceptions
+    from `predicate` count as "not yet", except AssertionError, which a
+    predicate raises to give up at once (e.g. the daemon has exited)."""
     deadline = time.monotonic() + timeout
     last_error = None
     while True:
@@ -97,6 +99,8 @@ def wait_until(predicate, timeout, interval=0.1, message="condition"):
             value = predicate()
             if value:
                 return value
+        except AssertionError:
+            raise
         except Exception as e:  # noqa: BLE001 - reported if we time out
             last_error = e
         if time.monotonic() >= deadline:
@@ -167,6 +171,36 @@ def kill_processes_in_dir(directory):
             if not pids:
                 return
             time.sleep(0.1)
+
+
+def become_subreaper():
+    """Makes this process the parent of its orphaned descendants (Linux
+    PR_SET_CHILD_SUBREAPER). A postmaster started by `pg_ctl start` is
+    orphaned at once; as our child, once killed it can be reaped by
+    reap_exited_orphans() instead of lingering as a zombie whose PID still
+    "exists" (some container init processes never reap)."""
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    PR_SET_CHILD_SUBREAPER = 36
+    if libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_CHILD_SUBREAPER)")
+
+
+def reap_exited_orphans():
+    """Reaps our children that are zombies. Only adopted orphans can be:
+    callers wait for the processes they started themselves before this."""
+    me = os.getpid()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] == "Z" and int(fields[1]) == me:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(int(entry), os.WNOHANG)
 
 
 def read_proc_status(pid):
