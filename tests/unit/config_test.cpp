@@ -67,7 +67,7 @@ TEST_CASE("config: an empty file gives the documented defaults", "[config]") {
   CHECK_FALSE(c.http.trust_proxy);
   CHECK(c.database.pool_size == 4);
   CHECK(c.database.acquire_timeout == 5s);
-  CHECK(c.embedded_postgres.shared_buffers == "16MB");
+  CHECK(parse_byte_size(c.embedded_postgres.shared_buffers) == 16u << 20);
   CHECK(c.embedded_postgres.bin_dir.empty());
 }
 
@@ -113,7 +113,7 @@ bin_dir = "/usr/lib/postgresql/15/bin"
   CHECK(c.http.trust_proxy);
   CHECK(c.database.pool_size == 8);
   CHECK(c.database.acquire_timeout == 3s);
-  CHECK(c.embedded_postgres.shared_buffers == "32MB");
+  CHECK(parse_byte_size(c.embedded_postgres.shared_buffers) == 32u << 20);
   CHECK(c.embedded_postgres.bin_dir == "/usr/lib/postgresql/15/bin");
 }
 
@@ -127,15 +127,17 @@ TEST_CASE("config: memory_budget may be a plain number of bytes", "[config]") {
   CHECK(load("memory_budget = \"1048576\"").memory_budget == 1048576);
 }
 
-TEST_CASE("config: listen accepts IPv4, bracketed IPv6 and names", "[config]") {
+TEST_CASE("config: listen accepts IPv4 and bracketed IPv6 addresses", "[config]") {
   struct Case {
     std::string listen, address;
     std::uint16_t port;
   };
   const std::vector<Case> cases = {
-      {"127.0.0.1:8080", "127.0.0.1", 8080}, {"0.0.0.0:1", "0.0.0.0", 1},
-      {"[::1]:8443", "::1", 8443},           {"[::]:65535", "::", 65535},
-      {"localhost:80", "localhost", 80},
+      {"127.0.0.1:8080", "127.0.0.1", 8080},
+      {"0.0.0.0:1", "0.0.0.0", 1},
+      {"[::1]:8443", "::1", 8443},
+      {"[::]:65535", "::", 65535},
+      {"[::ffff:127.0.0.1]:80", "::ffff:127.0.0.1", 80},
   };
   for (const auto& c : cases) {
     INFO(c.listen);
@@ -205,7 +207,7 @@ bin_dir = "/file/bin"
   CHECK(c.http.trust_proxy);
   CHECK(c.database.pool_size == 16);
   CHECK(c.database.acquire_timeout == 100ms);
-  CHECK(c.embedded_postgres.shared_buffers == "8MB");
+  CHECK(parse_byte_size(c.embedded_postgres.shared_buffers) == 8u << 20);
   CHECK(c.embedded_postgres.bin_dir == "/opt/pg/bin");
 }
 
@@ -319,6 +321,10 @@ TEST_CASE("config: bad values are refused and the error names the key", "[config
       {"listen = \"127.0.0.1:99999999999999\"", "listen"},
       {"listen = \"127.0.0.1:80x\"", "listen"},
       {"listen = \"127.0.0.1:-1\"", "listen"},
+      {"listen = \"localhost:8080\"", "listen"},  // an address, not a name
+      {"listen = \"300.1.1.1:8080\"", "listen"},
+      {"listen = \"[::g]:8080\"", "listen"},
+      {"listen = \"[127.0.0.1:8080\"", "listen"},
       // host: an authority, lower case, no scheme or path.
       {"host = \"\"", "host"},
       {"host = \"Social.Localhost\"", "host"},

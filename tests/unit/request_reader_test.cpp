@@ -147,6 +147,18 @@ TEST_CASE("request reader: well-formed requests are accepted", "[request_reader]
     REQUIRE(parsed.request);
     CHECK(parsed.request->body.size() == 100);
   }
+  SECTION("a body over Beast's default 1 MiB limit on a route that allows it") {
+    const std::string body(2 << 20, 'm');
+    auto parsed = parse(post("/media", body));
+    REQUIRE(parsed.request);
+    CHECK(parsed.request->body.size() == body.size());
+    auto chunked = parse(
+        "POST /media HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n"
+        "200000\r\n" +
+        body + "\r\n0\r\n\r\n");
+    REQUIRE(chunked.request);
+    CHECK(chunked.request->body.size() == body.size());
+  }
   SECTION("a chunked body exactly at the route's limit") {
     auto parsed = parse(
         "POST /users/bob/inbox HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n"
