@@ -17,8 +17,8 @@ import harness
 
 HEADER_LIMIT = 16 * 1024          # bytes of request line + headers
 APPS_BODY_LIMIT = 64 * 1024       # POST /api/v1/apps
-HEADER_TIMEOUT = 1.0              # http.header_timeout given to the daemon below
-BODY_TIMEOUT = 30.0               # long, so that a 413 that waits for it is caught
+HEADER_TIMEOUT = 1                # s: http.header_timeout given to the daemon below
+BODY_TIMEOUT = 30                 # s: long, so that a 413 that waits for the body is caught
 
 pg = None
 
@@ -29,25 +29,15 @@ def setUpModule():
     unittest.addModuleCleanup(pg.cleanup)
 
 
-def start_kith(test_class, config=None):
+def start_kith(test_class, config=None, env=None):
     """Starts a daemon for a whole test class; it is killed after the class."""
-    kith = harness.Kith(database_url=pg.url(), config=config)
+    kith = harness.Kith(database_url=pg.url(), config=config, env=env)
     test_class.addClassCleanup(kith.cleanup)
     return kith.start()
 
 
-APP_REGISTRATION = {"client_name": "limits test", "redirect_uris": "urn:ietf:wg:oauth:2.0:oob",
-                    "scopes": "read"}
-
-
-class LimitsTest(unittest.TestCase):
-    """One daemon with a short header timeout and a long body timeout."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.kith = start_kith(cls, config={"http": {"header_timeout": "1s",
-                                                    "body_timeout": "30s",
-                                                    "idle_timeout": "30s"}})
+class JsonErrors:
+    """Mixin: the shape of every error kith's HTTP layer answers with."""
 
     def assert_json_error(self, response, status):
         self.assertEqual(response.status, status, response)
@@ -56,6 +46,22 @@ class LimitsTest(unittest.TestCase):
         body = response.json()
         self.assertIsInstance(body.get("error"), str, response)
         self.assertTrue(body["error"], response)
+
+
+APP_REGISTRATION = {"client_name": "limits test", "redirect_uris": "urn:ietf:wg:oauth:2.0:oob",
+                    "scopes": "read"}
+
+
+class LimitsTest(JsonErrors, unittest.TestCase):
+    """One daemon with a short header timeout (set through the environment)
+    and a long body timeout."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.kith = start_kith(cls, config={"http": {"header_timeout": "30s",
+                                                    "body_timeout": f"{BODY_TIMEOUT}s",
+                                                    "idle_timeout": "30s"}},
+                              env={"KITH_HTTP_HEADER_TIMEOUT": f"{HEADER_TIMEOUT}s"})
 
     def assert_server_still_answers(self):
         self.assertEqual(self.kith.get("/healthz").status, 200)
@@ -131,17 +137,24 @@ class LimitsTest(unittest.TestCase):
         self.assertIn("client_id", response.json())
 
     def test_announced_body_over_limit_gets_413_without_reading_it(self):
-        with self.kith.raw() as c:
-            start = time.monotonic()
-            c.send("POST /api/v1/apps HTTP/1.1\r\nHost: localhost\r\n"
-                   "Content-Type: application/json\r\nContent-Length: 100000000\r\n\r\n")
-            try:
-                response = c.read_response(timeout=10)
-            except socket.timeout:
-                self.fail("no 413 within 10 s: the server seems to wait for the 100 MB body")
-            elapsed = time.monotonic() - start
-        self.assert_json_error(response, 413)
-        self.assertLess(elapsed, 5, "413 came only after a long wait")
+        # The client declares a large body and sends none, or a little, of
+        # it: the answer must come at once, not after the body deadline.
+        for declared, sent in [(10_000_000, b""), (10_000_000, b"{" + b" " * 1023),
+                               (100_000_000, b""), (APPS_BODY_LIMIT + 1, b"")]:
+            with self.subTest(declared=declared, sent=len(sent)), self.kith.raw() as c:
+                start = time.monotonic()
+                c.send(b"POST /api/v1/apps HTTP/1.1\r\nHost: localhost\r\n"
+                       b"Content-Type: application/json\r\n"
+                       b"Content-Length: %d\r\n\r\n%s" % (declared, sent))
+                try:
+                    response = c.read_response(timeout=10)
+                except socket.timeout:
+                    self.fail("no 413 within 10 s: the server seems to wait for the body")
+                elapsed = time.monotonic() - start
+                self.assert_json_error(response, 413)
+                self.assertEqual(response.header("connection", "").lower(), "close", response)
+                self.assertLess(elapsed, 5, "413 came only after a long wait")
+                self.assertIsNotNone(c.wait_closed(10), "connection left open after 413")
         self.assert_server_still_answers()
 
     def test_announced_body_over_limit_with_expect_100_continue_gets_413(self):
@@ -279,35 +292,51 @@ class LimitsTest(unittest.TestCase):
         self.assertNotIn("access_token", stderr)
 
 
-class ConnectionLimitTest(unittest.TestCase):
-    """A daemon that allows only four connections at once."""
+class ConnectionLimitTest(JsonErrors, unittest.TestCase):
+    """A daemon that allows only four connections at once (set through the
+    environment, over a larger value in the file)."""
     MAX_CONNECTIONS = 4
 
     @classmethod
     def setUpClass(cls):
-        cls.kith = start_kith(cls, config={"http": {"max_connections": cls.MAX_CONNECTIONS}})
+        cls.kith = start_kith(cls, config={"http": {"max_connections": 1000}},
+                              env={"KITH_HTTP_MAX_CONNECTIONS": str(cls.MAX_CONNECTIONS)})
 
-    def test_connections_beyond_max_are_refused_while_existing_ones_keep_working(self):
+    def open_served_connection(self):
+        """A connection that got a 200. The daemon may still count a client
+        connection that just closed (the readiness probe's, or one of
+        ours), so a 503 here is retried briefly."""
+        def attempt():
+            c = self.kith.raw()
+            try:
+                if c.request("GET", "/healthz").status == 200:
+                    return c
+            except harness.ConnectionClosed:
+                pass
+            c.close()
+            return None
+        return harness.wait_until(attempt, 10, message="a connection within the limit")
+
+    def test_connections_beyond_max_get_503_while_existing_ones_keep_working(self):
         kith = self.kith
         held = []
         self.addCleanup(lambda: [c.close() for c in held])
         for _ in range(self.MAX_CONNECTIONS):
-            c = kith.raw()
-            held.append(c)
-            self.assertEqual(c.request("GET", "/healthz").status, 200)
+            held.append(self.open_served_connection())
 
-        # One more: a 503 with Connection: close, or a plain close/reset.
+        # One more: answered 503 with a JSON body, then closed.
         with kith.raw() as extra:
             extra.try_send(extra.request_bytes("GET", "/healthz"))
             try:
                 response = extra.read_response(timeout=10)
-                self.assertEqual(response.status, 503, response)
-                self.assertEqual(response.header("connection", "").lower(), "close", response)
-                self.assertIsNotNone(extra.wait_closed(10), "connection left open after 503")
-            except harness.ConnectionClosed:
-                pass
+            except harness.ConnectionClosed as e:
+                self.fail(f"expected 503, connection closed without a response ({e})")
             except socket.timeout:
                 self.fail("connection beyond http.max_connections was neither answered nor closed")
+            self.assert_json_error(response, 503)
+            self.assertTrue(response.header("retry-after"), response)
+            self.assertEqual(response.header("connection", "").lower(), "close", response)
+            self.assertIsNotNone(extra.wait_closed(10), "connection left open after 503")
 
         for c in held:
             self.assertEqual(c.request("GET", "/healthz").status, 200,
@@ -319,7 +348,7 @@ class ConnectionLimitTest(unittest.TestCase):
         def metrics_reachable():
             r = kith.get("/metrics", timeout=5)
             return r if r.status == 200 else None
-        r = harness.wait_until(metrics_reachable, 10, interval=0.2,
+        r = harness.wait_until(metrics_reachable, 10, interval=0.1,
                                message="a new connection after one was freed")
         rejected = harness.metric_value(harness.parse_metrics(r.text()),
                                         "kith_http_rejected_connections_total")
