@@ -201,7 +201,6 @@ int run_command_line(int argc, char** argv) {
     }
     return user_list(config);
   } catch (const std::exception& e) {
-    spdlog::critical("{}", e.what());
     std::cerr << "kith: " << e.what() << "\n";
     return 1;
   }

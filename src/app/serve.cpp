@@ -16,6 +16,7 @@
 
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <csignal>
 #include <thread>
 
 #include "kith/api/routes.hpp"
@@ -76,6 +77,12 @@ void register_gauges(core::MetricsRegistry& metrics, db::Pool& pool, core::Memor
   });
 }
 
+// Until the event loop takes over the signals, SIGTERM and SIGINT only set
+// this flag, so that a stop during initdb or migrations still ends with the
+// embedded PostgreSQL stopped in order.
+volatile std::sig_atomic_t stop_requested = 0;
+extern "C" void request_stop(int) { stop_requested = 1; }
+
 // Pings the systemd watchdog from the event loop, so that a stuck loop
 // stops the pings and systemd restarts the service.
 void start_watchdog(boost::asio::io_context& io, boost::asio::steady_timer& timer,
@@ -92,10 +99,17 @@ void start_watchdog(boost::asio::io_context& io, boost::asio::steady_timer& time
 
 int serve(const core::Config& config) {
   raise_file_limit();
+  std::signal(SIGTERM, request_stop);
+  std::signal(SIGINT, request_stop);
+  std::signal(SIGHUP, SIG_IGN);  // there is no configuration reload; restart instead
   Database database = open_database(config);
   db::MigrationReport report = migrate(database.connection_string, kDatabaseWaitSeconds);
   spdlog::info("database schema at version {} ({} migration(s) applied now)",
                report.current_version, report.applied.size());
+  if (stop_requested) {
+    spdlog::info("stopped during start-up");
+    return 0;  // `database` stops the embedded PostgreSQL on the way out
+  }
 
   core::MetricsRegistry metrics;
   core::MemoryBudget budget(config.memory_budget);
@@ -121,14 +135,18 @@ int serve(const core::Config& config) {
   spdlog::info("kith {} listening on {}:{} as https://{}", KITH_VERSION, config.listen_address,
                server.bound_port(), config.host);
 
-  boost::asio::signal_set signals(io, SIGTERM, SIGINT);
-  signals.async_wait([&](boost::system::error_code ec, int signal) {
-    if (ec) return;
+  auto shut_down = [&](int signal) {
     spdlog::info("signal {}: draining connections (up to {} ms)", signal,
                  config.http.drain_timeout.count());
     notify_systemd("STOPPING=1");
     server.begin_shutdown([&io] { io.stop(); });
+  };
+  boost::asio::signal_set signals(io, SIGTERM, SIGINT);
+  signals.async_wait([&](boost::system::error_code ec, int signal) {
+    if (!ec) shut_down(signal);
   });
+  // A signal that came before the signal_set took over.
+  if (stop_requested) shut_down(SIGTERM);
   boost::asio::steady_timer watchdog(io);
   if (auto interval = watchdog_interval()) start_watchdog(io, watchdog, *interval);
   notify_systemd("READY=1");

@@ -174,7 +174,13 @@ void apply_keys(KeyReader& keys, Config& c) {
   if (c.data_dir.empty()) fail("data_dir", "must not be empty");
   if (auto v = keys.string("database_url")) c.database_url = *v;
   if (auto v = keys.byte_size("memory_budget")) c.memory_budget = *v;
-  if (auto v = keys.string("log_level")) c.log_level = *v;
+  if (auto v = keys.string("log_level")) {
+    static const std::set<std::string> kLevels = {"trace", "debug", "info", "warn",
+                                                  "error", "critical", "off"};
+    if (!kLevels.contains(*v))
+      fail("log_level", "must be one of trace, debug, info, warn, error, critical, off");
+    c.log_level = *v;
+  }
 
   c.http.threads = positive<unsigned>("http.threads", keys.integer("http.threads"), c.http.threads, 64);
   c.http.max_connections = positive<std::size_t>(
@@ -190,8 +196,13 @@ void apply_keys(KeyReader& keys, Config& c) {
   if (auto v = keys.duration("database.acquire_timeout")) c.database.acquire_timeout = *v;
 
   if (auto v = keys.string("embedded_postgres.shared_buffers")) {
-    if (!parse_byte_size(*v)) fail("embedded_postgres.shared_buffers", "must be a size such as \"16MB\"");
-    c.embedded_postgres.shared_buffers = *v;
+    // Handed to PostgreSQL in kB, a unit it reads the same way we do; its
+    // own floor is 128 kB.
+    auto bytes = parse_byte_size(*v);
+    if (!bytes) fail("embedded_postgres.shared_buffers", "must be a size such as \"16MiB\"");
+    if (*bytes < 128 * 1024 || *bytes > (std::uint64_t{1} << 40))
+      fail("embedded_postgres.shared_buffers", "must be between 128KiB and 1TiB");
+    c.embedded_postgres.shared_buffers = std::to_string(*bytes / 1024) + "kB";
   }
   if (auto v = keys.string("embedded_postgres.bin_dir")) c.embedded_postgres.bin_dir = *v;
 }

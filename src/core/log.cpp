@@ -16,7 +16,7 @@ void init_logging(std::string_view level_name) {
   auto level = spdlog::level::from_str(std::string(level_name));
   // from_str answers "off" for anything it does not know.
   if (level == spdlog::level::off && level_name != "off")
-    throw ConfigError("log_level: must be one of trace, debug, info, warn, error, off");
+    throw ConfigError("log_level: must be one of trace, debug, info, warn, error, critical, off");
   auto logger = spdlog::stderr_logger_mt("kith");
   const bool under_journald = std::getenv("JOURNAL_STREAM") != nullptr;
   logger->set_pattern(under_journald ? "%l %v" : "%Y-%m-%dT%H:%M:%S.%eZ %l %v",

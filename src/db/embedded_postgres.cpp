@@ -57,6 +57,17 @@ CommandResult run_command(const std::vector<std::string>& argv, const std::optio
   std::vector<char*> args;
   for (auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
   args.push_back(nullptr);
+  // PostgreSQL is linked with libsystemd: with kith's NOTIFY_SOCKET it would
+  // report READY=1 and STOPPING=1 as if it were the service.
+  std::vector<char*> env;
+  for (char** entry = environ; *entry; ++entry) {
+    const std::string_view name(*entry);
+    if (name.starts_with("NOTIFY_SOCKET=") || name.starts_with("WATCHDOG_") ||
+        name.starts_with("LISTEN_"))
+      continue;
+    env.push_back(*entry);
+  }
+  env.push_back(nullptr);
 
   int pipe_fds[2];
   if (pipe2(pipe_fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe: " + std::string(strerror(errno)));
@@ -73,7 +84,7 @@ CommandResult run_command(const std::vector<std::string>& argv, const std::optio
       if (setgroups(0, nullptr) != 0 || setgid(user->gid) != 0 || setuid(user->uid) != 0) _exit(126);
     }
     if (chdir("/") != 0) _exit(126);
-    execv(args[0], args.data());
+    execve(args[0], args.data(), env.data());
     _exit(127);
   }
   close(pipe_fds[1]);
@@ -93,14 +104,24 @@ CommandResult run_command(const std::vector<std::string>& argv, const std::optio
   return result;
 }
 
-fs::path find_bin_dir(const std::string& configured) {
+// The binaries: the configured directory, else Debian's directory for the
+// cluster's own major version (a newer one cannot run an older cluster),
+// else the newest installed.
+fs::path find_bin_dir(const std::string& configured, const fs::path& data) {
   if (!configured.empty()) {
     if (!fs::exists(fs::path(configured) / "initdb"))
       throw std::runtime_error("embedded_postgres.bin_dir: no initdb in " + configured);
     return configured;
   }
-  // Debian puts each major version under /usr/lib/postgresql/<major>/bin;
-  // take the newest that has initdb.
+  // Debian puts each major version under /usr/lib/postgresql/<major>/bin.
+  std::ifstream version_file(data / "PG_VERSION");
+  std::string major;
+  if (version_file >> major) {
+    const fs::path own = fs::path("/usr/lib/postgresql") / major / "bin";
+    if (fs::exists(own / "postgres")) return own;
+    throw std::runtime_error("the embedded cluster in " + data.string() + " is PostgreSQL " + major +
+                             ", whose server is not installed (Debian: postgresql-" + major + ")");
+  }
   std::vector<fs::path> candidates;
   std::error_code ec;
   for (auto& entry : fs::directory_iterator("/usr/lib/postgresql", ec)) {
@@ -122,10 +143,17 @@ fs::path find_bin_dir(const std::string& configured) {
   return candidates.back();
 }
 
-// PostgreSQL refuses to run as root, so root runs the cluster as `postgres`
-// (Debian's server package creates it) or else `nobody`.
-std::optional<RunAs> unprivileged_user() {
+// PostgreSQL refuses to run as root. Root runs an existing cluster as its
+// owner (e.g. the `kith` user of the systemd unit, so that `kith user add`
+// run by root does not take the cluster away from the service), and a new
+// one as `postgres` (Debian's server package creates it) or else `nobody`.
+std::optional<RunAs> unprivileged_user(const fs::path& data) {
   if (geteuid() != 0) return std::nullopt;
+  struct stat info {};
+  if (stat(data.c_str(), &info) == 0 && info.st_uid != 0) {
+    const passwd* owner = getpwuid(info.st_uid);
+    return RunAs{info.st_uid, info.st_gid, owner ? owner->pw_name : std::to_string(info.st_uid)};
+  }
   for (const char* name : {"postgres", "nobody"}) {
     if (const passwd* entry = getpwnam(name)) return RunAs{entry->pw_uid, entry->pw_gid, name};
   }
@@ -143,6 +171,16 @@ void check_reachable(const fs::path& dir, const RunAs& user) {
                                "; choose a data_dir outside it, or `chmod o+x " + p.string() + "`");
     if (p == p.root_path()) break;
   }
+}
+
+// Creates `dir` and the missing directories above it, owned by `user`
+// (the ones kith makes are its own business; existing ones are left alone).
+void create_owned_directories(const fs::path& dir, const std::optional<RunAs>& user) {
+  if (fs::exists(dir)) return;
+  create_owned_directories(dir.parent_path(), user);
+  fs::create_directory(dir);
+  if (user && lchown(dir.c_str(), user->uid, user->gid) != 0)
+    throw std::runtime_error("chown " + dir.string() + ": " + strerror(errno));
 }
 
 void chown_tree(const fs::path& root, const RunAs& user) {
@@ -192,16 +230,17 @@ EmbeddedPostgres::EmbeddedPostgres(EmbeddedPostgresOptions options) : options_(s
                              std::to_string(run_dir.string().size()) + " > " +
                              std::to_string(kMaxSocketDirLength) + " characters): " +
                              run_dir.string());
-  const fs::path bin = find_bin_dir(options_.bin_dir);
-  const std::optional<RunAs> user = unprivileged_user();
+  const fs::path bin = find_bin_dir(options_.bin_dir, data);
+  const std::optional<RunAs> user = unprivileged_user(data);
 
-  fs::create_directories(run_dir);
+  // Checked before anything is created, so that a refused start leaves
+  // nothing behind owned by the wrong user.
+  if (user) check_reachable(root, *user);
+  create_owned_directories(run_dir, user);
   fs::permissions(root, fs::perms::owner_all, fs::perm_options::replace);
   fs::permissions(run_dir, fs::perms::owner_all, fs::perm_options::replace);
-  if (user) {
-    check_reachable(root, *user);
-    chown_tree(root, *user);
-  }
+  // A start that failed before initdb may have left these owned by root.
+  if (user && !fs::exists(data)) chown_tree(root, *user);
 
   auto run = [&](std::vector<std::string> argv, bool new_session = false) {
     CommandResult result = run_command(argv, user, new_session);
@@ -225,7 +264,8 @@ EmbeddedPostgres::EmbeddedPostgres(EmbeddedPostgresOptions options) : options_(s
     conf << settings(options_, run_dir);
     if (!conf) throw std::runtime_error("cannot write " + (data / "kith.conf").string());
   }
-  if (user) chown_tree(root, *user);
+  if (user && lchown((data / "kith.conf").c_str(), user->uid, user->gid) != 0)
+    throw std::runtime_error("chown kith.conf: " + std::string(strerror(errno)));
 
   connection_string_ = "host=" + run_dir.string() + " port=5432 user=kith dbname=kith";
 

@@ -169,12 +169,13 @@ asio::awaitable<void> linger_close(beast::tcp_stream& stream) {
   stream.socket().close(ec);
 }
 
-void log_request(const Request& request, const std::string& peer, int status, std::size_t bytes,
-                 Clock::duration elapsed) {
+// The client is the socket's peer, or the address our proxy forwarded
+// (with http.trust_proxy).
+void log_request(const Request& request, int status, std::size_t bytes, Clock::duration elapsed) {
   // Path only: query strings may carry access_token and other secrets.
   std::string_view path = request.path.empty() ? "-" : std::string_view(request.path);
   if (path.size() > 200) path = path.substr(0, 200);
-  spdlog::info("{} \"{} {}\" {} {}B {:.1f}ms", peer,
+  spdlog::info("{} \"{} {}\" {} {}B {:.1f}ms", request.remote_address,
                request.method.empty() ? "-" : request.method, path, status, bytes,
                std::chrono::duration<double, std::milli>(elapsed).count());
 }
@@ -250,7 +251,7 @@ asio::awaitable<void> serve_connection(std::shared_ptr<Server::State> state, tcp
       Response response = error_response(status, message);
       const std::size_t bytes = response.body.size();
       co_await write_response(stream, std::move(response), 11, false, false, kLingerTimeout);
-      log_request(request, peer, status, bytes, Clock::now() - started);
+      log_request(request, status, bytes, Clock::now() - started);
       co_await linger_close(stream);
     };
     if (head_ec == bhttp::error::header_limit) {
@@ -343,7 +344,7 @@ asio::awaitable<void> serve_connection(std::shared_ptr<Server::State> state, tcp
         {{"route", route_label}, {"method", request.method}, {"status", std::to_string(status)}});
     state->request_seconds.observe({{"route", route_label}},
                                    std::chrono::duration<double>(elapsed).count());
-    log_request(request, peer, status, bytes, elapsed);
+    log_request(request, status, bytes, elapsed);
     if (!written) co_return;
     if (!keep_alive) {
       co_await linger_close(stream);

@@ -5,8 +5,9 @@
 // initdb runs on first start; the server listens only on a unix socket in a
 // private directory (no TCP port) and is tuned for a small footprint, since
 // its memory is part of what kith costs an operator. When kith runs as root
-// the cluster runs as an unprivileged system user (`postgres`, else
-// `nobody`), because PostgreSQL refuses to run as root. kith stops the
+// the cluster runs as an unprivileged user (the owner of an existing
+// cluster; for a new one `postgres`, else `nobody`), because PostgreSQL
+// refuses to run as root. kith stops the
 // cluster when it stops, unless the cluster was already running when kith
 // came up (another kith command started it), in which case it is left as is.
 #pragma once
@@ -24,7 +25,7 @@ struct EmbeddedPostgresOptions {
   std::filesystem::path data_dir;  // kith's data_dir; the cluster lives below it
   std::string shared_buffers = "16MB";
   unsigned max_connections = 10;   // kith's pool plus a few for the CLI
-  std::string bin_dir;             // empty: pg_config --bindir, then /usr/lib/postgresql/*/bin
+  std::string bin_dir;             // empty: /usr/lib/postgresql/<the cluster's major>/bin, else the newest
 };
 
 class EmbeddedPostgres {
