@@ -173,13 +173,14 @@ void check_reachable(const fs::path& dir, const RunAs& user) {
   }
 }
 
-// Creates `dir` and the missing directories above it, owned by `user`
-// (the ones kith makes are its own business; existing ones are left alone).
-void create_owned_directories(const fs::path& dir, const std::optional<RunAs>& user) {
+// Creates `dir` (and the missing directories between it and `base`) owned
+// by `user`; `base` itself belongs to kith.
+void create_owned_directories(const fs::path& base, const fs::path& dir,
+                              const std::optional<RunAs>& user) {
   if (fs::exists(dir)) return;
-  create_owned_directories(dir.parent_path(), user);
-  fs::create_directory(dir);
-  if (user && lchown(dir.c_str(), user->uid, user->gid) != 0)
+  if (dir != base) create_owned_directories(base, dir.parent_path(), user);
+  fs::create_directories(dir);
+  if (user && dir != base && lchown(dir.c_str(), user->uid, user->gid) != 0)
     throw std::runtime_error("chown " + dir.string() + ": " + strerror(errno));
 }
 
@@ -236,7 +237,7 @@ EmbeddedPostgres::EmbeddedPostgres(EmbeddedPostgresOptions options) : options_(s
   // Checked before anything is created, so that a refused start leaves
   // nothing behind owned by the wrong user.
   if (user) check_reachable(root, *user);
-  create_owned_directories(run_dir, user);
+  create_owned_directories(root.parent_path(), run_dir, user);
   fs::permissions(root, fs::perms::owner_all, fs::perm_options::replace);
   fs::permissions(run_dir, fs::perms::owner_all, fs::perm_options::replace);
   // A start that failed before initdb may have left these owned by root.
