@@ -691,3 +691,34 @@ TEST_CASE("draft-cavage-12 Appendix C: test values verify", "[signature]") {
   CHECK(verify_rsa_sha256(vectors::kCavageTestPublic, basic_string.text,
                           basic.signature->signature) == RsaError::key_too_small);
 }
+
+TEST_CASE("signature policy: inputs found by fuzzing", "[signature]") {
+  // A created time in year 2267 overflowed the clock's nanoseconds when
+  // compared with now (UBSan, fuzz_signature_header); times are now compared
+  // in seconds, so far-off times are simply out of the window.
+  Request request = activity_post();
+  request.set("Host", "localhost:8443");
+  request.set("Digest", digest_header_sha256(request.body));
+  for (std::string created : {"9402170695", "999999999999999", "0"}) {
+    INFO(created);
+    request.set(
+        "Signature",
+        R"(keyId="rsa-key-1",algorithm="hs2019",created=)" + created +
+            R"(,expires=1402170995.5,headers="(request-target) (created) (expires) host digest",signature="Zm9v")");
+    const auto failure = policy_failure(verify(request));
+    CHECK((failure == PolicyFailure::signed_in_future || failure == PolicyFailure::expired));
+  }
+  for (std::int64_t created : {-999'999'999'999'999, 999'999'999'999'999}) {
+    MessageSignature signature;
+    signature.keyid = "k";
+    signature.created = created;
+    signature.expires = -created;
+    signature.input.items = {sf::Item{std::string("@method"), {}},
+                             sf::Item{std::string("@target-uri"), {}},
+                             sf::Item{std::string("content-digest"), {}}};
+    const auto result = check_message_signature_policy(signature, request.parts(), request.body,
+                                                       Clock::time_point(kNow));
+    CHECK((result.failure == PolicyFailure::signed_in_future ||
+           result.failure == PolicyFailure::expired));
+  }
+}

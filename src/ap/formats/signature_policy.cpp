@@ -41,9 +41,11 @@ bool has_body(const RequestParts& request, std::string_view body) {
 }
 
 // The window for a signature created at `created`, with an optional signed
-// expiry, as Mastodon's matches_time_window?.
-PolicyResult check_window(Seconds created, std::optional<Seconds> expires,
-                          system_clock::time_point now, std::string_view what) {
+// expiry, as Mastodon's matches_time_window?. Everything is compared in
+// whole seconds: a hostile created of year 2300 in the clock's nanoseconds
+// would overflow (found by fuzzing).
+PolicyResult check_window(Seconds created, std::optional<Seconds> expires, Seconds now,
+                          std::string_view what) {
   if (created > now + kClockSkewMargin)
     return fail(PolicyFailure::signed_in_future, std::string(what));
   Seconds expiry = expires.value_or(created + kDefaultSignatureLifetime);
@@ -189,7 +191,8 @@ std::optional<RsaScheme> message_signature_rsa_scheme(const std::optional<std::s
 }
 
 PolicyResult check_cavage_policy(const CavageSignature& signature, const RequestParts& request,
-                                 std::string_view body, system_clock::time_point now) {
+                                 std::string_view body, system_clock::time_point clock_now) {
+  const Seconds now = std::chrono::floor<std::chrono::seconds>(clock_now);
   if (!cavage_rsa_scheme(signature.algorithm))
     return fail(PolicyFailure::unsupported_algorithm, signature.algorithm);
 
@@ -241,7 +244,8 @@ PolicyResult check_cavage_policy(const CavageSignature& signature, const Request
 
 PolicyResult check_message_signature_policy(const MessageSignature& signature,
                                             const RequestParts& request, std::string_view body,
-                                            system_clock::time_point now) {
+                                            system_clock::time_point clock_now) {
+  const Seconds now = std::chrono::floor<std::chrono::seconds>(clock_now);
   if (!message_signature_rsa_scheme(signature.alg))
     return fail(PolicyFailure::unsupported_algorithm, signature.alg.value_or(""));
   if (!signature.keyid || signature.keyid->empty()) return fail(PolicyFailure::key_id_missing);
