@@ -90,6 +90,37 @@ class KeyReader {
     return bytes;
   }
 
+  // A TOML array of strings; in the environment, entries separated by
+  // commas (spaces around them ignored; an empty variable is an empty list).
+  std::optional<std::vector<std::string>> string_array(const std::string& key) {
+    known_.insert(key);
+    if (auto value = env_(env_name(key))) {
+      std::vector<std::string> entries;
+      std::string_view rest = *value;
+      while (!rest.empty()) {
+        const auto comma = rest.find(',');
+        std::string_view entry = rest.substr(0, comma);
+        rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+        while (!entry.empty() && entry.front() == ' ') entry.remove_prefix(1);
+        while (!entry.empty() && entry.back() == ' ') entry.remove_suffix(1);
+        if (entry.empty()) fail(key, "empty entry (from " + env_name(key) + ")");
+        entries.emplace_back(entry);
+      }
+      return entries;
+    }
+    auto node = table_.at_path(key);
+    if (!node) return std::nullopt;
+    const toml::array* array = node.as_array();
+    if (!array) fail(key, "must be an array of strings");
+    std::vector<std::string> entries;
+    for (const auto& element : *array) {
+      auto s = element.value<std::string>();
+      if (!s || !element.is_string()) fail(key, "must be an array of strings");
+      entries.push_back(*s);
+    }
+    return entries;
+  }
+
   std::optional<std::chrono::milliseconds> duration(const std::string& key) {
     auto text = string(key);
     if (!text) return std::nullopt;
@@ -166,6 +197,38 @@ void check_host(const std::string& host) {
   }
 }
 
+// One entry of federation.allowed_private_addresses: "127.0.0.1:8443" or
+// "[::1]:8443", an IP address (never a name: the check happens after DNS)
+// and a port. kith::http::parse_allowlist_entry reads the same form.
+void check_allowed_address(const std::string& key, const std::string& entry) {
+  auto bad = [&](const std::string& why) { fail(key, "entry \"" + entry + "\": " + why); };
+  std::string address, port;
+  if (!entry.empty() && entry.front() == '[') {
+    const auto close = entry.find("]:");
+    if (close == std::string::npos) bad("expected [IPv6 address]:port, e.g. \"[::1]:8443\"");
+    address = entry.substr(1, close - 1);
+    port = entry.substr(close + 2);
+    in6_addr ipv6{};
+    if (inet_pton(AF_INET6, address.c_str(), &ipv6) != 1)
+      bad("not an IPv6 address (zone identifiers and host names are not accepted)");
+  } else {
+    const auto colon = entry.rfind(':');
+    if (colon == std::string::npos) bad("expected address:port, e.g. \"127.0.0.1:8443\"");
+    address = entry.substr(0, colon);
+    port = entry.substr(colon + 1);
+    if (address.find(':') != std::string::npos)
+      bad("an IPv6 address must be in brackets, e.g. \"[::1]:8443\"");
+    in_addr ipv4{};
+    if (inet_pton(AF_INET, address.c_str(), &ipv4) != 1)
+      bad("not an IPv4 address such as 127.0.0.1 (host names are not accepted)");
+  }
+  unsigned number = 0;
+  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), number);
+  if (port.empty() || ec != std::errc() || end != port.data() + port.size() || number == 0 ||
+      number > 65535)
+    bad("port must be a number from 1 to 65535");
+}
+
 void apply_keys(KeyReader& keys, Config& c) {
   if (auto v = keys.string("host")) c.host = *v;
   check_host(c.host);
@@ -205,6 +268,29 @@ void apply_keys(KeyReader& keys, Config& c) {
     c.embedded_postgres.shared_buffers = std::to_string(*bytes / 1024) + "kB";
   }
   if (auto v = keys.string("embedded_postgres.bin_dir")) c.embedded_postgres.bin_dir = *v;
+
+  if (auto v = keys.string_array("federation.allowed_private_addresses")) {
+    for (const auto& entry : *v)
+      check_allowed_address("federation.allowed_private_addresses", entry);
+    c.federation.allowed_private_addresses = std::move(*v);
+  }
+  if (auto v = keys.string("federation.extra_ca_file")) {
+    c.federation.extra_ca_file = *v;
+    std::error_code ec;
+    if (!v->empty()) {
+      if (!std::filesystem::is_regular_file(*v, ec))
+        fail("federation.extra_ca_file", "\"" + *v + "\" is not a readable file");
+      std::ifstream probe(*v);
+      if (!probe) fail("federation.extra_ca_file", "\"" + *v + "\" cannot be read");
+    }
+  }
+  if (auto v = keys.duration("federation.connect_timeout")) c.federation.connect_timeout = *v;
+  if (auto v = keys.duration("federation.request_timeout")) c.federation.request_timeout = *v;
+  if (auto v = keys.byte_size("federation.max_response_size")) {
+    if (*v < 1024 || *v > (std::size_t{1} << 30))
+      fail("federation.max_response_size", "must be between 1KiB and 1GiB");
+    c.federation.max_response_size = *v;
+  }
 }
 
 }  // namespace

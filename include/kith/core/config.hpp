@@ -16,6 +16,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace kith::core {
 
@@ -43,6 +44,19 @@ struct EmbeddedPostgresConfig {
   std::string bin_dir;                  // embedded_postgres.bin_dir (empty: search)
 };
 
+// The outgoing HTTP client (kith::http::Client): every fetch and delivery.
+// The defaults equal kith::http's kDefault* constants (a test checks it).
+struct FederationConfig {
+  // federation.allowed_private_addresses: exact "address:port" pairs that may
+  // be reached although not global (loopback, private...), and the only
+  // endpoints plain http may be used with. Empty in production.
+  std::vector<std::string> allowed_private_addresses;
+  std::filesystem::path extra_ca_file;                // federation.extra_ca_file (PEM)
+  std::chrono::milliseconds connect_timeout{5'000};   // federation.connect_timeout
+  std::chrono::milliseconds request_timeout{30'000};  // federation.request_timeout (total)
+  std::size_t max_response_size = 1u << 20;           // federation.max_response_size (body)
+};
+
 struct Config {
   std::string host = "localhost:8080";  // public authority: domain[:port]
   std::string listen_address = "127.0.0.1";
@@ -54,6 +68,7 @@ struct Config {
   HttpConfig http;
   DatabaseConfig database;
   EmbeddedPostgresConfig embedded_postgres;
+  FederationConfig federation;
 };
 
 // Looks up an environment variable; injectable so tests need not touch the
