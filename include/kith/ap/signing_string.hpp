@@ -5,10 +5,10 @@
 // every signature fails; and a verifier that builds them from anything but
 // the request in hand lets a signature made for one request vouch for
 // another. The one idea: one function, used for signing and for verifying,
-// that takes each line from the request through RequestParts and refuses
-// rather than guesses when a listed header is absent or a value could
-// smuggle in a line of its own. It does not judge which headers ought to be
-// signed; that is signature_policy.
+// that takes each line from the request through RequestParts. It must never
+// guess: a listed header that is absent, or a value that could smuggle in a
+// line of its own, is an error, not an empty or trimmed line. It does not
+// judge which headers ought to be signed; that is signature_policy.
 #pragma once
 
 #include <cstddef>
