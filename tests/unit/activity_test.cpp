@@ -343,6 +343,13 @@ TEST_CASE("read_document: a type outside the vocabulary is Unsupported, not an e
       "object": {"type": "Event", "id": "https://localhost:3001/events/1",
                  "attributedTo": "https://localhost:3001/users/alice"}})");
   CHECK(as<Activity>(announce).embedded->type() == "Event");
+
+  // An object with an id and no type is a reference, not an embedded object.
+  Document like = read_ok(R"({"id": "https://localhost:3001/users/alice#likes/9", "type": "Like",
+      "actor": "https://localhost:3001/users/alice",
+      "object": {"id": "https://localhost:3002/users/bob/statuses/1"}})");
+  CHECK(as<Activity>(like).object == "https://localhost:3002/users/bob/statuses/1");
+  CHECK_FALSE(as<Activity>(like).embedded);
 }
 
 TEST_CASE("read_document: bad documents are refused with the field at fault", "[activity]") {

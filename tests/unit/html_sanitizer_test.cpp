@@ -237,6 +237,11 @@ TEST_CASE("sanitize_html: entities are decoded once and re-escaped", "[html]") {
       {"&eacute;t&eacute;", "\xC3\xA9t\xC3\xA9"},
       {"caf&#xe9;", "caf\xC3\xA9"},
       {"&#0;", "\xEF\xBF\xBD"},
+      // Found by fuzzing: references to controls and noncharacters decode
+      // to raw code points that the parser would replace when reading the
+      // output back, so they are written as U+FFFD.
+      {"&#x11;&#x81;&#xFDD0;&#x1FFFF;", "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"},
+      {"&#x80;", "\xE2\x82\xAC"},  // remapped to the euro sign, as the standard says
       {"&#x110000;", "\xEF\xBF\xBD"},
       {"&zzz;", "&amp;zzz;"},
       {"&notin; &notanentity;",
@@ -447,6 +452,11 @@ TEST_CASE("text_to_html: paragraphs, line breaks, escaping", "[html]") {
       {"Tom & \"Jerry\" 'x'", "<p>Tom &amp; &quot;Jerry&quot; &#39;x&#39;</p>"},
       {"\xFFinvalid", "<p>\xEF\xBF\xBDinvalid</p>"},
       {std::string("nul\0gone", 8), "<p>nulgone</p>"},
+      // Found by fuzzing: the parser replaces controls and noncharacters,
+      // so text_to_html does too, or its output would not be a fixed point.
+      {"del\x7f c1\xC2\x80 bell\x07 tab\t ff\f nonchar\xEF\xB7\x90\xEF\xBF\xBE",
+       "<p>del\xEF\xBF\xBD c1\xEF\xBF\xBD bell\xEF\xBF\xBD tab\t ff\f "
+       "nonchar\xEF\xBF\xBD\xEF\xBF\xBD</p>"},
   };
   for (const auto& c : cases) {
     INFO(c.input);

@@ -265,7 +265,9 @@ struct Activity {
   std::string id;  // may carry a fragment (Mastodon: …/users/alice#likes/42)
   std::string type;
   std::string actor;
-  // The object's id; "" only when an embedded activity came without one.
+  // The object's id; "" only when an embedded activity (or an unsupported
+  // object) came without one. {"id": …} without a type is a reference, not
+  // an embedded object.
   std::string object;
   // The object as the sender embedded it, or empty when it was given by id.
   // Never trusted: it is what the sender claims the object says.

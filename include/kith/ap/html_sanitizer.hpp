@@ -95,7 +95,9 @@ std::optional<std::string> html_to_text(std::string_view html);
 std::optional<std::string> safe_link_href(std::string_view href);
 
 // Escapes &, <, >, " and ' so that `text` can go into element content or a
-// quoted attribute value.
+// quoted attribute value; and, as the HTML parser would on reading it back,
+// replaces invalid UTF-8, control characters and noncharacters with U+FFFD,
+// drops NUL and turns CR LF and CR into LF.
 std::string escape_html(std::string_view text);
 
 // A piece of a user's text that becomes markup. Offsets are bytes into the
@@ -128,8 +130,11 @@ std::string link_start_tag(std::string_view href, std::string_view class_list = 
 // A local user's plain text as HTML: CR LF and CR become LF, blank lines
 // separate paragraphs (<p>), other newlines become <br>, everything else is
 // escaped, and what the finders recognise becomes their markup (overlaps go
-// to the earlier link; at the same place, to the earlier finder). Empty or
-// blank text gives "". The one-argument form uses find_url_links.
+// to the earlier link; at the same place, to the earlier finder). Invalid
+// UTF-8, and control characters and noncharacters that the HTML parser
+// would replace, become U+FFFD; NUL is dropped; so the result is a fixed
+// point of sanitize_html. Empty or blank text gives "". The one-argument
+// form uses find_url_links.
 std::string text_to_html(std::string_view text);
 std::string text_to_html(std::string_view text, std::span<const LinkFinder> finders);
 

@@ -558,7 +558,8 @@ class Reader {
       const json& object = *objects[i];
       const std::string object_path = objects.size() == 1 ? where : item(where, i);
       std::string object_id;
-      if (object.is_object() && i == 0) {
+      // An object without a type is a reference written as {"id": …}.
+      if (object.is_object() && i == 0 && get(object, "type") != nullptr) {
         Document inner;
         if (!document(object, object_path, true, inner)) return false;
         object_id = inner.id();

@@ -513,30 +513,87 @@ std::optional<std::string_view> integer_attribute(std::string_view value) {
   return value;
 }
 
-void append_escaped(std::string& out, std::string_view text) {
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      case '\0':
-        break;  // the HTML parser drops it; so do we
-      default:
-        out += c;
-    }
+// Code points that the HTML parser (gumbo, as the standard's "control" and
+// "noncharacter" parse errors) replaces with U+FFFD: C0 controls other than
+// tab, LF, FF and CR, DEL, C1 controls, and noncharacters.
+bool replaced_by_parser(std::uint32_t code) {
+  if (code < 0x20) return code != '\t' && code != '\n' && code != '\f' && code != '\r';
+  if (code >= 0x7F && code <= 0x9F) return true;
+  if (code >= 0xFDD0 && code <= 0xFDEF) return true;
+  return (code & 0xFFFE) == 0xFFFE;
+}
+
+// The length of the UTF-8 sequence at text[i] and its code point, or a
+// length of 0 when the bytes there are not valid UTF-8.
+std::pair<std::size_t, std::uint32_t> decode_utf8(std::string_view text, std::size_t i) {
+  const auto byte = static_cast<unsigned char>(text[i]);
+  if (byte < 0x80) return {1, byte};
+  std::size_t length = 0;
+  std::uint32_t min = 0;
+  if ((byte & 0xE0) == 0xC0)
+    length = 2, min = 0x80;
+  else if ((byte & 0xF0) == 0xE0)
+    length = 3, min = 0x800;
+  else if ((byte & 0xF8) == 0xF0)
+    length = 4, min = 0x10000;
+  if (length == 0 || i + length > text.size()) return {0, 0};
+  std::uint32_t code = byte & (0x7Fu >> length);
+  for (std::size_t k = 1; k < length; ++k) {
+    const auto next = static_cast<unsigned char>(text[i + k]);
+    if ((next & 0xC0) != 0x80) return {0, 0};
+    code = (code << 6) | (next & 0x3F);
   }
+  if (code < min || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) return {0, 0};
+  return {length, code};
+}
+
+// Appends `text` as the HTML parser would read it back: invalid UTF-8 and
+// the code points the parser replaces become U+FFFD, NUL goes, CR LF and CR
+// become LF; with `escape`, & < > " and ' become references. A character
+// reference such as &#x11; reaches us as a raw U+0011; written raw it would
+// come back as U+FFFD, so it is written as U+FFFD now.
+void append_text(std::string& out, std::string_view text, bool escape) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    auto [length, code] = decode_utf8(text, i);
+    if (length == 0) {
+      out += "\xEF\xBF\xBD";
+      ++i;
+      continue;
+    }
+    if (code == 0) {
+      // dropped, as the parser drops it
+    } else if (code == '\r') {
+      // "Normalize newlines": CR LF becomes LF, and so does a lone CR.
+      if (i + 1 == text.size() || text[i + 1] != '\n') out += '\n';
+    } else if (replaced_by_parser(code)) {
+      out += "\xEF\xBF\xBD";
+    } else if (escape && code == '&') {
+      out += "&amp;";
+    } else if (escape && code == '<') {
+      out += "&lt;";
+    } else if (escape && code == '>') {
+      out += "&gt;";
+    } else if (escape && code == '"') {
+      out += "&quot;";
+    } else if (escape && code == '\'') {
+      out += "&#39;";
+    } else {
+      out.append(text.substr(i, length));
+    }
+    i += length;
+  }
+}
+
+void append_escaped(std::string& out, std::string_view text) {
+  append_text(out, text, true);
+}
+
+std::string clean_text(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  append_text(out, text, false);
+  return out;
 }
 
 // ---------------------------------------------------------------------------
@@ -894,43 +951,6 @@ bool is_ascii_alnum(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 
-// Replaces invalid UTF-8 with U+FFFD and drops NUL, so that stored HTML is
-// text PostgreSQL accepts and the HTML parser reads back unchanged.
-std::string valid_utf8(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  std::size_t i = 0;
-  while (i < text.size()) {
-    const auto byte = static_cast<unsigned char>(text[i]);
-    std::size_t length = 0;
-    std::uint32_t min = 0;
-    if (byte < 0x80)
-      length = 1;
-    else if ((byte & 0xE0) == 0xC0)
-      length = 2, min = 0x80;
-    else if ((byte & 0xF0) == 0xE0)
-      length = 3, min = 0x800;
-    else if ((byte & 0xF8) == 0xF0)
-      length = 4, min = 0x10000;
-    bool ok = length > 0 && i + length <= text.size();
-    std::uint32_t code = length == 1 ? byte : length > 1 ? byte & (0x7Fu >> length) : 0;
-    for (std::size_t k = 1; ok && k < length; ++k) {
-      const auto next = static_cast<unsigned char>(text[i + k]);
-      ok = (next & 0xC0) == 0x80;
-      code = (code << 6) | (next & 0x3F);
-    }
-    ok = ok && code >= min && code <= 0x10FFFF && !(code >= 0xD800 && code <= 0xDFFF);
-    if (!ok) {
-      out += "\xEF\xBF\xBD";
-      ++i;
-      continue;
-    }
-    if (code != 0) out.append(text.substr(i, length));
-    i += length;
-  }
-  return out;
-}
-
 // The first `count` code points of UTF-8 text, and the rest.
 std::pair<std::string_view, std::string_view> split_code_points(std::string_view text,
                                                                 std::size_t count) {
@@ -1124,7 +1144,7 @@ std::string text_to_html(std::string_view text) {
 }
 
 std::string text_to_html(std::string_view text, std::span<const LinkFinder> finders) {
-  std::string clean = valid_utf8(text);
+  std::string clean = clean_text(text);
   std::vector<std::string_view> lines;
   for (std::size_t start = 0; start <= clean.size();) {
     std::size_t end = clean.find_first_of("\r\n", start);
