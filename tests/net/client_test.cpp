@@ -4,6 +4,9 @@
 // seconds; every deadline here is short on purpose.
 #include <catch2/catch.hpp>
 
+#include <atomic>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <chrono>
 #include <string>
 #include <thread>
@@ -673,4 +676,44 @@ TEST_CASE("client: requests in flight are capped per host and in all", "[client]
     CHECK_THAT(results[1].error.message, Catch::Contains("slot"));
     CHECK(slow.stats().accepted == 1);
   }
+}
+
+TEST_CASE("client: many requests from several threads share the caps without losing a slot",
+          "[client][limits]") {
+  // The servers run on their own thread; the client's io_context on four, so
+  // slots are taken and handed over across threads.
+  asio::io_context server_io;
+  TestServer server(server_io, slow_answer(20ms));
+  auto server_guard = asio::make_work_guard(server_io);
+  std::thread server_thread([&] { server_io.run(); });
+
+  auto options = test_options({server.endpoint()});
+  options.max_requests_per_host = 2;
+  options.max_concurrent_requests = 3;
+  Client client(options);
+  asio::io_context io;
+  constexpr int kRequests = 40;
+  std::atomic<int> succeeded{0}, finished{0};
+  for (int i = 0; i < kRequests; ++i) {
+    // Two host keys, "localhost" and "127.0.0.1": their caps (2 + 2) would
+    // allow 4 at once, the global cap only 3.
+    const std::string host = i % 2 ? "127.0.0.1" : "localhost";
+    asio::co_spawn(io, client.request(get("http://" + host + ":" + port_of(server) + "/")),
+                   [&](std::exception_ptr error, ClientResult result) {
+                     if (!error && result) ++succeeded;
+                     ++finished;
+                   });
+  }
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i) threads.emplace_back([&] { io.run(); });
+  for (auto& t : threads) t.join();
+  server_guard.reset();
+  server_io.stop();
+  server_thread.join();
+
+  CHECK(finished == kRequests);
+  CHECK(succeeded == kRequests);
+  CHECK(server.stats().max_open <= 3);
+  CHECK(server.stats().max_open >= 2);  // the caps were reached, not avoided
+  CHECK(server.stats().accepted == kRequests);
 }
