@@ -48,10 +48,16 @@ RouteMatch Router::match(std::string_view method, std::string_view path) const {
     bool matched = true;
     for (std::size_t i = 0; i < segments.size() && matched; ++i) {
       const std::string& expected = route.segments[i];
-      if (!expected.empty() && expected.front() == ':') {
-        auto decoded = percent_decode(segments[i], false);
+      const auto colon = expected.find(':');
+      if (colon != std::string::npos) {
+        // The literal prefix is compared before decoding, so "%40alice"
+        // does not match "@:name".
+        const std::string_view prefix(expected.data(), colon);
+        matched = segments[i].starts_with(prefix);
+        if (!matched) break;
+        auto decoded = percent_decode(segments[i].substr(prefix.size()), false);
         matched = decoded && !decoded->empty();
-        if (matched) params.emplace(expected.substr(1), std::move(*decoded));
+        if (matched) params.emplace(expected.substr(colon + 1), std::move(*decoded));
       } else {
         matched = expected == segments[i];
       }

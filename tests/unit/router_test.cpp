@@ -194,3 +194,24 @@ TEST_CASE("router: body limits per route", "[router]") {
   CHECK(small.largest_body_limit() == kDefaultBodyLimit);
   CHECK(Router().largest_body_limit() == kDefaultBodyLimit);
 }
+
+TEST_CASE("router: a parameter after a literal prefix in its segment", "[router]") {
+  Router router;
+  router.add("GET", "/@:name", {});
+  router.add("GET", "/@:name/:id", {});
+  auto match = router.match("GET", "/@alice");
+  REQUIRE(match.route != nullptr);
+  CHECK(match.route->pattern == "/@:name");
+  CHECK(match.params.at("name") == "alice");
+  match = router.match("GET", "/@al%69ce/42/");
+  REQUIRE(match.route != nullptr);
+  CHECK(match.route->pattern == "/@:name/:id");
+  CHECK(match.params.at("name") == "alice");
+  CHECK(match.params.at("id") == "42");
+  // The prefix is literal and compared before decoding; the value must not
+  // be empty.
+  for (const char* path : {"/alice", "/%40alice", "/@", "/@/1", "/x@alice", "/@alice/1/2"}) {
+    INFO(path);
+    CHECK(router.match("GET", path).route == nullptr);
+  }
+}

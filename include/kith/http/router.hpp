@@ -2,9 +2,12 @@
 // limit, which the server needs *before* reading the body.
 //
 // Templates are literal segments and `:name` parameters, e.g.
-// "/users/:name/inbox". Matching is segment by segment; one trailing slash is
-// ignored ("/api/v1/instance/" is "/api/v1/instance", as clients expect).
-// Parameters are percent-decoded; a malformed escape does not match.
+// "/users/:name/inbox"; a parameter may follow a literal prefix within its
+// segment ("/@:name" matches "/@alice", the profile URLs people share).
+// Matching is segment by segment; one trailing slash is ignored
+// ("/api/v1/instance/" is "/api/v1/instance", as clients expect).
+// Parameters are percent-decoded; a malformed escape, or an empty value,
+// does not match.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
