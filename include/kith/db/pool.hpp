@@ -59,12 +59,15 @@ class Pool {
   boost::asio::awaitable<std::invoke_result_t<F, pqxx::connection&>> run(F f) {
     using Result = std::invoke_result_t<F, pqxx::connection&>;
     auto executor = co_await boost::asio::this_coro::executor;
+    // Jobs are built outside the co_await expressions (see submit()).
     if constexpr (std::is_void_v<Result>) {
-      co_await submit(executor, [&f](pqxx::connection& c) { f(c); });
+      Job job = [&f](pqxx::connection& c) { f(c); };
+      co_await submit(executor, std::move(job));
       co_return;
     } else {
       std::optional<Result> result;
-      co_await submit(executor, [&f, &result](pqxx::connection& c) { result.emplace(f(c)); });
+      Job job = [&f, &result](pqxx::connection& c) { result.emplace(f(c)); };
+      co_await submit(executor, std::move(job));
       co_return std::move(*result);
     }
   }
@@ -90,18 +93,22 @@ class Pool {
   boost::asio::awaitable<void> submit(Executor executor, Job job) {
     // With this signature asio rethrows a non-null exception_ptr in the
     // awaiting coroutine itself, so the co_await yields nothing.
+    //
+    // The initiation is built in its own statement, not inside the co_await
+    // expression: GCC 12 destroys the captures of a lambda written inside a
+    // co_await expression twice, and a second release of `executor` (the
+    // connection's strand) frees the strand while it is still in use.
+    auto initiation = [this, executor, &job](auto handler) mutable {
+      auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+      enqueue(Pending{std::move(job),
+                      [executor, shared](std::exception_ptr e) {
+                        boost::asio::post(executor, [shared, e]() mutable { (*shared)(e); });
+                      },
+                      std::chrono::steady_clock::now()});
+    };
     co_await boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&,
-                                         void(std::exception_ptr)>(
-        [this, executor, &job](auto handler) mutable {
-          auto shared = std::make_shared<decltype(handler)>(std::move(handler));
-          enqueue(Pending{std::move(job),
-                          [executor, shared](std::exception_ptr e) {
-                            boost::asio::post(executor,
-                                              [shared, e]() mutable { (*shared)(e); });
-                          },
-                          std::chrono::steady_clock::now()});
-        },
-        boost::asio::use_awaitable);
+                                         void(std::exception_ptr)>(std::move(initiation),
+                                                                   boost::asio::use_awaitable);
   }
 
   struct Worker;  // one thread's connection and reconnection state
