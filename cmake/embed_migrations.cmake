@@ -1,5 +1,9 @@
 # Turns migrations/NNNN_name.sql into a C++ table compiled into kith_db.
-# Called at build time with -DOUT=<file.cpp> -DFILES="<a.sql;b.sql>".
+# Called at build time with -DOUT=<file.cpp> -DDIR=<migrations directory>.
+# (The directory, not a list of files: a CMake list passed through a custom
+# command's -D argument arrives with its semicolons turned into spaces.)
+file(GLOB FILES ${DIR}/*.sql)
+list(SORT FILES)
 set(body "")
 foreach(file ${FILES})
   get_filename_component(base ${file} NAME_WE)
