@@ -291,6 +291,24 @@ void apply_keys(KeyReader& keys, Config& c) {
       fail("federation.max_response_size", "must be between 1KiB and 1GiB");
     c.federation.max_response_size = *v;
   }
+
+  if (auto v = keys.integer("delivery.workers")) {
+    if (*v < 0 || *v > 256) fail("delivery.workers", "must be an integer from 0 to 256");
+    c.delivery.workers = static_cast<unsigned>(*v);
+  }
+  if (auto v = keys.duration("delivery.give_up_after")) {
+    if (*v > std::chrono::hours(24 * 30)) fail("delivery.give_up_after", "must be at most 30 days");
+    c.delivery.give_up_after = *v;
+  }
+  if (auto v = keys.duration("delivery.lease")) c.delivery.lease = *v;
+  // A lease that can run out while its attempt is still going lets a second
+  // worker deliver the same job at the same time.
+  const auto longest_attempt = c.federation.request_timeout + c.database.acquire_timeout;
+  if (c.delivery.lease <= longest_attempt || c.delivery.lease > std::chrono::hours(24))
+    fail("delivery.lease",
+         "must be longer than federation.request_timeout + "
+         "database.acquire_timeout (" +
+             std::to_string(longest_attempt.count()) + " ms) and at most 24h");
 }
 
 }  // namespace

@@ -57,6 +57,15 @@ struct FederationConfig {
   std::size_t max_response_size = 1u << 20;           // federation.max_response_size (body)
 };
 
+// Outgoing deliveries (kith::ap::DeliveryQueue).
+struct DeliveryConfig {
+  unsigned workers = 8;  // delivery.workers: deliveries in flight at once (0: none here)
+  std::chrono::milliseconds give_up_after{48 * 3'600'000};  // delivery.give_up_after
+  // delivery.lease: how long a claimed job is held before another worker may
+  // take it; longer than federation.request_timeout + database.acquire_timeout.
+  std::chrono::milliseconds lease{120'000};
+};
+
 struct Config {
   std::string host = "localhost:8080";  // public authority: domain[:port]
   std::string listen_address = "127.0.0.1";
@@ -69,6 +78,7 @@ struct Config {
   DatabaseConfig database;
   EmbeddedPostgresConfig embedded_postgres;
   FederationConfig federation;
+  DeliveryConfig delivery;
 };
 
 // Looks up an environment variable; injectable so tests need not touch the
