@@ -3,9 +3,11 @@
 //   1. raise the open-files limit, open the database (embedded or external)
 //      and apply migrations;
 //   2. build the pool, the memory budget, the metrics and the routes;
-//   3. listen, tell systemd READY=1, and run the I/O threads;
-//   4. on SIGTERM/SIGINT: stop accepting, drain in-flight requests up to
-//      http.drain_timeout, stop the pool, stop the embedded PostgreSQL, exit 0.
+//   3. listen, start the delivery workers, tell systemd READY=1, and run the
+//      I/O threads;
+//   4. on SIGTERM/SIGINT: stop accepting and stop claiming deliveries, drain
+//      in-flight requests and deliveries up to http.drain_timeout, stop the
+//      pool, stop the embedded PostgreSQL, exit 0.
 //
 // Objects are declared in the order their lifetimes need (see the comments
 // in http/server.hpp): what connection frames use outlives the io_context.
@@ -14,17 +16,20 @@
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
 
+#include <atomic>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <csignal>
 #include <thread>
 
+#include "kith/ap/delivery.hpp"
 #include "kith/api/routes.hpp"
 #include "kith/app/database.hpp"
 #include "kith/app/ops_routes.hpp"
 #include "kith/app/systemd.hpp"
 #include "kith/core/lru_cache.hpp"
 #include "kith/core/process_stats.hpp"
+#include "kith/http/client.hpp"
 #include "kith/http/server.hpp"
 
 namespace kith::app {
@@ -124,6 +129,11 @@ int serve(const core::Config& config) {
   add_ops_routes(router, *pool, metrics);
   auto api_routes = api::add_api_routes(router, api::ApiContext{config, *pool, budget});
 
+  // The one outgoing HTTP client, and the delivery workers that use it.
+  http::Client client(http::client_options_from_config(config));
+  ap::DeliveryQueue delivery(*pool, client, metrics,
+                             ap::delivery_options_from_config(config, client.options()));
+
   const unsigned threads = config.http.threads;
   boost::asio::io_context io(static_cast<int>(threads));
   http::ServerOptions server_options{config.listen_address,       config.listen_port,
@@ -134,12 +144,19 @@ int serve(const core::Config& config) {
   server.start();
   spdlog::info("kith {} listening on {}:{} as https://{}", KITH_VERSION, config.listen_address,
                server.bound_port(), config.host);
+  delivery.start(io.get_executor());
 
   auto shut_down = [&](int signal) {
     spdlog::info("signal {}: draining connections (up to {} ms)", signal,
                  config.http.drain_timeout.count());
     notify_systemd("STOPPING=1");
-    server.begin_shutdown([&io] { io.stop(); });
+    // The I/O threads stop once both the server and the deliveries are done.
+    auto pending = std::make_shared<std::atomic<int>>(2);
+    auto one_done = [&io, pending] {
+      if (--*pending == 0) io.stop();
+    };
+    server.begin_shutdown(one_done);
+    delivery.begin_shutdown(config.http.drain_timeout, one_done);
   };
   boost::asio::signal_set signals(io, SIGTERM, SIGINT);
   signals.async_wait([&](boost::system::error_code ec, int signal) {
