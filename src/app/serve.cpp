@@ -129,10 +129,8 @@ int serve(const core::Config& config) {
   add_ops_routes(router, *pool, metrics);
   auto api_routes = api::add_api_routes(router, api::ApiContext{config, *pool, budget});
 
-  // The one outgoing HTTP client, and the delivery workers that use it.
+  // The one outgoing HTTP client; requests in flight keep what they use.
   http::Client client(http::client_options_from_config(config));
-  ap::DeliveryQueue delivery(*pool, client, metrics,
-                             ap::delivery_options_from_config(config, client.options()));
 
   const unsigned threads = config.http.threads;
   boost::asio::io_context io(static_cast<int>(threads));
@@ -141,6 +139,10 @@ int serve(const core::Config& config) {
                                      config.http.body_timeout,    config.http.idle_timeout,
                                      config.http.drain_timeout,   config.http.trust_proxy};
   http::Server server(io, server_options, router, metrics);
+  // The delivery workers. Their strand and timers belong to `io`, so they
+  // are declared after it; their coroutines never resume once it stopped.
+  ap::DeliveryQueue delivery(*pool, client, metrics,
+                             ap::delivery_options_from_config(config, client.options()));
   server.start();
   spdlog::info("kith {} listening on {}:{} as https://{}", KITH_VERSION, config.listen_address,
                server.bound_port(), config.host);

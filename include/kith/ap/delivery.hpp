@@ -237,7 +237,9 @@ DeliveryOptions delivery_options_from_config(const core::Config& config,
 class DeliveryQueue {
  public:
   // Registers the delivery metrics. `pool`, `client` and `metrics` must
-  // outlive the queue; the queue must outlive the io_context it runs on.
+  // outlive the queue. Destroy it after the io_context it runs on has
+  // stopped (its coroutines are then never resumed) and before that
+  // io_context is destroyed (its strand and timers belong to it).
   DeliveryQueue(db::Pool& pool, http::Client& client, core::MetricsRegistry& metrics,
                 DeliveryOptions options);
   ~DeliveryQueue();
