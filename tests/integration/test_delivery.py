@@ -53,6 +53,7 @@ certs = None
 RETRY_AFTER = 25  # seconds: longer than the first backoff can be (15 s + 25 %)
 GIVE_UP_AFTER = 40  # seconds, for the main daemon
 SLACK = 20.0  # for slow (sanitizer) builds
+BREAKER_JOBS = 12  # to a host that always answers 503; its breaker opens at 10 failures
 
 OPENSSL_CONFIG = """[req]
 distinguished_name = dn
@@ -125,6 +126,7 @@ class Receiver:
       /inbox/flaky    500 on the first request, then 202
       /inbox/gone     410
       /inbox/limited  429 with Retry-After: RETRY_AFTER on the first, then 202
+      /inbox/down     503, always
       /inbox/burst    202 after a short pause (so that a burst takes a while)
       /inbox/slow     202 after 3 s
     A request whose signature does not verify gets 401 and is recorded as bad.
@@ -241,6 +243,8 @@ class Receiver:
                 self.seen.add(activity_id)
             if path == "/inbox/flaky" and first:
                 status = 500
+            elif path == "/inbox/down":
+                status = 503
             elif path == "/inbox/gone":
                 status = 410
             elif path == "/inbox/limited" and first:
@@ -289,9 +293,10 @@ def closed_port():
     return harness.free_port()
 
 
-def start_kith(test, dbname, receiver, extra_allowed=(), delivery=None, federation=None):
+def start_kith(test, dbname, receiver, extra_allowed=(), delivery=None, federation=None,
+               more_receivers=()):
     pg.createdb(dbname)
-    allowed = [f"127.0.0.1:{receiver.port}", *extra_allowed]
+    allowed = [f"127.0.0.1:{r.port}" for r in (receiver, *more_receivers)] + list(extra_allowed)
     config = {"delivery": delivery or {}, "federation": federation or {}}
     kith = harness.Kith(database_url=pg.url(dbname), config=config, env={
         "KITH_FEDERATION_EXTRA_CA_FILE": certs.ca,
@@ -307,7 +312,8 @@ def start_kith(test, dbname, receiver, extra_allowed=(), delivery=None, federati
     account_id, key_id = row.split("|")
     public_key = pg.psql("SELECT public_key_pem FROM accounts WHERE username = 'alice'",
                          dbname=dbname)
-    receiver.set_public_key(public_key + "\n")
+    for r in (receiver, *more_receivers):
+        r.set_public_key(public_key + "\n")
     return kith, int(account_id), key_id
 
 
@@ -378,13 +384,16 @@ class DeliveryOutcomesTest(unittest.TestCase):
     def setUpClass(cls):
         cls.receiver = Receiver()
         cls.addClassCleanup(cls.receiver.close)
+        cls.down = Receiver()  # a host of its own: its breaker must not pause the others
+        cls.addClassCleanup(cls.down.close)
         cls.closed = closed_port()
         cls.forbidden = closed_port()  # never allowlisted: the address guard refuses it
         cls.db = "outcomes"
         holder = unittest.TestCase()
         kith, cls.account_id, cls.key_id = start_kith(
             holder, cls.db, cls.receiver, extra_allowed=[f"127.0.0.1:{cls.closed}"],
-            delivery={"workers": 4, "give_up_after": f"{GIVE_UP_AFTER}s"})
+            delivery={"workers": 4, "give_up_after": f"{GIVE_UP_AFTER}s"},
+            more_receivers=[cls.down])
         cls.addClassCleanup(holder.doCleanups)
         cls.kith = kith
         base = f"https://localhost:{kith.port}/users/alice/statuses"
@@ -398,7 +407,8 @@ class DeliveryOutcomesTest(unittest.TestCase):
             (cls.ids["limited"], cls.receiver.url("/inbox/limited")),
             (cls.ids["unreachable"], f"https://127.0.0.1:{cls.closed}/inbox"),
             (cls.ids["forbidden"], f"https://127.0.0.1:{cls.forbidden}/inbox"),
-        ])
+        ] + [(f"{base}/down-{i}/activity", cls.down.url("/inbox/down"))
+             for i in range(BREAKER_JOBS)])
 
     def wait_state(self, name, states, timeout):
         activity_id = self.ids[name]
@@ -459,6 +469,28 @@ class DeliveryOutcomesTest(unittest.TestCase):
         self.assertGreaterEqual(attempts, 2)
         self.assertLessEqual(attempts, 4)
         self.assertGreaterEqual(elapsed, GIVE_UP_AFTER - 2)
+
+    def test_breaker_pauses_a_failing_host(self):
+        # 4 in flight at a time: the 10th failure opens the breaker while the
+        # last 2 are already on their way, so 12 arrive, and then none: the
+        # first retries would be due after 15 s (+-25 %), but the host is
+        # paused for a minute.
+        harness.wait_until(lambda: len(self.down.snapshot()[0]) >= BREAKER_JOBS, 30,
+                           interval=0.1, message="every job to the failing host to be tried")
+        tried_at = time.monotonic()
+        # (The receiver counts a request before it answers: give kith a moment.)
+        harness.wait_until(
+            lambda: harness.metric_value(self.kith.metrics()[1], "kith_delivery_breakers",
+                                         state="open") == 1, 10, message="the breaker to open")
+        harness.wait_until(lambda: "keeps failing; paused" in self.kith.stderr(), 10,
+                           message="the host's jobs to be postponed")
+        time.sleep(max(0.0, tried_at + 25 - time.monotonic()))
+        arrivals = self.down.snapshot()[0]
+        self.assertEqual(len(arrivals), BREAKER_JOBS, "the paused host was tried again")
+        self.assertTrue(all(a[3] == 503 for a in arrivals))
+        states = pg.psql("SELECT state, count(*) FROM jobs WHERE host = "
+                         f"'127.0.0.1:{self.down.port}' GROUP BY state", dbname=self.db)
+        self.assertEqual(states, f"queued|{BREAKER_JOBS}")  # postponed, not failed
 
     def test_metrics_count_deliveries(self):
         self.wait_state("ok", ("done",), 30)
