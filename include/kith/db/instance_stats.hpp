@@ -15,4 +15,13 @@ struct InstanceStats {
 
 InstanceStats read_instance_stats(pqxx::connection& connection);
 
+// Local users that are not disabled and signed in or posted within the last
+// 30 and 180 days (NodeInfo's activeMonth and activeHalfyear).
+struct ActiveUsers {
+  std::int64_t month = 0;
+  std::int64_t halfyear = 0;
+};
+
+ActiveUsers read_active_users(pqxx::connection& connection);
+
 }  // namespace kith::db

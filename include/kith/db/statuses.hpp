@@ -1,0 +1,62 @@
+// Statuses as other servers and browsers see them: one status, and an
+// account's statuses a page at a time. Which visibilities a caller may see
+// is decided by kith::ap (visibility.hpp) and passed in; this layer only
+// filters by it, so the rule lives in one place.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "kith/db/paging.hpp"
+#include "kith/db/pqxx_fwd.hpp"
+
+namespace kith::db {
+
+// statuses.visibility (migrations/0001_core.sql).
+enum class Visibility {
+  public_,   // as:Public in to; on public timelines
+  unlisted,  // as:Public in cc; off public timelines
+  private_,  // followers only
+  direct,    // mentioned accounts only
+  local,     // this server's users only, never federated
+};
+
+std::string_view visibility_name(Visibility visibility);
+std::optional<Visibility> parse_visibility(std::string_view name);
+
+struct StatusRecord {
+  std::int64_t id = 0;
+  std::int64_t account_id = 0;
+  std::string uri;  // the object id: https://<host>/users/<username>/statuses/<id>
+  std::string url;  // the page for people: https://<host>/@<username>/<id>; may be ""
+  Visibility visibility = Visibility::public_;
+  std::string content;       // sanitised HTML
+  std::string spoiler_text;  // the content warning, "" for none
+  bool sensitive = false;
+  std::string language;         // "" when unknown
+  std::string in_reply_to_uri;  // the parent's uri, "" when not a reply
+  std::string created_at;       // ISO 8601, UTC
+  std::string edited_at;        // "" when never edited
+  std::string account_uri;      // the author's actor id
+  std::string account_followers_url;
+};
+
+// A local, not deleted, original (not a boost) status of the account, or
+// nullopt. Any visibility: the caller applies kith::ap::may_fetch.
+std::optional<StatusRecord> find_local_status(pqxx::connection& connection, std::int64_t account_id,
+                                              std::int64_t status_id);
+
+// The account's local, not deleted, original statuses with one of
+// `visibilities`, newest first, one page.
+std::vector<StatusRecord> list_account_statuses(pqxx::connection& connection,
+                                                std::int64_t account_id,
+                                                std::span<const Visibility> visibilities,
+                                                const PageRequest& page);
+std::int64_t count_account_statuses(pqxx::connection& connection, std::int64_t account_id,
+                                    std::span<const Visibility> visibilities);
+
+}  // namespace kith::db

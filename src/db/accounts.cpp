@@ -1,0 +1,75 @@
+// Local accounts for presentation (accounts.hpp): one query for the account
+// and its login state, one more for profile fields when it has any.
+#include "kith/db/accounts.hpp"
+
+#include <pqxx/pqxx>
+
+namespace kith::db {
+namespace {
+
+// SQL that renders a timestamptz column as ISO 8601 in UTC, milliseconds.
+std::string iso_time(const std::string& column) {
+  return "to_char(" + column + R"( AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))";
+}
+
+}  // namespace
+
+std::optional<LocalAccount> find_local_account(pqxx::connection& connection,
+                                               std::string_view username) {
+  pqxx::read_transaction txn(connection);
+  // lower(coalesce(domain, '')) = '' is "domain IS NULL" (a remote domain is
+  // never empty) written so that accounts_username_domain_idx applies.
+  const pqxx::result rows = txn.exec_params(
+      "SELECT a.id, a.username, a.display_name, a.note, a.uri, coalesce(a.url, ''),"
+      " a.inbox_url, a.outbox_url, coalesce(a.shared_inbox_url, ''), a.followers_url,"
+      " a.following_url, coalesce(a.featured_url, ''), a.public_key_pem,"
+      " coalesce(a.public_key_id, ''), a.locked, a.discoverable, a.bot,"
+      " coalesce(a.avatar_url, ''), coalesce(a.header_url, ''),"
+      " CASE WHEN jsonb_typeof(a.fields) = 'array' THEN jsonb_array_length(a.fields) ELSE 0 END,"
+      " coalesce(m.uri, ''), " +
+          iso_time("a.created_at") +
+          ", a.suspended_at IS NOT NULL, u.disabled"
+          " FROM accounts a JOIN users u ON u.account_id = a.id"
+          " LEFT JOIN accounts m ON m.id = a.moved_to_account_id"
+          " WHERE lower(a.username) = lower($1) AND lower(coalesce(a.domain, '')) = ''",
+      std::string(username));
+  if (rows.empty()) return std::nullopt;
+  const pqxx::row& row = rows[0];
+  LocalAccount account;
+  account.id = row[0].as<std::int64_t>();
+  account.username = row[1].as<std::string>();
+  account.display_name = row[2].as<std::string>();
+  account.note = row[3].as<std::string>();
+  account.uri = row[4].as<std::string>();
+  account.url = row[5].as<std::string>();
+  account.inbox_url = row[6].as<std::string>();
+  account.outbox_url = row[7].as<std::string>();
+  account.shared_inbox_url = row[8].as<std::string>();
+  account.followers_url = row[9].as<std::string>();
+  account.following_url = row[10].as<std::string>();
+  account.featured_url = row[11].as<std::string>();
+  account.public_key_pem = row[12].as<std::string>();
+  account.public_key_id = row[13].as<std::string>();
+  account.locked = row[14].as<bool>();
+  account.discoverable = row[15].as<bool>();
+  account.bot = row[16].as<bool>();
+  account.avatar_url = row[17].as<std::string>();
+  account.header_url = row[18].as<std::string>();
+  const auto field_count = row[19].as<std::int64_t>();
+  account.moved_to_uri = row[20].as<std::string>();
+  account.created_at = row[21].as<std::string>();
+  account.suspended = row[22].as<bool>();
+  account.disabled = row[23].as<bool>();
+  if (field_count > 0) {
+    const pqxx::result fields = txn.exec_params(
+        "SELECT coalesce(f->>'name', ''), coalesce(f->>'value', '')"
+        " FROM accounts a, jsonb_array_elements(a.fields) WITH ORDINALITY AS e(f, n)"
+        " WHERE a.id = $1 AND jsonb_typeof(f) = 'object' ORDER BY n LIMIT $2",
+        account.id, static_cast<std::int64_t>(kMaxAccountFields));
+    for (const auto& field : fields)
+      account.fields.push_back({field[0].as<std::string>(), field[1].as<std::string>()});
+  }
+  return account;
+}
+
+}  // namespace kith::db

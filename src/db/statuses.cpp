@@ -1,0 +1,137 @@
+// Statuses for presentation (statuses.hpp). Ids grow with time, so pages
+// are ranges of ids on statuses_account_id_idx (account_id, id DESC).
+#include "kith/db/statuses.hpp"
+
+#include <algorithm>
+#include <limits>
+#include <pqxx/pqxx>
+
+namespace kith::db {
+namespace {
+
+std::string iso_time(const std::string& column) {
+  return "to_char(" + column + R"( AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))";
+}
+
+// The columns StatusRecord is read from; `s` is the status, `a` its author,
+// `p` its parent (LEFT JOIN: the parent may be unknown or gone).
+const std::string& status_columns() {
+  static const std::string columns =
+      "s.id, s.account_id, s.uri, coalesce(s.url, ''), s.visibility, s.content,"
+      " s.spoiler_text, s.sensitive, coalesce(s.language, ''),"
+      " coalesce(p.uri, s.in_reply_to_uri, ''), " +
+      iso_time("s.created_at") + ", coalesce(" + iso_time("s.edited_at") +
+      ", ''), a.uri, a.followers_url";
+  return columns;
+}
+
+const char* const kStatusJoins =
+    " FROM statuses s JOIN accounts a ON a.id = s.account_id"
+    " LEFT JOIN statuses p ON p.id = s.in_reply_to_id";
+
+// What every federated read excludes: remote, deleted, and boosts (a boost
+// has no object of its own; Announce comes with the boost work).
+const char* const kOriginalLocal = " s.local AND s.deleted_at IS NULL AND s.reblog_of_id IS NULL";
+
+StatusRecord to_status(const pqxx::row& row) {
+  StatusRecord status;
+  status.id = row[0].as<std::int64_t>();
+  status.account_id = row[1].as<std::int64_t>();
+  status.uri = row[2].as<std::string>();
+  status.url = row[3].as<std::string>();
+  // The CHECK constraint allows only the five names.
+  status.visibility = parse_visibility(row[4].as<std::string>()).value_or(Visibility::direct);
+  status.content = row[5].as<std::string>();
+  status.spoiler_text = row[6].as<std::string>();
+  status.sensitive = row[7].as<bool>();
+  status.language = row[8].as<std::string>();
+  status.in_reply_to_uri = row[9].as<std::string>();
+  status.created_at = row[10].as<std::string>();
+  status.edited_at = row[11].as<std::string>();
+  status.account_uri = row[12].as<std::string>();
+  status.account_followers_url = row[13].as<std::string>();
+  return status;
+}
+
+// "s.visibility IN ('public', 'unlisted')": built from the enumeration, never
+// from input. An empty set matches nothing.
+std::string visibility_condition(std::span<const Visibility> visibilities) {
+  if (visibilities.empty()) return " false";
+  std::string sql = " s.visibility IN (";
+  for (std::size_t i = 0; i < visibilities.size(); ++i) {
+    if (i > 0) sql += ", ";
+    sql += "'";
+    sql += visibility_name(visibilities[i]);
+    sql += "'";
+  }
+  return sql + ")";
+}
+
+}  // namespace
+
+std::string_view visibility_name(Visibility visibility) {
+  switch (visibility) {
+    case Visibility::public_:
+      return "public";
+    case Visibility::unlisted:
+      return "unlisted";
+    case Visibility::private_:
+      return "private";
+    case Visibility::direct:
+      return "direct";
+    case Visibility::local:
+      return "local";
+  }
+  return "direct";
+}
+
+std::optional<Visibility> parse_visibility(std::string_view name) {
+  for (Visibility v : {Visibility::public_, Visibility::unlisted, Visibility::private_,
+                       Visibility::direct, Visibility::local})
+    if (visibility_name(v) == name) return v;
+  return std::nullopt;
+}
+
+std::optional<StatusRecord> find_local_status(pqxx::connection& connection, std::int64_t account_id,
+                                              std::int64_t status_id) {
+  pqxx::read_transaction txn(connection);
+  const pqxx::result rows =
+      txn.exec_params("SELECT " + status_columns() + kStatusJoins +
+                          " WHERE s.id = $1 AND s.account_id = $2 AND" + kOriginalLocal,
+                      status_id, account_id);
+  if (rows.empty()) return std::nullopt;
+  return to_status(rows[0]);
+}
+
+std::vector<StatusRecord> list_account_statuses(pqxx::connection& connection,
+                                                std::int64_t account_id,
+                                                std::span<const Visibility> visibilities,
+                                                const PageRequest& page) {
+  pqxx::read_transaction txn(connection);
+  // With min_id the rows just above it are wanted: ascending, then reversed.
+  const bool upward = page.min_id.has_value() && !page.max_id.has_value();
+  const pqxx::result rows = txn.exec_params(
+      "SELECT " + status_columns() + kStatusJoins + " WHERE s.account_id = $1 AND" +
+          kOriginalLocal + " AND" + visibility_condition(visibilities) +
+          " AND s.id < $2 AND s.id > $3 ORDER BY s.id " + (upward ? "ASC" : "DESC") + " LIMIT $4",
+      account_id, page.max_id.value_or(std::numeric_limits<std::int64_t>::max()),
+      page.min_id.value_or(std::numeric_limits<std::int64_t>::min()),
+      static_cast<std::int64_t>(page.limit));
+  std::vector<StatusRecord> statuses;
+  statuses.reserve(rows.size());
+  for (const auto& row : rows) statuses.push_back(to_status(row));
+  if (upward) std::reverse(statuses.begin(), statuses.end());
+  return statuses;
+}
+
+std::int64_t count_account_statuses(pqxx::connection& connection, std::int64_t account_id,
+                                    std::span<const Visibility> visibilities) {
+  pqxx::read_transaction txn(connection);
+  return txn
+      .exec_params1("SELECT count(*) FROM statuses s WHERE s.account_id = $1 AND" +
+                        std::string(kOriginalLocal) + " AND" + visibility_condition(visibilities),
+                    account_id)[0]
+      .as<std::int64_t>();
+}
+
+}  // namespace kith::db
