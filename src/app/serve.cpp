@@ -23,6 +23,7 @@
 #include <thread>
 
 #include "kith/ap/delivery.hpp"
+#include "kith/ap/routes.hpp"
 #include "kith/api/routes.hpp"
 #include "kith/app/database.hpp"
 #include "kith/app/ops_routes.hpp"
@@ -127,6 +128,7 @@ int serve(const core::Config& config) {
 
   http::Router router;
   add_ops_routes(router, *pool, metrics);
+  auto ap_routes = ap::add_ap_routes(router, ap::ApContext{config, *pool, budget});
   auto api_routes = api::add_api_routes(router, api::ApiContext{config, *pool, budget});
 
   // The one outgoing HTTP client; requests in flight keep what they use.

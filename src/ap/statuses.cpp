@@ -1,0 +1,118 @@
+// Statuses: /users/<name>/statuses/<id> (the Note, or a page for people),
+// /@<name>/<id> (the same), and /users/<name>/statuses/<id>/activity (the
+// Create that published it).
+//
+// Whether a status may be served is visibility.hpp's may_fetch and nothing
+// else. A status that may not be served is answered exactly like one that
+// does not exist (404, never cached), so that a fetch cannot tell a private
+// status from a missing one.
+#include <charconv>
+#include <pqxx/pqxx>
+
+#include "html_pages.hpp"
+#include "kith/ap/activity_writer.hpp"
+#include "kith/ap/local_urls.hpp"
+#include "kith/ap/to_activitystreams.hpp"
+#include "kith/ap/visibility.hpp"
+#include "kith/db/statuses.hpp"
+#include "routes_internal.hpp"
+
+namespace kith::ap {
+namespace {
+
+std::optional<std::int64_t> parse_status_id(std::string_view text) {
+  std::int64_t value = 0;
+  if (text.empty() || text.size() > 19 ||
+      text.find_first_not_of("0123456789") != std::string_view::npos)
+    return std::nullopt;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+struct StatusLookup {
+  std::optional<db::LocalAccount> account;
+  std::optional<db::StatusRecord> status;  // only when it may be fetched
+};
+
+// The account and, when the account may be shown and the status may be
+// fetched by `signer`, the status.
+boost::asio::awaitable<StatusLookup> look_up(ApRoutes& routes, const std::string& name,
+                                             std::int64_t id, const FetchSigner* signer) {
+  StatusLookup found = co_await routes.context.pool.run([&](pqxx::connection& c) {
+    StatusLookup lookup;
+    lookup.account = db::find_local_account(c, name);
+    if (!account_refusal(lookup.account)) {
+      lookup.status = db::find_local_status(c, lookup.account->id, id);
+      if (lookup.status && !may_fetch(*lookup.status, signer)) lookup.status.reset();
+    }
+    return lookup;
+  });
+  co_return found;
+}
+
+void cache_for(http::Response& response, const FetchSigner* signer) {
+  if (publicly_cacheable(signer)) {
+    cache_publicly(response, kStatusMaxAge);
+  } else {
+    cache_privately(response);
+  }
+}
+
+}  // namespace
+
+http::Handler status_handler(ApRoutes& routes) {
+  return [&routes](http::Request& request) -> boost::asio::awaitable<http::Response> {
+    const std::optional<Representation> representation =
+        choose_representation(accept_header(request));
+    if (!representation) co_return not_acceptable();
+    const std::string name = request.params["name"];
+    const std::optional<std::int64_t> id = parse_status_id(request.params["id"]);
+    http::Response response = not_found();
+    // Signed fetches are not verified yet (the inbox work): every request
+    // is anonymous, and may_fetch treats it so.
+    const FetchSigner* signer = nullptr;
+    if (urls::valid_username(name) && id) {
+      StatusLookup found = co_await look_up(routes, name, *id, signer);
+      if (auto refusal = account_refusal(found.account)) {
+        response = std::move(*refusal);
+      } else if (found.status && *representation == Representation::html) {
+        response = html_response(render_status_page(*found.account, *found.status, routes.host),
+                                 found.status->uri);
+        cache_for(response, signer);
+      } else if (found.status) {
+        response =
+            activity_streams_response(write_object(status_note(*found.status)), *representation);
+        cache_for(response, signer);
+      }
+    }
+    response.set_header("Vary", "Accept");
+    co_return response;
+  };
+}
+
+http::Handler status_activity_handler(ApRoutes& routes) {
+  return [&routes](http::Request& request) -> boost::asio::awaitable<http::Response> {
+    const std::optional<Representation> representation =
+        choose_activity_streams(accept_header(request));
+    if (!representation) co_return not_acceptable();
+    const std::string name = request.params["name"];
+    const std::optional<std::int64_t> id = parse_status_id(request.params["id"]);
+    http::Response response = not_found();
+    const FetchSigner* signer = nullptr;  // as in status_handler
+    if (urls::valid_username(name) && id) {
+      StatusLookup found = co_await look_up(routes, name, *id, signer);
+      if (auto refusal = account_refusal(found.account)) {
+        response = std::move(*refusal);
+      } else if (found.status) {
+        response = activity_streams_response(write_activity(status_create(*found.status)),
+                                             *representation);
+        cache_for(response, signer);
+      }
+    }
+    response.set_header("Vary", "Accept");
+    co_return response;
+  };
+}
+
+}  // namespace kith::ap

@@ -1,0 +1,106 @@
+// Database values -> ActivityStreams vocabulary (to_activitystreams.hpp).
+#include "kith/ap/to_activitystreams.hpp"
+
+#include "kith/ap/local_urls.hpp"
+
+namespace kith::ap {
+
+Actor local_actor(const db::LocalAccount& account) {
+  Actor actor;
+  actor.id = account.uri;
+  actor.type = account.bot ? "Service" : "Person";
+  actor.preferred_username = account.username;
+  // Mastodon shows the username when there is no display name; saying so
+  // here spares every other server the same fallback.
+  actor.name = account.display_name.empty() ? account.username : account.display_name;
+  actor.summary = account.note;
+  actor.url = account.url;
+  if (!account.avatar_url.empty()) actor.icon.url = account.avatar_url;
+  if (!account.header_url.empty()) actor.image.url = account.header_url;
+  actor.inbox = account.inbox_url;
+  actor.outbox = account.outbox_url;
+  actor.followers = account.followers_url;
+  actor.following = account.following_url;
+  actor.featured = account.featured_url;
+  actor.shared_inbox = account.shared_inbox_url;
+  actor.public_key =
+      PublicKey{account.public_key_id.empty() ? urls::key_id(account.uri) : account.public_key_id,
+                account.uri, account.public_key_pem};
+  actor.manually_approves_followers = account.locked;
+  actor.discoverable = account.discoverable;
+  for (const db::ProfileField& field : account.fields)
+    actor.fields.push_back(ProfileField{field.name, field.value});
+  actor.moved_to = account.moved_to_uri;
+  actor.published = account.created_at;
+  return actor;
+}
+
+Actor instance_actor(std::string_view host, const db::InstanceActorPublic& keys) {
+  Actor actor;
+  actor.id = urls::instance_actor(host);
+  actor.type = "Application";
+  actor.preferred_username = std::string(host);
+  actor.inbox = urls::inbox(actor.id);
+  actor.outbox = urls::outbox(actor.id);
+  actor.shared_inbox = urls::shared_inbox(host);
+  actor.public_key = PublicKey{urls::key_id(actor.id), actor.id, keys.public_key_pem};
+  // Nobody follows the instance actor; Mastodon marks its own the same way.
+  actor.manually_approves_followers = true;
+  actor.published = keys.created_at;
+  return actor;
+}
+
+Addressing status_addressing(db::Visibility visibility, std::string_view followers_url) {
+  Addressing addressing;
+  const std::string followers(followers_url);
+  const std::string everyone(kPublicCollection);
+  switch (visibility) {
+    case db::Visibility::public_:
+      addressing.to = {everyone};
+      addressing.cc = {followers};
+      break;
+    case db::Visibility::unlisted:
+      addressing.to = {followers};
+      addressing.cc = {everyone};
+      break;
+    case db::Visibility::private_:
+      addressing.to = {followers};
+      break;
+    case db::Visibility::direct:
+    case db::Visibility::local:
+      break;
+  }
+  return addressing;
+}
+
+Object status_note(const db::StatusRecord& status) {
+  Object note;
+  note.id = status.uri;
+  note.type = "Note";
+  note.attributed_to = status.account_uri;
+  note.content = status.content;
+  if (!status.language.empty()) note.content_map[status.language] = status.content;
+  note.summary = status.spoiler_text;
+  // A content warning hides the content: mark it sensitive as Mastodon does.
+  note.sensitive = status.sensitive || !status.spoiler_text.empty();
+  note.in_reply_to = status.in_reply_to_uri;
+  note.published = status.created_at;
+  note.updated = status.edited_at;
+  note.url = status.url.empty() ? status.uri : status.url;
+  note.addressing = status_addressing(status.visibility, status.account_followers_url);
+  return note;
+}
+
+Activity status_create(const db::StatusRecord& status) {
+  Activity create;
+  create.id = urls::status_activity(status.uri);
+  create.type = "Create";
+  create.actor = status.account_uri;
+  create.object = status.uri;
+  create.published = status.created_at;
+  create.addressing = status_addressing(status.visibility, status.account_followers_url);
+  create.embedded = Box<Document>(Document{status_note(status)});
+  return create;
+}
+
+}  // namespace kith::ap
