@@ -56,8 +56,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         require(name != "q", "q is the weight, not a parameter");
       }
     }
-    static constexpr MediaOffer kOffers[] = {
-        {"application", "xrd+xml", ""}, {"application", "json", "https://example.com/p"}};
+    static constexpr MediaOffer kOffers[] = {{"application", "xrd+xml", ""},
+                                             {"application", "json", "https://example.com/p"}};
     const auto index = negotiate(input, kOffers);
     require(!index || *index < 2, "an index into the offers");
     const auto full = choose_representation(input);
