@@ -194,9 +194,7 @@ Clock::time_point earlier(Clock::time_point a, Clock::time_point b) {
 bool is_token(std::string_view text) {
   if (text.empty()) return false;
   for (char c : text) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-    if (!ok) return false;
+    if (!is_token_char(c)) return false;
   }
   return true;
 }

@@ -80,4 +80,10 @@ std::vector<std::pair<std::string, std::string>> parse_query(std::string_view qu
   return out;
 }
 
+bool is_token_char(char c) {
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
+  static constexpr std::string_view kSymbols = "!#$%&'*+-.^_`|~";
+  return kSymbols.find(c) != std::string_view::npos;
+}
+
 }  // namespace kith::http

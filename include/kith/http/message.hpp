@@ -31,7 +31,7 @@ struct Request {
   std::string body;
   std::string remote_address;  // the peer, or X-Forwarded-For's last hop with http.trust_proxy
   std::map<std::string, std::string> params;  // decoded values of the route's :names
-  std::string route;  // the matched route's pattern (for logs and metrics)
+  std::string route;                          // the matched route's pattern (for logs and metrics)
 
   // First header with this name (case-insensitive).
   std::optional<std::string_view> header(std::string_view name) const;
@@ -59,6 +59,10 @@ Response text_response(int status, std::string body, std::string content_type);
 std::string_view reason_phrase(int status);
 
 bool iequals(std::string_view a, std::string_view b);
+
+// RFC 9110 5.6.2: tchar, a character allowed in a token (header names,
+// media types, signature parameter names).
+bool is_token_char(char c);
 
 // Decodes %XX and, when `plus_is_space`, '+' (form and query encoding).
 // nullopt on a malformed escape.

@@ -1,6 +1,7 @@
 // Accept headers (RFC 9110 12.5.1) and the choice of a representation
 // (content_negotiation.hpp).
 #include "kith/ap/content_negotiation.hpp"
+#include "kith/http/message.hpp"
 
 #include <algorithm>
 
@@ -15,32 +16,6 @@ std::string lower(std::string_view text) {
   std::string out(text);
   for (char& c : out) c = ascii_lower(c);
   return out;
-}
-
-// RFC 9110 5.6.2: tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" /
-//   "-" / "." / "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA
-bool is_tchar(char c) {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-  switch (c) {
-    case '!':
-    case '#':
-    case '$':
-    case '%':
-    case '&':
-    case '\'':
-    case '*':
-    case '+':
-    case '-':
-    case '.':
-    case '^':
-    case '_':
-    case '`':
-    case '|':
-    case '~':
-      return true;
-    default:
-      return false;
-  }
 }
 
 // Reads one list element of an Accept value; `pos` ends at the ',' that
@@ -116,7 +91,7 @@ class ElementParser {
   }
   std::string_view token() {
     const std::size_t start = pos_;
-    while (!at_end() && is_tchar(peek())) ++pos_;
+    while (!at_end() && http::is_token_char(peek())) ++pos_;
     return text_.substr(start, pos_ - start);
   }
 

@@ -1,6 +1,7 @@
 // Digest (RFC 3230) and Content-Digest (RFC 9530) parsing, SHA-2 with
 // OpenSSL, and the comparison against a received body.
 #include "kith/ap/digest.hpp"
+#include "kith/http/message.hpp"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -12,30 +13,6 @@
 namespace kith::ap {
 
 namespace {
-
-bool is_tchar(char c) {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-  switch (c) {
-    case '!':
-    case '#':
-    case '$':
-    case '%':
-    case '&':
-    case '\'':
-    case '*':
-    case '+':
-    case '-':
-    case '.':
-    case '^':
-    case '_':
-    case '`':
-    case '|':
-    case '~':
-      return true;
-    default:
-      return false;
-  }
-}
 
 bool is_ows(char c) {
   return c == ' ' || c == '\t';
@@ -130,7 +107,7 @@ DigestListResult parse_digest_header(std::string_view value) {
   while (true) {
     // digest-algorithm = token
     const std::size_t name_start = i;
-    while (i < value.size() && is_tchar(value[i])) ++i;
+    while (i < value.size() && http::is_token_char(value[i])) ++i;
     if (i == name_start || i == value.size() || value[i] != '=') return fail(DigestError::syntax);
     DigestEntry entry{lower(value.substr(name_start, i - name_start)), {}};
     ++i;

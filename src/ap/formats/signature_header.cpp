@@ -1,36 +1,13 @@
 // draft-cavage-http-signatures-12 sections 2.1 (parameters), 3.1
 // (Authorization) and 4.1 (Signature header).
 #include "kith/ap/signature_header.hpp"
+#include "kith/http/message.hpp"
 
 #include <algorithm>
 
 namespace kith::ap {
 
 namespace {
-
-bool is_tchar(char c) {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-  switch (c) {
-    case '!':
-    case '#':
-    case '$':
-    case '%':
-    case '&':
-    case '\'':
-    case '*':
-    case '+':
-    case '-':
-    case '.':
-    case '^':
-    case '_':
-    case '`':
-    case '|':
-    case '~':
-      return true;
-    default:
-      return false;
-  }
-}
 
 char ascii_lower(char c) {
   return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
@@ -67,7 +44,7 @@ std::optional<std::vector<Param>> split_params(std::string_view text, CavageErro
   skip_ows();
   while (true) {
     const std::size_t name_start = i;
-    while (i < text.size() && is_tchar(text[i])) ++i;
+    while (i < text.size() && http::is_token_char(text[i])) ++i;
     if (i == name_start) return std::nullopt;
     Param param{lower(text.substr(name_start, i - name_start)), {}};
     skip_ows();
@@ -94,7 +71,7 @@ std::optional<std::vector<Param>> split_params(std::string_view text, CavageErro
       if (!closed) return std::nullopt;
     } else {
       const std::size_t value_start = i;
-      while (i < text.size() && is_tchar(text[i])) ++i;
+      while (i < text.size() && http::is_token_char(text[i])) ++i;
       if (i == value_start) return std::nullopt;
       param.value = std::string(text.substr(value_start, i - value_start));
     }
@@ -149,7 +126,7 @@ bool starts_with_any(std::string_view text, std::initializer_list<std::string_vi
 bool valid_header_name(std::string_view name) {
   if (name.size() >= 3 && name.front() == '(' && name.back() == ')')
     name = name.substr(1, name.size() - 2);
-  return !name.empty() && std::all_of(name.begin(), name.end(), is_tchar);
+  return !name.empty() && std::all_of(name.begin(), name.end(), http::is_token_char);
 }
 
 std::string quote(std::string_view text) {

@@ -2,6 +2,7 @@
 // function implements the algorithm of the same name; the numbered steps are
 // the RFC's.
 #include "kith/ap/structured_field.hpp"
+#include "kith/http/message.hpp"
 
 #include <stdexcept>
 
@@ -17,32 +18,6 @@ bool is_lcalpha(char c) {
 }
 bool is_alpha(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-// RFC 9110 5.6.2: tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" /
-// "-" / "." / "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA
-bool is_tchar(char c) {
-  if (is_alpha(c) || is_digit(c)) return true;
-  switch (c) {
-    case '!':
-    case '#':
-    case '$':
-    case '%':
-    case '&':
-    case '\'':
-    case '*':
-    case '+':
-    case '-':
-    case '.':
-    case '^':
-    case '_':
-    case '`':
-    case '|':
-    case '~':
-      return true;
-    default:
-      return false;
-  }
 }
 
 bool is_key_char(char c) {
@@ -280,7 +255,7 @@ class Parser {
   Token parse_token() {
     if (!is_alpha(peek()) && peek() != '*') throw Failure{Error::syntax};
     Token token;
-    while (!rest_.empty() && (is_tchar(peek()) || peek() == ':' || peek() == '/'))
+    while (!rest_.empty() && (http::is_token_char(peek()) || peek() == ':' || peek() == '/'))
       token.value += consume();
     return token;
   }
@@ -417,7 +392,7 @@ std::string serialize(const BareItem& item) {
     if (t.empty() || (!is_alpha(t.front()) && t.front() != '*'))
       throw std::invalid_argument("structured field: bad token");
     for (char c : t)
-      if (!is_tchar(c) && c != ':' && c != '/')
+      if (!http::is_token_char(c) && c != ':' && c != '/')
         throw std::invalid_argument("structured field: bad token");
     return t;
   }
