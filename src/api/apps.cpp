@@ -18,18 +18,17 @@ constexpr std::size_t kMaxUriLength = 2000;
 constexpr std::size_t kMaxRedirectUris = 16;
 
 bool known_scope(const std::string& scope) {
-  static const std::set<std::string> top = {"read", "write", "follow", "push", "profile",
-                                            "admin:read", "admin:write"};
+  static const std::set<std::string> top = {"read",    "write",      "follow",     "push",
+                                            "profile", "admin:read", "admin:write"};
   if (top.count(scope)) return true;
   static const std::set<std::string> granular = {
-      "read:accounts",      "read:blocks",        "read:bookmarks",   "read:favourites",
-      "read:filters",       "read:follows",       "read:lists",       "read:mutes",
-      "read:notifications", "read:search",        "read:statuses",    "write:accounts",
-      "write:blocks",       "write:bookmarks",    "write:conversations", "write:favourites",
-      "write:filters",      "write:follows",      "write:lists",      "write:media",
-      "write:mutes",        "write:notifications", "write:reports",   "write:statuses",
-      "admin:read:accounts", "admin:read:reports", "admin:write:accounts",
-      "admin:write:reports"};
+      "read:accounts",       "read:blocks",         "read:bookmarks",       "read:favourites",
+      "read:filters",        "read:follows",        "read:lists",           "read:mutes",
+      "read:notifications",  "read:search",         "read:statuses",        "write:accounts",
+      "write:blocks",        "write:bookmarks",     "write:conversations",  "write:favourites",
+      "write:filters",       "write:follows",       "write:lists",          "write:media",
+      "write:mutes",         "write:notifications", "write:reports",        "write:statuses",
+      "admin:read:accounts", "admin:read:reports",  "admin:write:accounts", "admin:write:reports"};
   return granular.count(scope) > 0;
 }
 
@@ -100,7 +99,8 @@ http::Handler create_app_handler(ApiRoutes& routes) {
     nlohmann::json body = {
         {"id", std::to_string(created.id)},
         {"name", created.name},
-        {"website", created.website.empty() ? nlohmann::json(nullptr) : nlohmann::json(created.website)},
+        {"website",
+         created.website.empty() ? nlohmann::json(nullptr) : nlohmann::json(created.website)},
         {"scopes", created.scopes},
         {"redirect_uri", created.redirect_uris.front()},
         {"redirect_uris", created.redirect_uris},

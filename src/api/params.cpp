@@ -20,9 +20,12 @@ bool json_depth_ok(std::string_view text) {
   bool in_string = false, escaped = false;
   for (char c : text) {
     if (in_string) {
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') in_string = false;
+      if (escaped)
+        escaped = false;
+      else if (c == '\\')
+        escaped = true;
+      else if (c == '"')
+        in_string = false;
     } else if (c == '"') {
       in_string = true;
     } else if (c == '[' || c == '{') {
@@ -35,9 +38,12 @@ bool json_depth_ok(std::string_view text) {
 }
 
 void add_json_value(Params& params, const std::string& name, const nlohmann::json& value) {
-  if (value.is_string()) params.add(name, value.get<std::string>());
-  else if (value.is_boolean()) params.add(name, value.get<bool>() ? "true" : "false");
-  else if (value.is_number()) params.add(name, value.dump());
+  if (value.is_string())
+    params.add(name, value.get<std::string>());
+  else if (value.is_boolean())
+    params.add(name, value.get<bool>() ? "true" : "false");
+  else if (value.is_number())
+    params.add(name, value.dump());
   else if (value.is_array())
     for (const auto& item : value) add_json_value(params, name, item);
   // null and objects are not plain parameters; handlers that need nested
@@ -81,8 +87,9 @@ std::variant<Params, http::Response> read_params(const http::Request& request) {
     for (auto& [name, value] : http::parse_query(request.body)) params.add(name, value);
     return params;
   }
-  return http::error_response(415, "unsupported Content-Type; use application/json or "
-                                   "application/x-www-form-urlencoded");
+  return http::error_response(415,
+                              "unsupported Content-Type; use application/json or "
+                              "application/x-www-form-urlencoded");
 }
 
 }  // namespace kith::api

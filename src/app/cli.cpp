@@ -171,9 +171,9 @@ int run_command_line(int argc, char** argv) {
     std::cout << "kith " << KITH_VERSION << "\n";
     return 0;
   }
-  const bool known = command == "serve" || command == "migrate" ||
-                     (command == "user" && words.size() >= 2 &&
-                      (words[1] == "add" || words[1] == "list"));
+  const bool known =
+      command == "serve" || command == "migrate" ||
+      (command == "user" && words.size() >= 2 && (words[1] == "add" || words[1] == "list"));
   if (!known) {
     std::cerr << "kith: unknown command: " << command << "\n" << kUsage;
     return kExitUsage;

@@ -30,12 +30,13 @@ void add_ops_routes(http::Router& router, db::Pool& pool, core::MetricsRegistry&
     co_return response;
   });
 
-  router.add("GET", "/metrics", [&metrics](http::Request&) -> boost::asio::awaitable<http::Response> {
-    http::Response response =
-        http::text_response(200, metrics.render(), "text/plain; version=0.0.4; charset=utf-8");
-    response.set_header("Cache-Control", "no-store");
-    co_return response;
-  });
+  router.add(
+      "GET", "/metrics", [&metrics](http::Request&) -> boost::asio::awaitable<http::Response> {
+        http::Response response =
+            http::text_response(200, metrics.render(), "text/plain; version=0.0.4; charset=utf-8");
+        response.set_header("Cache-Control", "no-store");
+        co_return response;
+      });
 }
 
 }  // namespace kith::app

@@ -78,7 +78,8 @@ void register_gauges(core::MetricsRegistry& metrics, db::Pool& pool, core::Memor
   });
   metrics.gauge("kith_cache_bytes", "Bytes held by each cache", [&budget] {
     std::vector<core::GaugeSample> samples;
-    for (auto& [name, bytes] : budget.usage()) samples.push_back({{{"cache", name}}, double(bytes)});
+    for (auto& [name, bytes] : budget.usage())
+      samples.push_back({{{"cache", name}}, double(bytes)});
     return samples;
   });
 }
@@ -87,7 +88,9 @@ void register_gauges(core::MetricsRegistry& metrics, db::Pool& pool, core::Memor
 // this flag, so that a stop during initdb or migrations still ends with the
 // embedded PostgreSQL stopped in order.
 volatile std::sig_atomic_t stop_requested = 0;
-extern "C" void request_stop(int) { stop_requested = 1; }
+extern "C" void request_stop(int) {
+  stop_requested = 1;
+}
 
 // Pings the systemd watchdog from the event loop, so that a stuck loop
 // stops the pings and systemd restarts the service.

@@ -7,7 +7,9 @@
 
 namespace kith::app {
 
-void notify_systemd(std::string_view state) { sd_notify(0, std::string(state).c_str()); }
+void notify_systemd(std::string_view state) {
+  sd_notify(0, std::string(state).c_str());
+}
 
 std::optional<std::chrono::microseconds> watchdog_interval() {
   std::uint64_t usec = 0;

@@ -172,8 +172,8 @@ void parse_listen(const std::string& text, Config& config) {
   in6_addr ipv6{};
   if (inet_pton(AF_INET, address.c_str(), &ipv4) != 1 &&
       inet_pton(AF_INET6, address.c_str(), &ipv6) != 1)
-    fail("listen", "address must be an IP address such as 127.0.0.1 or [::1], not \"" +
-                       address + "\"");
+    fail("listen",
+         "address must be an IP address such as 127.0.0.1 or [::1], not \"" + address + "\"");
   unsigned port = 0;
   std::string_view port_text(text.data() + colon + 1, text.size() - colon - 1);
   auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
@@ -192,8 +192,9 @@ void check_host(const std::string& host) {
               std::isdigit(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == ':' ||
               c == '[' || c == ']';
     if (!ok)
-      fail("host", "must be a lower-case domain with an optional port, without scheme or path, got \"" +
-                       host + "\"");
+      fail("host",
+           "must be a lower-case domain with an optional port, without scheme or path, got \"" +
+               host + "\"");
   }
 }
 
@@ -238,24 +239,26 @@ void apply_keys(KeyReader& keys, Config& c) {
   if (auto v = keys.string("database_url")) c.database_url = *v;
   if (auto v = keys.byte_size("memory_budget")) c.memory_budget = *v;
   if (auto v = keys.string("log_level")) {
-    static const std::set<std::string> kLevels = {"trace", "debug", "info", "warn",
+    static const std::set<std::string> kLevels = {"trace", "debug",    "info", "warn",
                                                   "error", "critical", "off"};
     if (!kLevels.contains(*v))
       fail("log_level", "must be one of trace, debug, info, warn, error, critical, off");
     c.log_level = *v;
   }
 
-  c.http.threads = positive<unsigned>("http.threads", keys.integer("http.threads"), c.http.threads, 64);
-  c.http.max_connections = positive<std::size_t>(
-      "http.max_connections", keys.integer("http.max_connections"), c.http.max_connections, 1'000'000);
+  c.http.threads =
+      positive<unsigned>("http.threads", keys.integer("http.threads"), c.http.threads, 64);
+  c.http.max_connections =
+      positive<std::size_t>("http.max_connections", keys.integer("http.max_connections"),
+                            c.http.max_connections, 1'000'000);
   if (auto v = keys.duration("http.header_timeout")) c.http.header_timeout = *v;
   if (auto v = keys.duration("http.body_timeout")) c.http.body_timeout = *v;
   if (auto v = keys.duration("http.idle_timeout")) c.http.idle_timeout = *v;
   if (auto v = keys.duration("http.drain_timeout")) c.http.drain_timeout = *v;
   if (auto v = keys.boolean("http.trust_proxy")) c.http.trust_proxy = *v;
 
-  c.database.pool_size = positive<unsigned>("database.pool_size", keys.integer("database.pool_size"),
-                                            c.database.pool_size, 256);
+  c.database.pool_size = positive<unsigned>(
+      "database.pool_size", keys.integer("database.pool_size"), c.database.pool_size, 256);
   if (auto v = keys.duration("database.acquire_timeout")) c.database.acquire_timeout = *v;
 
   if (auto v = keys.string("embedded_postgres.shared_buffers")) {
@@ -355,9 +358,8 @@ std::optional<std::size_t> parse_byte_size(std::string_view text) {
   std::erase(unit, ' ');
   // Units are binary, as in PostgreSQL's own settings: 1MB = 1MiB = 2^20 bytes.
   static const std::pair<const char*, std::size_t> units[] = {
-      {"", 1},          {"B", 1},          {"kB", 1u << 10},  {"KB", 1u << 10},
-      {"KiB", 1u << 10}, {"MB", 1u << 20}, {"MiB", 1u << 20}, {"GB", 1u << 30},
-      {"GiB", 1u << 30}};
+      {"", 1},          {"B", 1},          {"kB", 1u << 10}, {"KB", 1u << 10}, {"KiB", 1u << 10},
+      {"MB", 1u << 20}, {"MiB", 1u << 20}, {"GB", 1u << 30}, {"GiB", 1u << 30}};
   for (auto [name, factor] : units) {
     if (unit == name) {
       if (number > SIZE_MAX / factor) return std::nullopt;
@@ -373,11 +375,16 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
   if (ec != std::errc() || end == text.data() || number < 0) return std::nullopt;
   std::string_view unit(end, text.data() + text.size() - end);
   std::int64_t factor = 0;
-  if (unit == "ms") factor = 1;
-  else if (unit == "s" || unit.empty()) factor = 1000;
-  else if (unit == "m") factor = 60'000;
-  else if (unit == "h") factor = 3'600'000;
-  else return std::nullopt;
+  if (unit == "ms")
+    factor = 1;
+  else if (unit == "s" || unit.empty())
+    factor = 1000;
+  else if (unit == "m")
+    factor = 60'000;
+  else if (unit == "h")
+    factor = 3'600'000;
+  else
+    return std::nullopt;
   if (number > INT64_MAX / factor) return std::nullopt;
   return std::chrono::milliseconds(number * factor);
 }

@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <spdlog/spdlog.h>
 #include <algorithm>
 #include <array>
 #include <cerrno>
@@ -23,7 +24,6 @@
 #include <fstream>
 #include <optional>
 #include <pqxx/pqxx>
-#include <spdlog/spdlog.h>
 #include <stdexcept>
 #include <vector>
 
@@ -70,7 +70,8 @@ CommandResult run_command(const std::vector<std::string>& argv, const std::optio
   env.push_back(nullptr);
 
   int pipe_fds[2];
-  if (pipe2(pipe_fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe: " + std::string(strerror(errno)));
+  if (pipe2(pipe_fds, O_CLOEXEC) != 0)
+    throw std::runtime_error("pipe: " + std::string(strerror(errno)));
   const pid_t pid = fork();
   if (pid < 0) throw std::runtime_error("fork: " + std::string(strerror(errno)));
   if (pid == 0) {
@@ -81,7 +82,8 @@ CommandResult run_command(const std::vector<std::string>& argv, const std::optio
     if (null_fd >= 0) dup2(null_fd, STDIN_FILENO);
     if (new_session) setsid();
     if (user) {
-      if (setgroups(0, nullptr) != 0 || setgid(user->gid) != 0 || setuid(user->uid) != 0) _exit(126);
+      if (setgroups(0, nullptr) != 0 || setgid(user->gid) != 0 || setuid(user->uid) != 0)
+        _exit(126);
     }
     if (chdir("/") != 0) _exit(126);
     execve(args[0], args.data(), env.data());
@@ -94,7 +96,8 @@ CommandResult run_command(const std::vector<std::string>& argv, const std::optio
     ssize_t n = read(pipe_fds[0], chunk.data(), chunk.size());
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
-    if (result.output.size() < 64 * 1024) result.output.append(chunk.data(), static_cast<std::size_t>(n));
+    if (result.output.size() < 64 * 1024)
+      result.output.append(chunk.data(), static_cast<std::size_t>(n));
   }
   close(pipe_fds[0]);
   int status = 0;
@@ -119,8 +122,9 @@ fs::path find_bin_dir(const std::string& configured, const fs::path& data) {
   if (version_file >> major) {
     const fs::path own = fs::path("/usr/lib/postgresql") / major / "bin";
     if (fs::exists(own / "postgres")) return own;
-    throw std::runtime_error("the embedded cluster in " + data.string() + " is PostgreSQL " + major +
-                             ", whose server is not installed (Debian: postgresql-" + major + ")");
+    throw std::runtime_error("the embedded cluster in " + data.string() + " is PostgreSQL " +
+                             major + ", whose server is not installed (Debian: postgresql-" +
+                             major + ")");
   }
   std::vector<fs::path> candidates;
   std::error_code ec;
@@ -135,9 +139,7 @@ fs::path find_bin_dir(const std::string& configured, const fs::path& data) {
         "no PostgreSQL server found (install Debian's postgresql package, or set database_url)");
   }
   std::sort(candidates.begin(), candidates.end(), [](const fs::path& a, const fs::path& b) {
-    auto major = [](const fs::path& p) {
-      return std::atoi(p.parent_path().filename().c_str());
-    };
+    auto major = [](const fs::path& p) { return std::atoi(p.parent_path().filename().c_str()); };
     return major(a) < major(b);
   });
   return candidates.back();
@@ -199,10 +201,16 @@ std::string settings(const EmbeddedPostgresOptions& options, const fs::path& run
   std::string text =
       "# Written by kith at every start; edit kith's configuration instead.\n"
       "listen_addresses = ''\n"
-      "unix_socket_directories = '" + run_dir.string() + "'\n"
+      "unix_socket_directories = '" +
+      run_dir.string() +
+      "'\n"
       "unix_socket_permissions = 0700\n"
-      "shared_buffers = '" + options.shared_buffers + "'\n"
-      "max_connections = " + std::to_string(options.max_connections) + "\n"
+      "shared_buffers = '" +
+      options.shared_buffers +
+      "'\n"
+      "max_connections = " +
+      std::to_string(options.max_connections) +
+      "\n"
       "max_worker_processes = 2\n"
       "max_parallel_workers = 0\n"
       "max_parallel_workers_per_gather = 0\n"
@@ -227,10 +235,9 @@ EmbeddedPostgres::EmbeddedPostgres(EmbeddedPostgresOptions options) : options_(s
   const fs::path run_dir = root / "run";
   const fs::path log_file = root / "server.log";
   if (run_dir.string().size() > kMaxSocketDirLength)
-    throw std::runtime_error("data_dir: path too long for a unix socket (" +
-                             std::to_string(run_dir.string().size()) + " > " +
-                             std::to_string(kMaxSocketDirLength) + " characters): " +
-                             run_dir.string());
+    throw std::runtime_error(
+        "data_dir: path too long for a unix socket (" + std::to_string(run_dir.string().size()) +
+        " > " + std::to_string(kMaxSocketDirLength) + " characters): " + run_dir.string());
   const fs::path bin = find_bin_dir(options_.bin_dir, data);
   const std::optional<RunAs> user = unprivileged_user(data);
 
@@ -255,8 +262,8 @@ EmbeddedPostgres::EmbeddedPostgres(EmbeddedPostgresOptions options) : options_(s
 
   if (!fs::exists(data / "PG_VERSION")) {
     spdlog::info("embedded PostgreSQL: initialising a cluster in {}", data.string());
-    run({(bin / "initdb").string(), "--pgdata=" + data.string(), "--username=kith",
-         "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync"});
+    run({(bin / "initdb").string(), "--pgdata=" + data.string(), "--username=kith", "--auth=trust",
+         "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync"});
     std::ofstream conf(data / "postgresql.conf", std::ios::app);
     conf << "\ninclude_if_exists = 'kith.conf'\n";
   }
@@ -272,9 +279,9 @@ EmbeddedPostgres::EmbeddedPostgres(EmbeddedPostgresOptions options) : options_(s
 
   // A cluster already running here was started by another kith command
   // (or survived a crash); use it and leave it running.
-  const bool running = run_command({(bin / "pg_ctl").string(), "status", "-D", data.string()},
-                                   user, false)
-                           .exit_code == 0;
+  const bool running =
+      run_command({(bin / "pg_ctl").string(), "status", "-D", data.string()}, user, false)
+          .exit_code == 0;
   if (!running) {
     spdlog::info("embedded PostgreSQL: starting (log: {})", log_file.string());
     run({(bin / "pg_ctl").string(), "start", "-D", data.string(), "-l", log_file.string(), "-w",
@@ -310,8 +317,7 @@ void EmbeddedPostgres::stop() {
   CommandResult result = run_command(
       {(bin_dir_ / "pg_ctl").string(), "stop", "-D", data_path_.string(), "-m", "fast", "-w", "-s"},
       user, false);
-  if (result.exit_code != 0)
-    throw std::runtime_error("pg_ctl stop failed: " + result.output);
+  if (result.exit_code != 0) throw std::runtime_error("pg_ctl stop failed: " + result.output);
   spdlog::info("embedded PostgreSQL: stopped");
 }
 

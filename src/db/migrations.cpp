@@ -15,8 +15,8 @@
 #include <stdexcept>
 
 #include <fmt/format.h>
-#include <pqxx/pqxx>
 #include <spdlog/spdlog.h>
+#include <pqxx/pqxx>
 
 namespace kith::db {
 namespace {

@@ -22,8 +22,8 @@
 #include <future>
 #include <random>
 
-#include <pqxx/pqxx>
 #include <spdlog/spdlog.h>
+#include <pqxx/pqxx>
 
 #include "kith/core/errors.hpp"
 
@@ -170,7 +170,9 @@ Pool::Pool(PoolOptions options) : options_(std::move(options)) {
   }
 }
 
-Pool::~Pool() { shutdown(); }
+Pool::~Pool() {
+  shutdown();
+}
 
 void Pool::shutdown() noexcept {
   std::deque<Pending> abandoned;
@@ -255,8 +257,8 @@ void Pool::connect(Worker& worker) {
                                                             worker.backoff.count());
     worker.next_attempt = Clock::now() + milliseconds{jitter(worker.random)};
     if (worker.failures++ == 0) {
-      spdlog::warn("database connection {} failed: {} (retrying every {} ms at most)",
-                   worker.index, one_line(e.what()), options_.max_backoff.count());
+      spdlog::warn("database connection {} failed: {} (retrying every {} ms at most)", worker.index,
+                   one_line(e.what()), options_.max_backoff.count());
     } else {
       spdlog::debug("database connection {} failed again: {}", worker.index, one_line(e.what()));
     }

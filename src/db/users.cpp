@@ -21,8 +21,8 @@
 #include <cctype>
 #include <memory>
 
-#include <pqxx/pqxx>
 #include <spdlog/spdlog.h>
+#include <pqxx/pqxx>
 
 namespace kith::db {
 namespace {
@@ -50,9 +50,8 @@ bool plausible_email(const std::string& email) {
   const auto at = email.find('@');
   return email.size() <= kMaxEmailLength && at != std::string::npos && at > 0 &&
          at + 1 < email.size() && email.find('@', at + 1) == std::string::npos &&
-         std::none_of(email.begin(), email.end(), [](char c) {
-           return static_cast<unsigned char>(c) <= ' ' || c == 0x7f;
-         });
+         std::none_of(email.begin(), email.end(),
+                      [](char c) { return static_cast<unsigned char>(c) <= ' ' || c == 0x7f; });
 }
 
 // SQL that renders a timestamptz column as ISO 8601 in UTC, milliseconds.
@@ -109,12 +108,12 @@ std::string hash_password(const std::string& password) {
   if (RAND_bytes(salt.data(), static_cast<int>(salt.size())) != 1) {
     throw std::runtime_error("the system's random number generator failed");
   }
-  std::string encoded(argon2_encodedlen(kArgonPasses, kArgonMemoryKiB, kArgonLanes,
-                                        kSaltBytes, kHashBytes, Argon2_id),
+  std::string encoded(argon2_encodedlen(kArgonPasses, kArgonMemoryKiB, kArgonLanes, kSaltBytes,
+                                        kHashBytes, Argon2_id),
                       '\0');
-  const int rc = argon2id_hash_encoded(kArgonPasses, kArgonMemoryKiB, kArgonLanes,
-                                       password.data(), password.size(), salt.data(),
-                                       salt.size(), kHashBytes, encoded.data(), encoded.size());
+  const int rc = argon2id_hash_encoded(kArgonPasses, kArgonMemoryKiB, kArgonLanes, password.data(),
+                                       password.size(), salt.data(), salt.size(), kHashBytes,
+                                       encoded.data(), encoded.size());
   if (rc != ARGON2_OK) {
     throw std::runtime_error(std::string("password hashing failed: ") + argon2_error_message(rc));
   }
@@ -160,8 +159,7 @@ LocalUser create_local_user(pqxx::connection& connection, const NewLocalUser& us
   const ActorUrls urls = actor_urls(host, user.username);
 
   pqxx::work txn(connection);
-  if (exists(txn,
-             "SELECT 1 FROM accounts WHERE lower(username) = lower($1) AND domain IS NULL",
+  if (exists(txn, "SELECT 1 FROM accounts WHERE lower(username) = lower($1) AND domain IS NULL",
              user.username)) {
     throw InvalidUser("username is taken");
   }
@@ -200,11 +198,11 @@ LocalUser create_local_user(pqxx::connection& connection, const NewLocalUser& us
 
 std::vector<LocalUser> list_local_users(pqxx::connection& connection) {
   pqxx::read_transaction txn(connection);
-  const pqxx::result rows = txn.exec(
-      "SELECT a.id AS account_id, u.id AS user_id, a.username, u.email, u.admin, " +
-      iso_time("u.created_at") +
-      " AS created_at FROM users u JOIN accounts a ON a.id = u.account_id"
-      " WHERE a.domain IS NULL ORDER BY a.id");
+  const pqxx::result rows =
+      txn.exec("SELECT a.id AS account_id, u.id AS user_id, a.username, u.email, u.admin, " +
+               iso_time("u.created_at") +
+               " AS created_at FROM users u JOIN accounts a ON a.id = u.account_id"
+               " WHERE a.domain IS NULL ORDER BY a.id");
   std::vector<LocalUser> users;
   users.reserve(rows.size());
   for (const auto& row : rows) users.push_back(to_local_user(row));

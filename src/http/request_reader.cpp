@@ -38,7 +38,8 @@ HeadOutcome accept_head(const HeadParser::value_type& head, const Router& router
     return {nullptr, Rejection{400, "request target must be a path"}};
   auto question = target.find('?');
   request.path = std::string(target.substr(0, question));
-  request.query = question == std::string_view::npos ? "" : std::string(target.substr(question + 1));
+  request.query =
+      question == std::string_view::npos ? "" : std::string(target.substr(question + 1));
   if (request.path.size() > kMaxPathLength) return {nullptr, Rejection{414, "path too long"}};
 
   // HTTP/1.1 requires Host (RFC 9112 3.2); a request with two is ambiguous.
@@ -92,7 +93,8 @@ ParsedRequest parse_request_bytes(std::string_view bytes, const Router& router) 
     if (ec == http::error::body_limit)
       return {std::nullopt, Rejection{413, "request body too large"}};
     if (ec && ec != http::error::need_more) return {std::nullopt, Rejection{400, "bad request"}};
-    if (used == 0 && ec == http::error::need_more) return {std::nullopt, Rejection{400, "incomplete body"}};
+    if (used == 0 && ec == http::error::need_more)
+      return {std::nullopt, Rejection{400, "incomplete body"}};
     bytes.remove_prefix(used);
   }
   request.body = std::move(body_parser.get().body());

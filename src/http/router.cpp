@@ -27,8 +27,7 @@ std::vector<std::string_view> split_path(std::string_view path) {
 
 }  // namespace
 
-void Router::add(std::string method, std::string pattern, Handler handler,
-                 std::size_t body_limit) {
+void Router::add(std::string method, std::string pattern, Handler handler, std::size_t body_limit) {
   assert(!pattern.empty() && pattern.front() == '/');
   Route route{std::move(method), pattern, {}, std::move(handler), body_limit};
   for (std::string_view segment : split_path(pattern)) route.segments.emplace_back(segment);

@@ -50,7 +50,7 @@ constexpr std::size_t kReadChunk = 4 * 1024;
 struct Connection {
   beast::tcp_stream stream;
   asio::any_io_executor executor;  // the connection's strand; immutable
-  bool idle = true;  // waiting for a request to start; touched only on the strand
+  bool idle = true;                // waiting for a request to start; touched only on the strand
 };
 
 struct Server::State {
@@ -59,10 +59,10 @@ struct Server::State {
         router(router),
         requests_total(metrics.counter("kith_http_requests_total",
                                        "HTTP requests answered, by route, method and status")),
-        request_seconds(metrics.histogram(
-            "kith_http_request_duration_seconds",
-            "Time from the first byte of a request to its response, by route",
-            core::kLatencyBuckets)),
+        request_seconds(
+            metrics.histogram("kith_http_request_duration_seconds",
+                              "Time from the first byte of a request to its response, by route",
+                              core::kLatencyBuckets)),
         rejected_connections(
             metrics.counter("kith_http_rejected_connections_total",
                             "Connections refused because http.max_connections were open")) {
@@ -79,7 +79,7 @@ struct Server::State {
 
   std::atomic<std::size_t> open_connections{0};
   std::atomic<bool> draining{false};
-  std::mutex mutex;  // guards the members below
+  std::mutex mutex;                                  // guards the members below
   std::map<std::uint64_t, Connection*> connections;  // owned by their coroutines
   std::uint64_t next_id = 0;
   std::function<void()> on_drained;
@@ -127,8 +127,8 @@ void apply_forwarded_for(Request& request) {
 }
 
 // Writes `response`; returns false if the client could not be written to.
-asio::awaitable<bool> write_response(beast::tcp_stream& stream, Response response,
-                                     unsigned version, bool keep_alive, bool head_only,
+asio::awaitable<bool> write_response(beast::tcp_stream& stream, Response response, unsigned version,
+                                     bool keep_alive, bool head_only,
                                      std::chrono::milliseconds timeout) {
   bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(response.status), version};
   out.set(bhttp::field::server, "kith");
@@ -245,9 +245,9 @@ asio::awaitable<void> serve_connection(std::shared_ptr<Server::State> state, tcp
     Request request;
     request.remote_address = peer;
     auto reject = [&](int status, std::string_view message) -> asio::awaitable<void> {
-      state->requests_total.add(
-          {{"route", "none"}, {"method", request.method.empty() ? "-" : request.method},
-           {"status", std::to_string(status)}});
+      state->requests_total.add({{"route", "none"},
+                                 {"method", request.method.empty() ? "-" : request.method},
+                                 {"status", std::to_string(status)}});
       Response response = error_response(status, message);
       const std::size_t bytes = response.body.size();
       co_await write_response(stream, std::move(response), 11, false, false, kLingerTimeout);
@@ -285,7 +285,8 @@ asio::awaitable<void> serve_connection(std::shared_ptr<Server::State> state, tcp
       co_return;
     }
     if (!outcome.rejection && outcome.route) {
-      if (auto too_large = check_declared_length(head, *outcome.route)) outcome.rejection = too_large;
+      if (auto too_large = check_declared_length(head, *outcome.route))
+        outcome.rejection = too_large;
     }
     const unsigned version = head.get().version();
     const bool head_only = request.method == "HEAD";
@@ -336,8 +337,8 @@ asio::awaitable<void> serve_connection(std::shared_ptr<Server::State> state, tcp
     if (state->draining) keep_alive = false;
     const int status = response.status;
     const std::size_t bytes = response.body.size();
-    const bool written = co_await write_response(stream, std::move(response), version,
-                                                 keep_alive, head_only, options.body_timeout);
+    const bool written = co_await write_response(stream, std::move(response), version, keep_alive,
+                                                 head_only, options.body_timeout);
     const auto elapsed = Clock::now() - started;
     const std::string route_label = route ? route->pattern : "none";
     state->requests_total.add(
@@ -384,21 +385,19 @@ void log_escaped_exception(std::exception_ptr error) {
 
 Server::Server(asio::io_context& io, ServerOptions options, const Router& router,
                core::MetricsRegistry& metrics)
-    : io_(io),
-      control_(asio::make_strand(io)),
-      acceptor_(control_),
-      drain_timer_(control_) {
+    : io_(io), control_(asio::make_strand(io)), acceptor_(control_), drain_timer_(control_) {
   state_ = std::make_shared<State>(std::move(options), router, metrics);
-  metrics.gauge("kith_http_open_connections", "Client connections open now",
-                [state = state_] {
-                  return std::vector<core::GaugeSample>{
-                      {{}, static_cast<double>(state->open_connections.load())}};
-                });
+  metrics.gauge("kith_http_open_connections", "Client connections open now", [state = state_] {
+    return std::vector<core::GaugeSample>{
+        {{}, static_cast<double>(state->open_connections.load())}};
+  });
 }
 
 Server::~Server() = default;
 
-std::size_t Server::open_connections() const { return state_->open_connections.load(); }
+std::size_t Server::open_connections() const {
+  return state_->open_connections.load();
+}
 
 void Server::start() {
   const ServerOptions& options = state_->options;

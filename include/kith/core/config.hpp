@@ -25,18 +25,18 @@ struct ConfigError : std::runtime_error {
 };
 
 struct HttpConfig {
-  unsigned threads = 1;                       // http.threads
-  std::size_t max_connections = 4096;         // http.max_connections
+  unsigned threads = 1;                              // http.threads
+  std::size_t max_connections = 4096;                // http.max_connections
   std::chrono::milliseconds header_timeout{10'000};  // http.header_timeout
   std::chrono::milliseconds body_timeout{30'000};    // http.body_timeout
   std::chrono::milliseconds idle_timeout{60'000};    // http.idle_timeout
   std::chrono::milliseconds drain_timeout{10'000};   // http.drain_timeout
-  bool trust_proxy = false;                   // http.trust_proxy (X-Forwarded-For)
+  bool trust_proxy = false;                          // http.trust_proxy (X-Forwarded-For)
 };
 
 struct DatabaseConfig {
-  unsigned pool_size = 4;                               // database.pool_size
-  std::chrono::milliseconds acquire_timeout{5'000};     // database.acquire_timeout
+  unsigned pool_size = 4;                            // database.pool_size
+  std::chrono::milliseconds acquire_timeout{5'000};  // database.acquire_timeout
 };
 
 struct EmbeddedPostgresConfig {
@@ -69,9 +69,9 @@ struct DeliveryConfig {
 struct Config {
   std::string host = "localhost:8080";  // public authority: domain[:port]
   std::string listen_address = "127.0.0.1";
-  std::uint16_t listen_port = 8080;     // both from `listen`
+  std::uint16_t listen_port = 8080;  // both from `listen`
   std::filesystem::path data_dir = "/var/lib/kith";
-  std::string database_url;             // empty: embedded PostgreSQL under data_dir
+  std::string database_url;  // empty: embedded PostgreSQL under data_dir
   std::size_t memory_budget = 32u << 20;
   std::string log_level = "info";
   HttpConfig http;

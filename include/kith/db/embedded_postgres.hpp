@@ -24,8 +24,8 @@ namespace kith::db {
 struct EmbeddedPostgresOptions {
   std::filesystem::path data_dir;  // kith's data_dir; the cluster lives below it
   std::string shared_buffers = "16MB";
-  unsigned max_connections = 10;   // kith's pool plus a few for the CLI
-  std::string bin_dir;             // empty: /usr/lib/postgresql/<the cluster's major>/bin, else the newest
+  unsigned max_connections = 10;  // kith's pool plus a few for the CLI
+  std::string bin_dir;  // empty: /usr/lib/postgresql/<the cluster's major>/bin, else the newest
 };
 
 class EmbeddedPostgres {

@@ -28,8 +28,8 @@ void configure_head_parser(HeadParser& parser);
 
 // Why a request could not be accepted, as the status the client gets.
 struct Rejection {
-  int status;            // 400, 405, 413, 414, 431, 404...
-  std::string message;   // for the JSON error body
+  int status;           // 400, 405, 413, 414, 431, 404...
+  std::string message;  // for the JSON error body
 };
 
 // Converts a parsed head into a Request (headers, path, query) and matches it
@@ -40,8 +40,7 @@ struct HeadOutcome {
   const Route* route = nullptr;
   std::optional<Rejection> rejection;
 };
-HeadOutcome accept_head(const HeadParser::value_type& head, const Router& router,
-                        Request& request);
+HeadOutcome accept_head(const HeadParser::value_type& head, const Router& router, Request& request);
 
 // Beast applies its header limit to the request line and to the header
 // fields separately, so a head can come close to twice kMaxHeaderBlockBytes

@@ -38,8 +38,8 @@ struct Route {
 };
 
 struct RouteMatch {
-  const Route* route = nullptr;         // null: nothing matched
-  bool method_not_allowed = false;      // the path matched under another method
+  const Route* route = nullptr;     // null: nothing matched
+  bool method_not_allowed = false;  // the path matched under another method
   std::map<std::string, std::string> params;
 };
 

@@ -36,7 +36,7 @@ struct ServerOptions {
   std::chrono::milliseconds body_timeout{30'000};    // to read a body, or write a response
   std::chrono::milliseconds idle_timeout{60'000};    // keep-alive wait for the next request
   std::chrono::milliseconds drain_timeout{10'000};   // in-flight work allowed after shutdown
-  bool trust_proxy = false;  // take the client address from X-Forwarded-For
+  bool trust_proxy = false;                          // take the client address from X-Forwarded-For
 };
 
 class Server {
