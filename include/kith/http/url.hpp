@@ -123,4 +123,8 @@ struct HostResult {
 // names as IPv4 addresses in forms that compare unequal to the real one.
 HostResult normalize_host(std::string_view host);
 
+// RFC 3629 4: whether `text` is well-formed UTF-8 (no overlong forms, no
+// surrogates, nothing above U+10FFFF).
+bool valid_utf8(std::string_view text);
+
 }  // namespace kith::http

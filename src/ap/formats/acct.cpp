@@ -52,39 +52,6 @@ bool is_user_char(char c) {
   }
 }
 
-// RFC 3629 4: well-formed UTF-8.
-bool valid_utf8(std::string_view text) {
-  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
-  const auto* end = p + text.size();
-  while (p < end) {
-    const unsigned char c = *p;
-    std::size_t length = 0;
-    unsigned char low = 0x80, high = 0xBF;
-    if (c < 0x80) {
-      ++p;
-      continue;
-    } else if (c >= 0xC2 && c <= 0xDF) {
-      length = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      length = 3;
-      if (c == 0xE0) low = 0xA0;   // overlong
-      if (c == 0xED) high = 0x9F;  // surrogates
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      length = 4;
-      if (c == 0xF0) low = 0x90;   // overlong
-      if (c == 0xF4) high = 0x8F;  // above U+10FFFF
-    } else {
-      return false;
-    }
-    if (static_cast<std::size_t>(end - p) < length) return false;
-    if (p[1] < low || p[1] > high) return false;
-    for (std::size_t i = 2; i < length; ++i)
-      if (p[i] < 0x80 || p[i] > 0xBF) return false;
-    p += length;
-  }
-  return true;
-}
-
 // The user part: RFC 7565 characters and percent-escapes; in the handle and
 // bare forms (typed by people, not URIs) raw UTF-8 too. The decoded user
 // must be valid UTF-8 without controls, NUL or '/'.
@@ -110,7 +77,7 @@ AcctError decode_user(std::string_view raw, bool allow_raw_utf8, std::string& ou
     const auto byte = static_cast<unsigned char>(c);
     if (byte < 0x20 || byte == 0x7F || c == '/') return AcctError::bad_user;
   }
-  if (!valid_utf8(out)) return AcctError::bad_user;
+  if (!http::valid_utf8(out)) return AcctError::bad_user;
   return AcctError::none;
 }
 
