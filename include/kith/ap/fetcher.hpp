@@ -1,0 +1,104 @@
+// Fetching from other servers: documents by URL, and remote actors (with
+// their keys) by id, key id or acct: handle.
+//
+// Anything a remote server says about another server's object is a claim;
+// what the object's own origin serves is the fact. The one idea: every
+// document kith believes came through Fetcher::fetch, which asks the
+// object's origin directly (through the one hardened http::Client, signed
+// with the instance actor's key, as authorized-fetch servers require), takes
+// only an ActivityStreams Content-Type and a 200, parses with read_document,
+// and keeps the document only if its id is exactly the URL that answered
+// (after redirects, without fragment) -- so a server can neither pass off its
+// document as another's, nor be tricked into vouching for one. RemoteActors
+// turns those documents into remote accounts (db/remote_accounts.hpp): cached
+// in the database, refreshed when stale, re-fetched once on demand (a key
+// that failed to verify may have been rotated).
+// What it must never do: store an actor whose id is not the URL it was
+// fetched from, store unsanitised HTML, or fetch a URL on this server's own
+// host (local objects are read from the database).
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "kith/ap/activity.hpp"
+#include "kith/db/remote_accounts.hpp"
+
+namespace kith::http {
+class Client;
+}
+namespace kith::db {
+class Pool;
+}
+
+namespace kith::ap {
+
+// A cached remote actor older than this is fetched again when used.
+inline constexpr std::chrono::hours kActorRefreshAfter{24};
+
+enum class FetchFailure {
+  none,
+  bad_url,       // not an https URL (or an allowlisted http one)
+  local,         // a URL on this server: read the database instead
+  network,       // the client's error (refused address, timeout, TLS...)
+  gone,          // 404 or 410
+  http_status,   // any other non-200
+  content_type,  // not application/activity+json or ld+json with the AS profile
+  invalid,       // read_document refused it
+  id_mismatch,   // its id is not the URL that answered
+};
+
+struct FetchResult {
+  std::optional<Document> document;
+  FetchFailure failure = FetchFailure::none;
+  std::string detail;  // for logs
+  explicit operator bool() const { return document.has_value(); }
+};
+
+class Fetcher {
+ public:
+  // `host`: this server's configured authority (what its own URLs use).
+  Fetcher(http::Client& client, db::Pool& pool, std::string host);
+  ~Fetcher();
+  // GET `url` as described above, signed by the instance actor.
+  boost::asio::awaitable<FetchResult> fetch(std::string url);
+
+  struct State;
+
+ private:
+  std::shared_ptr<State> state_;
+};
+
+enum class Refresh {
+  if_stale,  // the database row when fetched less than kActorRefreshAfter ago
+  always,    // fetch again (a signature failed to verify: the key may be new)
+};
+
+class RemoteActors {
+ public:
+  RemoteActors(Fetcher& fetcher, db::Pool& pool, std::string host);
+  // The account whose actor id is `uri`: a local one from the database, a
+  // remote one from the database or fetched and stored. nullopt when it
+  // cannot be had.
+  boost::asio::awaitable<std::optional<db::AccountRef>> by_uri(std::string uri,
+                                                               Refresh refresh = Refresh::if_stale);
+  // The account owning key `key_id` (the key document or the actor that
+  // embeds it, whose publicKey.id must be key_id and publicKey.owner the
+  // actor).
+  boost::asio::awaitable<std::optional<db::AccountRef>> by_key_id(
+      std::string key_id, Refresh refresh = Refresh::if_stale);
+  // user@host through WebFinger (https://host/.well-known/webfinger), then
+  // by_uri on the self link.
+  boost::asio::awaitable<std::optional<db::AccountRef>> by_acct(std::string username,
+                                                                std::string host);
+
+ private:
+  Fetcher& fetcher_;
+  db::Pool& pool_;
+  std::string host_;
+};
+
+}  // namespace kith::ap
