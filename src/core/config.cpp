@@ -304,6 +304,7 @@ void apply_keys(KeyReader& keys, Config& c) {
     c.delivery.give_up_after = *v;
   }
   if (auto v = keys.duration("delivery.lease")) c.delivery.lease = *v;
+  if (auto v = keys.boolean("api.password_grant")) c.api.password_grant = *v;
   // A lease that can run out while its attempt is still going lets a second
   // worker deliver the same job at the same time.
   const auto longest_attempt = c.federation.request_timeout + c.database.acquire_timeout;

@@ -66,6 +66,15 @@ struct DeliveryConfig {
   std::chrono::milliseconds lease{120'000};
 };
 
+// The Mastodon client API (kith::api).
+struct ApiConfig {
+  // api.password_grant: POST /oauth/token accepts grant_type=password
+  // (username or e-mail and password), as command-line clients and
+  // Mastodon.py use it. An operator who wants sign-in only through the
+  // authorization pages switches it off.
+  bool password_grant = true;
+};
+
 struct Config {
   std::string host = "localhost:8080";  // public authority: domain[:port]
   std::string listen_address = "127.0.0.1";
@@ -79,6 +88,7 @@ struct Config {
   EmbeddedPostgresConfig embedded_postgres;
   FederationConfig federation;
   DeliveryConfig delivery;
+  ApiConfig api;
 };
 
 // Looks up an environment variable; injectable so tests need not touch the
