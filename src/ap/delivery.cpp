@@ -42,6 +42,7 @@
 #include "kith/ap/signature_policy.hpp"
 #include "kith/ap/signing_string.hpp"
 #include "kith/db/account_keys.hpp"
+#include "kith/db/instance_actor.hpp"
 #include "kith/db/jobs.hpp"
 #include "kith/db/pool.hpp"
 
@@ -356,6 +357,26 @@ void HostBreaker::record_no_verdict() {
 // ---------------------------------------------------------------------------
 // Signing.
 
+std::map<std::int64_t, std::string> signing_key_pems(
+    const std::vector<std::int64_t>& account_ids,
+    const std::function<std::map<std::int64_t, std::string>(const std::vector<std::int64_t>&)>&
+        local_keys,
+    const std::function<std::string()>& instance_key) {
+  std::vector<std::int64_t> local;
+  bool instance = false;
+  for (std::int64_t id : account_ids) {
+    if (id == kInstanceActorAccountId)
+      instance = true;
+    else
+      local.push_back(id);
+  }
+  std::map<std::int64_t, std::string> pems;
+  if (!local.empty()) pems = local_keys(local);
+  pems.erase(kInstanceActorAccountId);  // never a local account's
+  if (instance) pems[kInstanceActorAccountId] = instance_key();
+  return pems;
+}
+
 std::vector<http::Header> signature_headers(const RsaPrivateKey& key, const std::string& key_id,
                                             const http::Url& target, const std::string& digest,
                                             SystemTime now) {
@@ -435,7 +456,12 @@ std::vector<PreparedDelivery> claim_and_prepare(pqxx::connection& connection,
   if (account_ids.empty()) return prepared;
   std::sort(account_ids.begin(), account_ids.end());
   account_ids.erase(std::unique(account_ids.begin(), account_ids.end()), account_ids.end());
-  const auto pems = db::local_private_keys(connection, account_ids);
+  const auto pems = signing_key_pems(
+      account_ids,
+      [&connection](const std::vector<std::int64_t>& ids) {
+        return db::local_private_keys(connection, ids);
+      },
+      [&connection] { return db::instance_actor_private_key(connection); });
   std::map<std::int64_t, std::shared_ptr<const RsaPrivateKey>> keys;
   std::map<std::int64_t, RsaError> key_errors;
   for (const auto& [id, pem] : pems) {

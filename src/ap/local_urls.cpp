@@ -57,6 +57,54 @@ std::string status_page(std::string_view host, std::string_view username, std::i
   return profile_page(host, username) + "/" + std::to_string(status_id);
 }
 
+std::string tag_page(std::string_view host, std::string_view name) {
+  return origin(host) + "/tags/" + std::string(name);
+}
+
+namespace {
+std::string with_fragment(std::string_view uri, std::string_view fragment, std::int64_t number) {
+  return std::string(uri) + "#" + std::string(fragment) + std::to_string(number);
+}
+}  // namespace
+
+std::string follow_activity(std::string_view actor_uri, std::int64_t follow_id) {
+  return with_fragment(actor_uri, "follows/", follow_id);
+}
+std::string like_activity(std::string_view actor_uri, std::int64_t favourite_id) {
+  return with_fragment(actor_uri, "likes/", favourite_id);
+}
+std::string block_activity(std::string_view actor_uri, std::int64_t block_id) {
+  return with_fragment(actor_uri, "blocks/", block_id);
+}
+std::string accept_follow_activity(std::string_view actor_uri, std::int64_t follow_id) {
+  return with_fragment(actor_uri, "accepts/follows/", follow_id);
+}
+std::string reject_follow_activity(std::string_view actor_uri, std::int64_t follow_id) {
+  return with_fragment(actor_uri, "rejects/follows/", follow_id);
+}
+std::string update_activity(std::string_view object_uri, std::int64_t unix_seconds) {
+  return with_fragment(object_uri, "updates/", unix_seconds);
+}
+std::string delete_activity(std::string_view object_uri) {
+  return std::string(object_uri) + "#delete";
+}
+std::string move_activity(std::string_view actor_uri, std::int64_t unix_seconds) {
+  return with_fragment(actor_uri, "moves/", unix_seconds);
+}
+std::string flag_activity(std::string_view host, std::int64_t report_id) {
+  return with_fragment(instance_actor(host), "flags/", report_id);
+}
+std::string undo_activity(std::string_view undone_id) {
+  return std::string(undone_id) + "/undo";
+}
+
+std::string authority(std::string_view url) {
+  constexpr std::string_view scheme = "https://";
+  if (!url.starts_with(scheme)) return "";
+  url.remove_prefix(scheme.size());
+  return std::string(url.substr(0, url.find_first_of("/?#")));
+}
+
 std::string instance_actor(std::string_view host) {
   return origin(host) + "/actor";
 }

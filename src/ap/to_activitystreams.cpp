@@ -50,27 +50,40 @@ Actor instance_actor(std::string_view host, const db::InstanceActorPublic& keys)
   return actor;
 }
 
-Addressing status_addressing(db::Visibility visibility, std::string_view followers_url) {
+Addressing status_addressing(db::Visibility visibility, std::string_view followers_url,
+                             std::span<const std::string> mentioned) {
   Addressing addressing;
   const std::string followers(followers_url);
   const std::string everyone(kPublicCollection);
+  const std::vector<std::string> mentions(mentioned.begin(), mentioned.end());
   switch (visibility) {
     case db::Visibility::public_:
       addressing.to = {everyone};
       addressing.cc = {followers};
+      addressing.cc.insert(addressing.cc.end(), mentions.begin(), mentions.end());
       break;
     case db::Visibility::unlisted:
       addressing.to = {followers};
       addressing.cc = {everyone};
+      addressing.cc.insert(addressing.cc.end(), mentions.begin(), mentions.end());
       break;
     case db::Visibility::private_:
       addressing.to = {followers};
+      addressing.cc = mentions;
       break;
     case db::Visibility::direct:
+      addressing.to = mentions;
+      break;
     case db::Visibility::local:
       break;
   }
   return addressing;
+}
+
+Addressing status_addressing(const db::StatusRecord& status) {
+  std::vector<std::string> mentioned;
+  for (const db::StatusMention& mention : status.mentions) mentioned.push_back(mention.actor_uri);
+  return status_addressing(status.visibility, status.account_followers_url, mentioned);
 }
 
 Object status_note(const db::StatusRecord& status) {
@@ -87,7 +100,16 @@ Object status_note(const db::StatusRecord& status) {
   note.published = status.created_at;
   note.updated = status.edited_at;
   note.url = status.url.empty() ? status.uri : status.url;
-  note.addressing = status_addressing(status.visibility, status.account_followers_url);
+  note.addressing = status_addressing(status);
+  for (const db::StatusMention& mention : status.mentions) {
+    if (mention.silent) continue;
+    const std::string domain =
+        mention.domain.empty() ? urls::authority(mention.actor_uri) : mention.domain;
+    note.mentions.push_back(Mention{mention.actor_uri, "@" + mention.username + "@" + domain});
+  }
+  const std::string author_host = urls::authority(status.account_uri);
+  for (const std::string& tag : status.tags)
+    note.hashtags.push_back(Hashtag{urls::tag_page(author_host, tag), "#" + tag});
   return note;
 }
 
@@ -98,7 +120,7 @@ Activity status_create(const db::StatusRecord& status) {
   create.actor = status.account_uri;
   create.object = status.uri;
   create.published = status.created_at;
-  create.addressing = status_addressing(status.visibility, status.account_followers_url);
+  create.addressing = status_addressing(status);
   create.embedded = Box<Document>(Document{status_note(status)});
   return create;
 }

@@ -14,11 +14,12 @@ std::string iso_time(const std::string& column) {
 
 }  // namespace
 
-std::optional<LocalAccount> find_local_account(pqxx::connection& connection,
-                                               std::string_view username) {
-  pqxx::read_transaction txn(connection);
-  // lower(coalesce(domain, '')) = '' is "domain IS NULL" (a remote domain is
-  // never empty) written so that accounts_username_domain_idx applies.
+namespace {
+
+// One local account matching `condition` (on `a`, with $1 its parameter).
+template <class Param>
+std::optional<LocalAccount> read_local_account(pqxx::transaction_base& txn,
+                                               const std::string& condition, const Param& param) {
   const pqxx::result rows = txn.exec_params(
       "SELECT a.id, a.username, a.display_name, a.note, a.uri, coalesce(a.url, ''),"
       " a.inbox_url, a.outbox_url, coalesce(a.shared_inbox_url, ''), a.followers_url,"
@@ -31,8 +32,9 @@ std::optional<LocalAccount> find_local_account(pqxx::connection& connection,
           ", a.suspended_at IS NOT NULL, u.disabled"
           " FROM accounts a JOIN users u ON u.account_id = a.id"
           " LEFT JOIN accounts m ON m.id = a.moved_to_account_id"
-          " WHERE lower(a.username) = lower($1) AND lower(coalesce(a.domain, '')) = ''",
-      std::string(username));
+          " WHERE " +
+          condition,
+      param);
   if (rows.empty()) return std::nullopt;
   const pqxx::row& row = rows[0];
   LocalAccount account;
@@ -70,6 +72,23 @@ std::optional<LocalAccount> find_local_account(pqxx::connection& connection,
       account.fields.push_back({field[0].as<std::string>(), field[1].as<std::string>()});
   }
   return account;
+}
+
+}  // namespace
+
+std::optional<LocalAccount> find_local_account(pqxx::connection& connection,
+                                               std::string_view username) {
+  pqxx::read_transaction txn(connection);
+  // lower(coalesce(domain, '')) = '' is "domain IS NULL" (a remote domain is
+  // never empty) written so that accounts_username_domain_idx applies.
+  return read_local_account(txn,
+                            "lower(a.username) = lower($1) AND lower(coalesce(a.domain, '')) = ''",
+                            std::string(username));
+}
+
+std::optional<LocalAccount> find_local_account(pqxx::transaction_base& txn,
+                                               std::int64_t account_id) {
+  return read_local_account(txn, "a.id = $1 AND a.domain IS NULL", account_id);
 }
 
 }  // namespace kith::db

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <map>
 #include <pqxx/pqxx>
 
 namespace kith::db {
@@ -53,6 +54,38 @@ StatusRecord to_status(const pqxx::row& row) {
   return status;
 }
 
+// Mentions and hashtags of the statuses, which the Note's tags and a direct
+// status's addressing are made of.
+void load_tags(pqxx::transaction_base& txn, std::vector<StatusRecord>& statuses) {
+  if (statuses.empty()) return;
+  std::string ids = "{";
+  for (const StatusRecord& status : statuses) {
+    if (ids.size() > 1) ids += ',';
+    ids += std::to_string(status.id);
+  }
+  ids += '}';
+  std::map<std::int64_t, StatusRecord*> by_id;
+  for (StatusRecord& status : statuses) by_id[status.id] = &status;
+  for (const auto& row :
+       txn.exec_params("SELECT m.status_id, a.uri, a.username, coalesce(a.domain, ''), m.silent"
+                       " FROM mentions m JOIN accounts a ON a.id = m.account_id"
+                       " WHERE m.status_id = ANY($1::bigint[]) ORDER BY m.status_id, m.id",
+                       ids)) {
+    StatusRecord& status = *by_id.at(row[0].as<std::int64_t>());
+    if (status.mentions.size() >= kMaxStatusMentions) continue;
+    status.mentions.push_back({row[1].as<std::string>(), row[2].as<std::string>(),
+                               row[3].as<std::string>(), row[4].as<bool>()});
+  }
+  for (const auto& row : txn.exec_params(
+           "SELECT st.status_id, t.name FROM statuses_tags st JOIN tags t ON t.id = st.tag_id"
+           " WHERE st.status_id = ANY($1::bigint[]) ORDER BY st.status_id, t.name",
+           ids)) {
+    StatusRecord& status = *by_id.at(row[0].as<std::int64_t>());
+    if (status.tags.size() >= kMaxStatusTags) continue;
+    status.tags.push_back(row[1].as<std::string>());
+  }
+}
+
 // "s.visibility IN ('public', 'unlisted')": built from the enumeration, never
 // from input. An empty set matches nothing.
 std::string visibility_condition(std::span<const Visibility> visibilities) {
@@ -100,7 +133,19 @@ std::optional<StatusRecord> find_local_status(pqxx::connection& connection, std:
                           " WHERE s.id = $1 AND s.account_id = $2 AND" + kOriginalLocal,
                       status_id, account_id);
   if (rows.empty()) return std::nullopt;
-  return to_status(rows[0]);
+  std::vector<StatusRecord> found{to_status(rows[0])};
+  load_tags(txn, found);
+  return std::move(found.front());
+}
+
+std::optional<StatusRecord> find_local_status(pqxx::transaction_base& txn, std::int64_t status_id) {
+  const pqxx::result rows = txn.exec_params(
+      "SELECT " + status_columns() + kStatusJoins + " WHERE s.id = $1 AND" + kOriginalLocal,
+      status_id);
+  if (rows.empty()) return std::nullopt;
+  std::vector<StatusRecord> found{to_status(rows[0])};
+  load_tags(txn, found);
+  return std::move(found.front());
 }
 
 std::vector<StatusRecord> list_account_statuses(pqxx::connection& connection,
@@ -121,6 +166,7 @@ std::vector<StatusRecord> list_account_statuses(pqxx::connection& connection,
   statuses.reserve(rows.size());
   for (const auto& row : rows) statuses.push_back(to_status(row));
   if (upward) std::reverse(statuses.begin(), statuses.end());
+  load_tags(txn, statuses);
   return statuses;
 }
 

@@ -44,6 +44,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -74,10 +75,16 @@ inline constexpr std::string_view kDeliveryQueue = "delivery";
 // ---------------------------------------------------------------------------
 // Enqueueing.
 
+// account_id of an activity that the instance actor (https://<host>/actor)
+// sends and signs, with key id https://<host>/actor#main-key: a Flag, which
+// must not name the local reporter. No account row has id 0 (ids come from
+// kith_next_id(), which is never 0).
+inline constexpr std::int64_t kInstanceActorAccountId = 0;
+
 struct OutgoingActivity {
   std::string id;               // the activity's id: receivers de-duplicate by it
   std::string json;             // the exact body to send
-  std::int64_t account_id = 0;  // the local account whose key signs
+  std::int64_t account_id = 0;  // the local account whose key signs (or the instance actor)
   std::string key_id;           // its publicKey id, e.g. https://host/users/alice#main-key
 };
 
@@ -210,6 +217,16 @@ class HostBreaker {
 
 // ---------------------------------------------------------------------------
 // Signing.
+
+// The PEM private keys that sign the jobs of `account_ids` (sorted,
+// distinct): local accounts' keys from `local_keys`, and for
+// kInstanceActorAccountId the instance actor's from `instance_key` (asked
+// only when that id is present). Ids without a key are absent.
+std::map<std::int64_t, std::string> signing_key_pems(
+    const std::vector<std::int64_t>& account_ids,
+    const std::function<std::map<std::int64_t, std::string>(const std::vector<std::int64_t>&)>&
+        local_keys,
+    const std::function<std::string()>& instance_key);
 
 // Date, Digest and Signature headers for a POST of a body whose Digest header
 // value is `digest` to `target`, signed at `now` with `key` (rsa-sha256 over

@@ -11,7 +11,9 @@
 // in a row (accounts.uri, statuses.uri) is what is served: these functions
 // are for building new ones and for recognising ours. What this file must
 // never do: produce a URL for a name that is not a valid local username
-// (callers check first) or a URL with a fragment other than a key id's.
+// (callers check first), or an activity id that two different activities
+// could share (receivers de-duplicate by id, so a reused id is a lost
+// activity).
 #pragma once
 
 #include <cstdint>
@@ -44,6 +46,44 @@ std::string status(std::string_view actor_uri, std::int64_t status_id);
 std::string status_activity(std::string_view status_uri);
 // https://<host>/@<username>/<id>: the status page for people.
 std::string status_page(std::string_view host, std::string_view username, std::int64_t status_id);
+
+// https://<host>/tags/<name>: a hashtag's page (a Hashtag tag's href).
+std::string tag_page(std::string_view host, std::string_view name);
+
+// The ids of the activities kith sends. Each is stable (the same action
+// always has the same id, so a repeated enqueue is one activity for the
+// receiver) and unique (built from the row the action wrote). Activities
+// about a row live under its actor with a fragment, as Mastodon names
+// them; those about a status live under the status:
+//   Follow      <actor>#follows/<follows.id>
+//   Like        <actor>#likes/<favourites.id>
+//   Block       <actor>#blocks/<blocks.id>
+//   Accept      <actor>#accepts/follows/<follows.id>   (the local followee)
+//   Reject      <actor>#rejects/follows/<follows.id>
+//   Create      <status uri>/activity                  (status_activity)
+//   Announce    <uri of the boost's own row>/activity   (status_activity)
+//   Update      <status uri>#updates/<unix seconds of the edit>
+//   Delete      <status uri>#delete
+//   Update      <actor>#updates/<unix seconds of the change>   (the Person)
+//   Delete      <actor>#delete                                  (the Person)
+//   Move        <actor>#moves/<unix seconds>
+//   Flag        https://<host>/actor#flags/<reports.id>  (sent by the instance actor)
+//   Undo        <id of the undone activity>/undo
+std::string follow_activity(std::string_view actor_uri, std::int64_t follow_id);
+std::string like_activity(std::string_view actor_uri, std::int64_t favourite_id);
+std::string block_activity(std::string_view actor_uri, std::int64_t block_id);
+std::string accept_follow_activity(std::string_view actor_uri, std::int64_t follow_id);
+std::string reject_follow_activity(std::string_view actor_uri, std::int64_t follow_id);
+std::string update_activity(std::string_view object_uri, std::int64_t unix_seconds);
+std::string delete_activity(std::string_view object_uri);
+std::string move_activity(std::string_view actor_uri, std::int64_t unix_seconds);
+std::string flag_activity(std::string_view host, std::int64_t report_id);
+std::string undo_activity(std::string_view undone_id);
+
+// The authority (host[:port]) of an https URL such as an actor id, "" if it
+// is not one. For naming accounts (@user@host), not for security checks
+// (kith::http::parse_url normalises).
+std::string authority(std::string_view url);
 
 // https://<host>/actor: the instance actor (an Application), with
 // <instance actor>#main-key, /actor/inbox and /actor/outbox.

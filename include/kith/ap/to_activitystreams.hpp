@@ -11,6 +11,8 @@
 // anything private (keys, emails) into a document.
 #pragma once
 
+#include <span>
+#include <string>
 #include <string_view>
 
 #include "kith/ap/activity.hpp"
@@ -27,12 +29,19 @@ Actor local_actor(const db::LocalAccount& account);
 // preferredUsername is the host.
 Actor instance_actor(std::string_view host, const db::InstanceActorPublic& keys);
 
-// to/cc for a status of `visibility` by an author with `followers_url`.
-// Direct statuses are addressed to their mentions, which are not stored
-// yet: empty for now.
-Addressing status_addressing(db::Visibility visibility, std::string_view followers_url);
+// to/cc for a status of `visibility` by an author with `followers_url`,
+// mentioning the actors `mentioned` (silent ones included), as Mastodon
+// writes it: public: to as:Public, cc followers and mentions; unlisted: to
+// followers, cc as:Public and mentions; private: to followers, cc mentions;
+// direct: to mentions only; local: nobody (never federated).
+Addressing status_addressing(db::Visibility visibility, std::string_view followers_url,
+                             std::span<const std::string> mentioned = {});
+// The same for a stored status (its mentions).
+Addressing status_addressing(const db::StatusRecord& status);
 
-// A status as a Note.
+// A status as a Note: content, summary and sensitive (a content warning
+// makes it sensitive), inReplyTo, a Mention tag per named mention, a Hashtag
+// tag per hashtag (href: the tag's page on the author's server).
 Object status_note(const db::StatusRecord& status);
 
 // The Create that published a status, with the Note embedded; its id is

@@ -13,6 +13,10 @@
 
 #include "kith/db/pqxx_fwd.hpp"
 
+namespace pqxx {
+class transaction_base;
+}
+
 namespace kith::db {
 
 // Most profile fields read for one account (as the ActivityStreams reader
@@ -56,5 +60,10 @@ struct LocalAccount {
 // the caller decides what each one means.
 std::optional<LocalAccount> find_local_account(pqxx::connection& connection,
                                                std::string_view username);
+
+// The local account with id `account_id`, inside the caller's transaction
+// (the outbox's Update{Person}), or nullopt.
+std::optional<LocalAccount> find_local_account(pqxx::transaction_base& txn,
+                                               std::int64_t account_id);
 
 }  // namespace kith::db

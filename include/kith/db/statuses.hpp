@@ -14,6 +14,10 @@
 #include "kith/db/paging.hpp"
 #include "kith/db/pqxx_fwd.hpp"
 
+namespace pqxx {
+class transaction_base;
+}
+
 namespace kith::db {
 
 // statuses.visibility (migrations/0001_core.sql).
@@ -27,6 +31,19 @@ enum class Visibility {
 
 std::string_view visibility_name(Visibility visibility);
 std::optional<Visibility> parse_visibility(std::string_view name);
+
+// An account a status mentions (migrations/0004: mentions).
+struct StatusMention {
+  std::string actor_uri;
+  std::string username;
+  std::string domain;   // "" for a local account
+  bool silent = false;  // addressed, not named in the text: no Mention tag
+};
+
+// Most mentions and hashtags read for one status (a local status has at
+// most kith::api's limits; a remote one what the reader kept).
+inline constexpr std::size_t kMaxStatusMentions = 256;
+inline constexpr std::size_t kMaxStatusTags = 256;
 
 struct StatusRecord {
   std::int64_t id = 0;
@@ -43,12 +60,19 @@ struct StatusRecord {
   std::string edited_at;        // "" when never edited
   std::string account_uri;      // the author's actor id
   std::string account_followers_url;
+  std::vector<StatusMention> mentions;  // in mention order
+  std::vector<std::string> tags;        // hashtag names, lower case, without '#'
 };
 
 // A local, not deleted, original (not a boost) status of the account, or
 // nullopt. Any visibility: the caller applies kith::ap::may_fetch.
 std::optional<StatusRecord> find_local_status(pqxx::connection& connection, std::int64_t account_id,
                                               std::int64_t status_id);
+
+// The same, by status id alone, inside the caller's transaction (the
+// outbox reads what the caller has just written): any local, not deleted,
+// original status, whatever its author.
+std::optional<StatusRecord> find_local_status(pqxx::transaction_base& txn, std::int64_t status_id);
 
 // The account's local, not deleted, original statuses with one of
 // `visibilities`, newest first, one page.

@@ -1,0 +1,92 @@
+// The rows an outgoing activity is made from, read inside the caller's
+// transaction: the outbox (kith::ap::outbox) builds each activity from what
+// the local action has just written, before it commits, so that the action
+// and its deliveries are one transaction. This layer returns plain values;
+// which recipients an activity deserves is decided by the outbox, not here.
+// What it must never do: return a local account as a delivery target (its
+// "inbox" is this server) or an account with no inbox.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "kith/db/accounts.hpp"
+#include "kith/db/remote_accounts.hpp"
+
+namespace pqxx {
+class transaction_base;
+}
+
+namespace kith::db {
+
+// Where to deliver to one remote account.
+struct RemoteInbox {
+  std::string inbox;
+  std::string shared_inbox;  // "" when it has none
+};
+
+// Remote accounts with an accepted follow of `account_id`.
+std::vector<RemoteInbox> remote_follower_inboxes(pqxx::transaction_base& tx,
+                                                 std::int64_t account_id);
+// Remote accounts the status mentions (silent ones included).
+std::vector<RemoteInbox> remote_mention_inboxes(pqxx::transaction_base& tx, std::int64_t status_id);
+
+// Any account by id (local or remote), or nullopt.
+std::optional<AccountRef> account_ref(pqxx::transaction_base& tx, std::int64_t account_id);
+
+struct FollowRow {
+  std::int64_t id = 0;
+  std::int64_t account_id = 0;  // the follower
+  std::int64_t target_account_id = 0;
+  std::string uri;  // the Follow activity's id, "" when none was recorded
+  bool accepted = false;
+};
+std::optional<FollowRow> follow_row(pqxx::transaction_base& tx, std::int64_t follow_id);
+
+struct FavouriteRow {
+  std::int64_t id = 0;
+  std::int64_t account_id = 0;
+  std::int64_t status_id = 0;
+  std::string uri;
+};
+std::optional<FavouriteRow> favourite_row(pqxx::transaction_base& tx, std::int64_t favourite_id);
+
+struct BlockRow {
+  std::int64_t id = 0;
+  std::int64_t account_id = 0;
+  std::int64_t target_account_id = 0;
+  std::string uri;
+};
+std::optional<BlockRow> block_row(pqxx::transaction_base& tx, std::int64_t block_id);
+
+// Any status row (local or remote, a boost or not, deleted or not), with
+// what an activity about it needs.
+struct StatusRow {
+  std::int64_t id = 0;
+  std::int64_t account_id = 0;
+  std::string uri;
+  bool local = false;
+  std::string visibility;
+  std::int64_t reblog_of_id = 0;    // 0: not a boost
+  std::int64_t in_reply_to_id = 0;  // 0: not a reply to a known status
+  std::string created_at;           // ISO 8601, UTC
+  std::int64_t edited_at_unix = 0;  // 0: never edited
+  bool deleted = false;
+};
+std::optional<StatusRow> status_row(pqxx::transaction_base& tx, std::int64_t status_id);
+
+struct ReportRow {
+  std::int64_t id = 0;
+  std::int64_t account_id = 0;
+  std::int64_t target_account_id = 0;
+  std::vector<std::int64_t> status_ids;
+  std::string comment;
+};
+std::optional<ReportRow> report_row(pqxx::transaction_base& tx, std::int64_t report_id);
+
+// accounts.updated_at as Unix seconds (the Update{Person} id).
+std::int64_t account_updated_unix(pqxx::transaction_base& tx, std::int64_t account_id);
+
+}  // namespace kith::db
