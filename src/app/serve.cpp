@@ -23,6 +23,7 @@
 #include <thread>
 
 #include "kith/ap/delivery.hpp"
+#include "kith/ap/fetcher.hpp"
 #include "kith/ap/routes.hpp"
 #include "kith/api/routes.hpp"
 #include "kith/app/database.hpp"
@@ -129,13 +130,30 @@ int serve(const core::Config& config) {
   auto pool = std::make_unique<db::Pool>(pool_options);
   register_gauges(metrics, *pool, budget);
 
+  // The one outgoing HTTP client; requests in flight keep what they use.
+  // Then what fetches through it: documents (signed by the instance actor)
+  // and remote actors with their keys.
+  http::Client client(http::client_options_from_config(config));
+  ap::Fetcher fetcher(client, *pool, config.host);
+  ap::RemoteActors actors(fetcher, *pool, config.host);
+
+  // The routes wake the workers after committing jobs. The workers are made
+  // after the io_context they run on (below), so the hooks go through
+  // pointers that are set before the server accepts its first request.
+  std::atomic<ap::DeliveryQueue*> delivery_queue{nullptr};
+  auto wake_delivery = [&delivery_queue] {
+    if (ap::DeliveryQueue* queue = delivery_queue.load()) queue->wake();
+  };
+  // The inbox worker (engineer B's InboxWorker) is not there yet: until it
+  // is, inbox jobs wait for its poll. Replace this no-op with its wake().
+  auto wake_inbox = [] {};
+
   http::Router router;
   add_ops_routes(router, *pool, metrics);
-  auto ap_routes = ap::add_ap_routes(router, ap::ApContext{config, *pool, budget});
-  auto api_routes = api::add_api_routes(router, api::ApiContext{config, *pool, budget});
-
-  // The one outgoing HTTP client; requests in flight keep what they use.
-  http::Client client(http::client_options_from_config(config));
+  auto ap_routes = ap::add_ap_routes(router, ap::ApContext{config, *pool, budget, client, fetcher,
+                                                           actors, wake_inbox, wake_delivery});
+  auto api_routes = api::add_api_routes(
+      router, api::ApiContext{config, *pool, budget, fetcher, actors, wake_delivery});
 
   const unsigned threads = config.http.threads;
   boost::asio::io_context io(static_cast<int>(threads));
@@ -148,6 +166,7 @@ int serve(const core::Config& config) {
   // are declared after it; their coroutines never resume once it stopped.
   ap::DeliveryQueue delivery(*pool, client, metrics,
                              ap::delivery_options_from_config(config, client.options()));
+  delivery_queue.store(&delivery);
   server.start();
   spdlog::info("kith {} listening on {}:{} as https://{}", KITH_VERSION, config.listen_address,
                server.bound_port(), config.host);

@@ -25,7 +25,10 @@
 #include <string>
 
 #include "kith/ap/activity.hpp"
+#include "kith/ap/rsa.hpp"
 #include "kith/db/remote_accounts.hpp"
+#include "kith/http/message.hpp"
+#include "kith/http/url.hpp"
 
 namespace kith::http {
 class Client;
@@ -35,6 +38,10 @@ class Pool;
 }
 
 namespace kith::ap {
+
+// Largest JRD read; links beyond kMaxWebFingerLinks are not looked at.
+inline constexpr std::size_t kMaxWebFingerBytes = 64 * 1024;
+inline constexpr std::size_t kMaxWebFingerLinks = 64;
 
 // A cached remote actor older than this is fetched again when used.
 inline constexpr std::chrono::hours kActorRefreshAfter{24};
@@ -51,20 +58,51 @@ enum class FetchFailure {
   id_mismatch,   // its id is not the URL that answered
 };
 
+// "id_mismatch"...: the enumerator's name, for logs and error bodies.
+std::string_view describe(FetchFailure failure);
+
 struct FetchResult {
   std::optional<Document> document;
   FetchFailure failure = FetchFailure::none;
   std::string detail;  // for logs
+  std::string url;     // with a document: the URL that answered (= its id)
+  // id_mismatch only: the id the document claimed (normalised), which the
+  // caller may fetch in turn (GoToSocial serves its key ids, …/main-key, as
+  // a stub of the actor whose id is the actor's). Never believed as such.
+  std::string claimed_id;
   explicit operator bool() const { return document.has_value(); }
 };
+
+// Whether a response's Content-Type is an ActivityStreams one:
+// application/activity+json (any parameters), or application/ld+json whose
+// profile list names https://www.w3.org/ns/activitystreams. Bare ld+json is
+// refused (see fetcher.cpp on why and on Mastodon's difference).
+bool is_activity_streams_content_type(std::string_view value);
+
+// Date and Signature headers for a GET of `target` signed at `now` with
+// `key` (cavage rsa-sha256 over (request-target) host date). Empty if
+// signing fails.
+std::vector<http::Header> signed_get_headers(const RsaPrivateKey& key, const std::string& key_id,
+                                             const http::Url& target,
+                                             std::chrono::system_clock::time_point now);
 
 class Fetcher {
  public:
   // `host`: this server's configured authority (what its own URLs use).
   Fetcher(http::Client& client, db::Pool& pool, std::string host);
   ~Fetcher();
-  // GET `url` as described above, signed by the instance actor.
+  // GET `url` as described above, signed by the instance actor. Throws only
+  // if the database cannot give the instance actor's key.
   boost::asio::awaitable<FetchResult> fetch(std::string url);
+  // WebFinger (RFC 7033) for acct:username@host, over https: the href of
+  // the JRD's rel="self" link with an ActivityStreams type, or nullopt.
+  // Unsigned; the JRD is at most kMaxWebFingerBytes.
+  boost::asio::awaitable<std::optional<std::string>> webfinger(std::string username,
+                                                               std::string host);
+  // Whether `url` is on this server's own host.
+  bool is_local(const http::Url& url) const;
+  // This server's authority, normalised (normalize_authority).
+  const std::string& host() const;
 
   struct State;
 
@@ -94,6 +132,16 @@ class RemoteActors {
   // by_uri on the self link.
   boost::asio::awaitable<std::optional<db::AccountRef>> by_acct(std::string username,
                                                                 std::string host);
+
+  // by_key_id with the reason when there is no account: the inbox answers
+  // a Delete from an actor that is gone (FetchFailure::gone) with 202.
+  struct KeyLookup {
+    std::optional<db::AccountRef> account;
+    FetchFailure failure = FetchFailure::none;  // why not, when the fetch failed
+    std::string detail;                         // for logs
+  };
+  boost::asio::awaitable<KeyLookup> lookup_key(std::string key_id,
+                                               Refresh refresh = Refresh::if_stale);
 
  private:
   Fetcher& fetcher_;

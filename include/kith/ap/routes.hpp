@@ -20,6 +20,7 @@
 // error is a JSON body {"error": "..."} with Cache-Control: no-store.
 #pragma once
 
+#include <functional>
 #include <memory>
 
 #include "kith/core/config.hpp"
@@ -27,12 +28,27 @@
 #include "kith/db/pool.hpp"
 #include "kith/http/router.hpp"
 
+namespace kith::http {
+class Client;
+}
+
 namespace kith::ap {
+
+class Fetcher;
+class RemoteActors;
 
 struct ApContext {
   const core::Config& config;
   db::Pool& pool;
   core::MemoryBudget& budget;
+  http::Client& client;
+  Fetcher& fetcher;      // fetcher.hpp: documents from other servers
+  RemoteActors& actors;  // fetcher.hpp: remote accounts and their keys
+  // Jobs were just committed: the inbox worker / the delivery queue should
+  // look now rather than at their next poll. Never empty (a no-op at worst);
+  // called from handlers, so they must be quick and thread-safe.
+  std::function<void()> wake_inbox;
+  std::function<void()> wake_delivery;
 };
 
 // Registers the read-only federation routes:

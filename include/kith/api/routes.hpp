@@ -4,10 +4,17 @@
 // thin: parse, call the database layer or a service, map the result.
 #pragma once
 
+#include <functional>
+
 #include "kith/core/config.hpp"
 #include "kith/core/memory_budget.hpp"
 #include "kith/db/pool.hpp"
 #include "kith/http/router.hpp"
+
+namespace kith::ap {
+class Fetcher;
+class RemoteActors;
+}  // namespace kith::ap
 
 namespace kith::api {
 
@@ -15,6 +22,11 @@ struct ApiContext {
   const core::Config& config;
   db::Pool& pool;
   core::MemoryBudget& budget;
+  ap::Fetcher& fetcher;      // ap/fetcher.hpp: documents from other servers
+  ap::RemoteActors& actors;  // ap/fetcher.hpp: remote accounts (by uri, acct:)
+  // Delivery jobs were just committed: tell the delivery queue to look now.
+  // Never empty; quick and thread-safe.
+  std::function<void()> wake_delivery;
 };
 
 // GET /api/v1/instance (also with a trailing slash), POST /api/v1/apps.
