@@ -1,0 +1,339 @@
+"""Visibility is never leaked (issue 3, item 5): the matrix of each
+visibility against each way a status can leave the server that has it.
+
+Three nodes (federation.py: each a kith daemon behind its own nginx, TLS
+from the test's CA):
+
+  a   alice, the author; amy, whom dave@c follows (so that a knows c's
+      inbox and a "send to every known server" bug would show)
+  b   bob, who follows alice; carol, whom alice's direct status mentions
+      (she does not follow alice); erin, neither
+  c   dave, who follows amy@a but not alice
+
+alice posts one status of each visibility: public, unlisted, private
+(followers only), direct (mentioning carol@b) and local (this server only),
+and the test waits until a has finished delivering and b has applied what
+it got. Then each way in is tried for each status:
+
+  delivery to b (a follower's server) and to c (no follower): a's delivery
+      jobs (who a sent it to) and the receiver's statuses table (what it
+      stored), read with psql: delivery has no client API of its own;
+  GET of the status URL and of its /activity URL, unsigned and signed (as
+      Mastodon signs fetches: draft-cavage, rsa-sha256) with the keys of
+      bob, carol, erin and dave, each a real user of another node whose
+      key a fetches from that node;
+  the outbox collection, walked page by page, unsigned and signed;
+  a fetch by c's instance actor: dave searches the status URL on c with
+      resolve=true, and c fetches it signed as its instance actor;
+  b's client API as bob, carol and erin (GET /api/v1/statuses/:id of b's
+      copy; search?resolve=true of the URL as erin).
+
+The rule tested is Mastodon's StatusPolicy#show? with the signer as the
+current account (app/policies/status_policy.rb; SignatureAuthentication
+makes `current_account` the signed request's account):
+
+  public, unlisted   anyone, signed or not
+  private            the author, an ACTOR that follows the author (accepted
+                     follow), and an actor the status mentions
+  direct             the author and the actors it mentions
+  local              nobody outside the author's server, ever
+
+The signer is the ACTOR whose key signed, not its server: an instance actor
+follows nobody, so a fetch signed by a server's instance actor gets public
+and unlisted statuses only, even from a server where someone follows the
+author (erin@b is refused what bob@b may read). Collections follow
+Mastodon's Status.permitted_for: the outbox never lists direct or local
+statuses to anyone here (kith leaves direct statuses to their URL), lists
+private ones to a follower at most (Mastodon does; kith may choose not to,
+so that cell accepts either), and lists neither to anyone else.
+
+The matrix is printed (stderr) with each cell as observed; a cell that is
+not what the rule says is marked, and the test fails naming every such cell.
+"""
+
+import sys
+import time
+import unittest
+
+import federation
+
+VISIBILITIES = ["public", "unlisted", "private", "direct", "local"]
+# Cells where the rule allows either answer.
+EITHER = "either"
+
+fed = None
+state = {}
+matrix = {}  # row name -> {visibility: (observed, expected)}
+ROW_ORDER = []
+
+
+def setUpModule():
+    global fed
+    started = time.monotonic()
+    fed = federation.Federation(("a", "b", "c"))
+    unittest.addModuleCleanup(fed.cleanup)
+    a, b, c = fed["a"], fed["b"], fed["c"]
+    for node, names in ((a, ["alice", "amy"]), (b, ["bob", "carol", "erin"]), (c, ["dave"])):
+        for name in names:
+            node.add_user(name)
+    state["started"] = started
+
+
+def tearDownModule():
+    if matrix:
+        print_matrix()
+
+
+def print_matrix():
+    width = max(len(r) for r in ROW_ORDER) + 2
+    lines = ["", "visibility matrix (yes: it gets the status; * marks a cell against the rule)",
+             "way in".ljust(width) + "".join(v.ljust(12) for v in VISIBILITIES)]
+    for row in ROW_ORDER:
+        cells = matrix.get(row, {})
+        text = row.ljust(width)
+        for v in VISIBILITIES:
+            if v not in cells:
+                text += "-".ljust(12)
+                continue
+            observed, expected = cells[v]
+            mark = "" if expected == EITHER or observed == expected else "*"
+            text += f"{observed}{mark}".ljust(12)
+        lines.append(text)
+    print("\n".join(lines), file=sys.stderr)
+
+
+def record(row, visibility, observed, expected):
+    if row not in ROW_ORDER:
+        ROW_ORDER.append(row)
+    matrix.setdefault(row, {})[visibility] = (observed, expected)
+
+
+class VisibilityMatrixTest(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        a, b, c = fed["a"], fed["b"], fed["c"]
+        cls.users = {}
+        for node in (a, b, c):
+            for name, user in node.users.items():
+                node.login(user)
+                cls.users[name] = user
+        u = cls.users
+        # bob follows alice; dave follows amy (not alice).
+        for follower, target in ((u["bob"], u["alice"]), (u["dave"], u["amy"])):
+            account = follower.resolve_account(target.acct)
+            if account is None:
+                raise AssertionError(f"{follower.name} could not resolve {target.acct}")
+            follower.api("POST", f"/api/v1/accounts/{account['id']}/follow")
+            federation.eventually(
+                lambda f=follower, i=account["id"]: f.relationship(i).get("following"),
+                f"{follower.name} to follow {target.acct}", federation=fed)
+        cls.statuses = {}
+        for visibility in VISIBILITIES:
+            text = f"{visibility} post by alice"
+            if visibility == "direct":
+                text = f"@{u['carol'].acct} {text}"
+            status = u["alice"].post(text, visibility=visibility)
+            if status.get("visibility") != visibility:
+                raise AssertionError(f"posted {visibility}, the API says {status.get('visibility')}")
+            cls.statuses[visibility] = status
+        cls.settle()
+        print(f"\nvisibility: 3 nodes, follows and 5 statuses ready in "
+              f"{time.monotonic() - state['started']:.1f} s", file=sys.stderr)
+
+    @classmethod
+    def settle(cls):
+        """Waits until a has no delivery in flight or queued and b and c have
+        applied every inbound activity they accepted (up to the effect
+        timeout; the checks then say what did or did not arrive)."""
+        def idle(node, queue):
+            return node.psql(f"SELECT count(*) FROM jobs WHERE queue = '{queue}'"
+                             " AND state IN ('queued', 'running')") == "0"
+        # b stores the four statuses it is sent (all but local) before idle
+        # can be trusted: the deliveries may not have started yet.
+        expected_on_b = [cls.statuses[v]["uri"] for v in ("public", "unlisted", "private",
+                                                          "direct")]
+        try:
+            federation.eventually(
+                lambda: all(fed["b"].local_status_id(uri) for uri in expected_on_b),
+                "b to store the statuses delivered to it", federation=fed)
+        except AssertionError as e:
+            print(f"visibility: not all statuses reached b: {e}", file=sys.stderr)
+        with_deadline = federation.EFFECT_TIMEOUT
+        try:
+            federation.eventually(
+                lambda: idle(fed["a"], "delivery") and idle(fed["b"], "inbox")
+                and idle(fed["c"], "inbox"), "deliveries to settle", timeout=with_deadline)
+        except AssertionError as e:
+            print(f"visibility: {e}", file=sys.stderr)
+
+    # -- helpers --
+
+    def check(self, row, rule, observe):
+        """Records `observe(visibility)` for each visibility against
+        `rule[visibility]`; fails naming every cell against the rule."""
+        wrong = []
+        for v in VISIBILITIES:
+            observed = observe(v)
+            expected = rule[v]
+            record(row, v, observed, expected)
+            if expected != EITHER and observed != expected:
+                wrong.append(f"{row} / {v}: {observed}, the rule says {expected}")
+        self.assertEqual(wrong, [], "\n".join(wrong))
+
+    def fetch_outcome(self, response, uri):
+        """"yes" for a 200 serving this object, "no" for a refusal that
+        reveals nothing (404, 401, 403, 410), else the status code."""
+        if response.status == 200:
+            try:
+                body = response.json()
+            except ValueError:
+                return "200 non-JSON"
+            served = body.get("id")
+            if served == uri or (isinstance(body.get("object"), dict)
+                                 and body["object"].get("id") == uri) \
+                    or body.get("object") == uri:
+                return "yes"
+            return f"200 {served}"
+        if response.status in (401, 403, 404, 410):
+            return "no"
+        return str(response.status)
+
+    def signer(self, name):
+        key = f"signer_{name}"
+        if key not in state:
+            user = self.users[name]
+            state[key] = federation.Signer(user.node, name)
+            self.addClassCleanup(state[key].cleanup)
+        return state[key]
+
+    # -- delivery --
+
+    def delivered(self, node, visibility):
+        uri = self.statuses[visibility]["uri"]
+        sent = [i for i in fed["a"].delivery_inboxes(uri) if f"//{node.host}/" in i]
+        stored = fed[node.name].local_status_id(uri) is not None
+        if stored:
+            return "yes"
+        return "sent" if sent else "no"
+
+    def test_1_delivery(self):
+        # Who a sends each Create to (its delivery jobs) and what the
+        # receivers stored (their statuses tables).
+        self.check("delivery to b (bob follows)",
+                   {"public": "yes", "unlisted": "yes", "private": "yes",
+                    "direct": "yes",  # carol@b is addressed
+                    "local": "no"},
+                   lambda v: self.delivered(fed["b"], v))
+        self.check("delivery to c (no follower)", dict.fromkeys(VISIBILITIES, "no"),
+                   lambda v: self.delivered(fed["c"], v))
+
+    # -- fetches --
+
+    PUBLIC_ONLY = {"public": "yes", "unlisted": "yes", "private": "no", "direct": "no",
+                   "local": "no"}
+
+    def fetch_rows(self, suffix):
+        """The status URL (suffix "") or its /activity URL, by each fetcher."""
+        a = fed["a"]
+        label = "status URL" if not suffix else "/activity URL"
+
+        def fetch(signer_name):
+            def observe(v):
+                uri = self.statuses[v]["uri"]
+                path = federation.path_of(uri + suffix)
+                if signer_name is None:
+                    r = federation.unsigned_get(a, path)
+                else:
+                    r = self.signer(signer_name).get(a, path)
+                return self.fetch_outcome(r, uri)
+            return observe
+        self.check(f"{label}, unsigned", self.PUBLIC_ONLY, fetch(None))
+        self.check(f"{label}, signed by bob@b (follower)",
+                   {**self.PUBLIC_ONLY, "private": "yes"}, fetch("bob"))
+        self.check(f"{label}, signed by carol@b (mentioned)",
+                   {**self.PUBLIC_ONLY, "direct": "yes"}, fetch("carol"))
+        self.check(f"{label}, signed by erin@b (neither)", self.PUBLIC_ONLY, fetch("erin"))
+        self.check(f"{label}, signed by dave@c (neither)", self.PUBLIC_ONLY, fetch("dave"))
+
+    def test_2_status_url(self):
+        self.fetch_rows("")
+
+    def test_3_activity_url(self):
+        self.fetch_rows("/activity")
+
+    def test_4_instance_actor_fetch(self):
+        # dave@c searches each URL with resolve=true: c has none of them, so
+        # c fetches it from a, signed by c's instance actor.
+        dave = self.users["dave"]
+        self.check("fetch by c's instance actor (search?resolve=true on c)", self.PUBLIC_ONLY,
+                   lambda v: "yes" if dave.resolve_status(self.statuses[v]["uri"]) else "no")
+
+    # -- the outbox --
+
+    def outbox_uris(self, signer_name):
+        """Object ids of every Create in alice's outbox, walked page by page
+        (at most 20 pages)."""
+        a = fed["a"]
+        alice = self.users["alice"]
+
+        def get(url):
+            path = federation.path_of(url)
+            r = (federation.unsigned_get(a, path) if signer_name is None
+                 else self.signer(signer_name).get(a, path))
+            self.assertEqual(r.status, 200, f"outbox {url}: {r!r}")
+            return r.json()
+        collection = get(f"{alice.uri}/outbox")
+        uris = set()
+        page = collection.get("first")
+        for _ in range(20):
+            if page is None:
+                break
+            if isinstance(page, str):
+                page = get(page)
+            for item in page.get("orderedItems", []):
+                obj = item.get("object") if isinstance(item, dict) else None
+                uris.add(obj.get("id") if isinstance(obj, dict) else obj)
+            page = page.get("next")
+        return uris
+
+    def test_5_outbox(self):
+        for signer_name, label, rule in (
+                (None, "outbox, unsigned", self.PUBLIC_ONLY),
+                ("bob", "outbox, signed by bob@b (follower)",
+                 {**self.PUBLIC_ONLY, "private": EITHER}),
+                ("carol", "outbox, signed by carol@b (mentioned)", self.PUBLIC_ONLY),
+                ("erin", "outbox, signed by erin@b (neither)", self.PUBLIC_ONLY)):
+            listed = self.outbox_uris(signer_name)
+            with self.subTest(label):
+                self.check(label, rule,
+                           lambda v: "yes" if self.statuses[v]["uri"] in listed else "no")
+
+    # -- the other server's client API --
+
+    def api_view(self, viewer, v):
+        local_id = fed["b"].local_status_id(self.statuses[v]["uri"])
+        if local_id is None:
+            return "no"  # b does not have it at all
+        code, body = viewer.try_api("GET", f"/api/v1/statuses/{local_id}")
+        if code == 200:
+            return "yes"
+        return "no" if code == 404 else str(code)
+
+    def test_6_client_api_of_b(self):
+        u = self.users
+        self.check("b's API as bob (follower)",
+                   {**self.PUBLIC_ONLY, "private": "yes"}, lambda v: self.api_view(u["bob"], v))
+        self.check("b's API as carol (mentioned)",
+                   {**self.PUBLIC_ONLY, "direct": "yes"}, lambda v: self.api_view(u["carol"], v))
+        self.check("b's API as erin (neither)", self.PUBLIC_ONLY,
+                   lambda v: self.api_view(u["erin"], v))
+        # b has the private and direct statuses (delivered for bob and carol):
+        # searching their URLs must not hand them to erin.
+        self.check("b's search?resolve=true as erin", self.PUBLIC_ONLY,
+                   lambda v: "yes" if u["erin"].resolve_status(self.statuses[v]["uri"])
+                   else "no")
+
+
+if __name__ == "__main__":
+    unittest.main()
