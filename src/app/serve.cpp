@@ -134,6 +134,12 @@ int serve(const core::Config& config) {
   // Then what fetches through it: documents (signed by the instance actor)
   // and remote actors with their keys.
   http::Client client(http::client_options_from_config(config));
+  // A refused address opens no connection: the SSRF cases of the bad-input
+  // corpus prove it with this counter.
+  metrics.gauge("kith_http_client_connection_attempts",
+                "TCP connections the outgoing client has tried to open since start", [&client] {
+                  return std::vector<core::GaugeSample>{{{}, double(client.connection_attempts())}};
+                });
   ap::Fetcher fetcher(client, *pool, config.host);
   ap::RemoteActors actors(fetcher, *pool, config.host);
 
