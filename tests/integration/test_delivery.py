@@ -46,6 +46,7 @@ import time
 import unittest
 
 import harness
+from federation import Certificates  # the test CA, shared with the federation tests
 
 pg = None
 certs = None
@@ -54,55 +55,6 @@ RETRY_AFTER = 25  # seconds: longer than the first backoff can be (15 s + 25 %)
 GIVE_UP_AFTER = 40  # seconds, for the main daemon
 SLACK = 20.0  # for slow (sanitizer) builds
 BREAKER_JOBS = 12  # to a host that always answers 503; its breaker opens at 10 failures
-
-OPENSSL_CONFIG = """[req]
-distinguished_name = dn
-prompt = no
-[dn]
-CN = kith delivery test
-[ca_ext]
-basicConstraints = critical,CA:TRUE
-keyUsage = critical,keyCertSign,cRLSign
-subjectKeyIdentifier = hash
-[leaf_ext]
-basicConstraints = critical,CA:FALSE
-keyUsage = critical,digitalSignature
-extendedKeyUsage = serverAuth
-subjectAltName = DNS:localhost,IP:127.0.0.1
-"""
-
-
-def openssl(directory, *args, input=None):
-    result = subprocess.run(["openssl", *args], cwd=directory, capture_output=True,
-                            input=input, timeout=60)
-    if result.returncode != 0:
-        raise RuntimeError(f"openssl {' '.join(args)} failed:\n"
-                           f"{result.stderr.decode(errors='replace')}")
-    return result.stdout
-
-
-class Certificates:
-    """A test CA and a certificate for 127.0.0.1 / localhost signed by it."""
-
-    def __init__(self):
-        self.dir = harness.make_temp_dir("kdeliv-ca-")
-        with open(os.path.join(self.dir, "openssl.cnf"), "w") as f:
-            f.write(OPENSSL_CONFIG)
-        openssl(self.dir, "req", "-x509", "-new", "-newkey", "ec", "-pkeyopt",
-                "ec_paramgen_curve:P-256", "-nodes", "-days", "2", "-config", "openssl.cnf",
-                "-extensions", "ca_ext", "-keyout", "ca.key", "-out", "ca.pem")
-        openssl(self.dir, "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
-                "-nodes", "-config", "openssl.cnf", "-keyout", "server.key", "-out", "server.csr")
-        openssl(self.dir, "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey",
-                "ca.key", "-set_serial", "1001", "-days", "2", "-extfile", "openssl.cnf",
-                "-extensions", "leaf_ext", "-out", "server.pem")
-        self.ca = os.path.join(self.dir, "ca.pem")
-        self.cert = os.path.join(self.dir, "server.pem")
-        self.key = os.path.join(self.dir, "server.key")
-
-    def cleanup(self):
-        shutil.rmtree(self.dir, ignore_errors=True)
-
 
 def setUpModule():
     global pg, certs
