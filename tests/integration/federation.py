@@ -544,6 +544,9 @@ class Federation:
     Use as a context manager or call cleanup()."""
 
     def __init__(self, names=("a", "b"), config=None):
+        if shutil.which("nginx") is None:
+            raise RuntimeError("nginx not found: the federation tests need Debian's nginx-light "
+                               "(scripts/setup installs it)")
         self.nodes = {}
         self.pg = None
         self.certs = None
