@@ -24,6 +24,7 @@
 
 #include "kith/ap/delivery.hpp"
 #include "kith/ap/fetcher.hpp"
+#include "kith/ap/inbox_worker.hpp"
 #include "kith/ap/routes.hpp"
 #include "kith/api/routes.hpp"
 #include "kith/app/database.hpp"
@@ -150,9 +151,10 @@ int serve(const core::Config& config) {
   auto wake_delivery = [&delivery_queue] {
     if (ap::DeliveryQueue* queue = delivery_queue.load()) queue->wake();
   };
-  // The inbox worker (engineer B's InboxWorker) is not there yet: until it
-  // is, inbox jobs wait for its poll. Replace this no-op with its wake().
-  auto wake_inbox = [] {};
+  std::atomic<ap::InboxWorker*> inbox_worker{nullptr};
+  auto wake_inbox = [&inbox_worker] {
+    if (ap::InboxWorker* worker = inbox_worker.load()) worker->wake();
+  };
 
   http::Router router;
   add_ops_routes(router, *pool, metrics);
@@ -173,22 +175,29 @@ int serve(const core::Config& config) {
   ap::DeliveryQueue delivery(*pool, client, metrics,
                              ap::delivery_options_from_config(config, client.options()));
   delivery_queue.store(&delivery);
+  // The inbox workers: other servers' activities, applied (same lifetime rule).
+  ap::InboxWorker inbox(*pool, fetcher, actors, metrics, ap::inbox_options_from_config(config),
+                        wake_delivery);
+  inbox_worker.store(&inbox);
   server.start();
   spdlog::info("kith {} listening on {}:{} as https://{}", KITH_VERSION, config.listen_address,
                server.bound_port(), config.host);
   delivery.start(io.get_executor());
+  inbox.start(io.get_executor());
 
   auto shut_down = [&](int signal) {
     spdlog::info("signal {}: draining connections (up to {} ms)", signal,
                  config.http.drain_timeout.count());
     notify_systemd("STOPPING=1");
-    // The I/O threads stop once both the server and the deliveries are done.
-    auto pending = std::make_shared<std::atomic<int>>(2);
+    // The I/O threads stop once the server, the deliveries and the inbox
+    // workers are all done.
+    auto pending = std::make_shared<std::atomic<int>>(3);
     auto one_done = [&io, pending] {
       if (--*pending == 0) io.stop();
     };
     server.begin_shutdown(one_done);
     delivery.begin_shutdown(config.http.drain_timeout, one_done);
+    inbox.begin_shutdown(config.http.drain_timeout, one_done);
   };
   boost::asio::signal_set signals(io, SIGTERM, SIGINT);
   signals.async_wait([&](boost::system::error_code ec, int signal) {

@@ -304,6 +304,10 @@ void apply_keys(KeyReader& keys, Config& c) {
     c.delivery.give_up_after = *v;
   }
   if (auto v = keys.duration("delivery.lease")) c.delivery.lease = *v;
+  if (auto v = keys.integer("inbox.workers")) {
+    if (*v < 0 || *v > 256) fail("inbox.workers", "must be an integer from 0 to 256");
+    c.inbox.workers = static_cast<unsigned>(*v);
+  }
   if (auto v = keys.boolean("api.password_grant")) c.api.password_grant = *v;
   // A lease that can run out while its attempt is still going lets a second
   // worker deliver the same job at the same time.

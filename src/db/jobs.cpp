@@ -148,15 +148,20 @@ std::vector<ClaimedJob> claim(pqxx::connection& connection, const ClaimRequest& 
   return jobs;
 }
 
-bool complete(pqxx::connection& connection, const JobLease& lease) {
-  pqxx::work tx(connection);
+bool complete(pqxx::transaction_base& tx, const JobLease& lease) {
   const pqxx::result rows = tx.exec_params(
       "UPDATE jobs SET state = 'done', finished_at = now(), locked_until = NULL,"
       "                lease_token = NULL"
       " WHERE id = $1 AND lease_token = $2 AND state = 'running' RETURNING id",
       lease.id, lease.token);
-  tx.commit();
   return !rows.empty();
+}
+
+bool complete(pqxx::connection& connection, const JobLease& lease) {
+  pqxx::work tx(connection);
+  const bool held = complete(static_cast<pqxx::transaction_base&>(tx), lease);
+  tx.commit();
+  return held;
 }
 
 bool retry(pqxx::connection& connection, const JobLease& lease, std::chrono::milliseconds delay,

@@ -69,6 +69,7 @@ TEST_CASE("config: an empty file gives the documented defaults", "[config]") {
   CHECK(c.database.acquire_timeout == 5s);
   CHECK(parse_byte_size(c.embedded_postgres.shared_buffers) == 16u << 20);
   CHECK(c.embedded_postgres.bin_dir.empty());
+  CHECK(c.inbox.workers == 4);
 }
 
 TEST_CASE("config: every key is read from TOML", "[config]") {
@@ -115,6 +116,17 @@ bin_dir = "/usr/lib/postgresql/15/bin"
   CHECK(c.database.acquire_timeout == 3s);
   CHECK(parse_byte_size(c.embedded_postgres.shared_buffers) == 32u << 20);
   CHECK(c.embedded_postgres.bin_dir == "/usr/lib/postgresql/15/bin");
+}
+
+TEST_CASE("config: inbox.workers is read from TOML and the environment", "[config]") {
+  CHECK(load("[inbox]\nworkers = 0").inbox.workers == 0);
+  CHECK(load("inbox.workers = 256").inbox.workers == 256);
+  CHECK(load_config_from_string("", "test",
+                                [](const std::string& name) -> std::optional<std::string> {
+                                  if (name == "KITH_INBOX_WORKERS") return "7";
+                                  return std::nullopt;
+                                })
+            .inbox.workers == 7);
 }
 
 TEST_CASE("config: dotted keys and inline tables mean the same as sections", "[config]") {
@@ -335,6 +347,8 @@ TEST_CASE("config: bad values are refused and the error names the key", "[config
       // Others.
       {"data_dir = \"\"", "data_dir"},
       {"[embedded_postgres]\nshared_buffers = \"lots\"", "embedded_postgres.shared_buffers"},
+      {"[inbox]\nworkers = -1", "inbox.workers"},
+      {"[inbox]\nworkers = 257", "inbox.workers"},
   };
   for (const auto& c : cases) {
     INFO(c.toml);

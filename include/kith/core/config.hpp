@@ -75,6 +75,11 @@ struct ApiConfig {
   bool password_grant = true;
 };
 
+// Applying other servers' activities (kith::ap::InboxWorker).
+struct InboxConfig {
+  unsigned workers = 4;  // inbox.workers: activities applied at once (0: none here)
+};
+
 struct Config {
   std::string host = "localhost:8080";  // public authority: domain[:port]
   std::string listen_address = "127.0.0.1";
@@ -88,6 +93,7 @@ struct Config {
   EmbeddedPostgresConfig embedded_postgres;
   FederationConfig federation;
   DeliveryConfig delivery;
+  InboxConfig inbox;
   ApiConfig api;
 };
 

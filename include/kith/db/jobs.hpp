@@ -107,6 +107,10 @@ std::vector<ClaimedJob> claim(pqxx::connection& connection, const ClaimRequest& 
 
 // The job is done. False if the lease was lost (the job was reclaimed).
 bool complete(pqxx::connection& connection, const JobLease& lease);
+// The same inside the caller's transaction, so that what the job did and its
+// completion commit together (the inbox worker); the caller must not commit
+// if this returns false.
+bool complete(pqxx::transaction_base& tx, const JobLease& lease);
 // Back to 'queued', due `delay` from now (database time), with the error
 // recorded. False if the lease was lost.
 bool retry(pqxx::connection& connection, const JobLease& lease, std::chrono::milliseconds delay,

@@ -1,0 +1,61 @@
+// Move from other servers: an account moved to a new one, and its local
+// followers follow it there (Mastodon's ActivityPub::Activity::Move and
+// MoveWorker).
+//
+// The actor may move only itself (object == actor), and the move is
+// believed only if the target says so too: the target actor is fetched
+// again from its origin (Refresh::always, never the cached copy) and must
+// list the origin in alsoKnownAs. Then, in one transaction: the origin
+// account is marked moved, and each local follower of the origin gets a
+// follow of the target (a new follows row, pending until the target's
+// server accepts, with its Follow queued through the outbox) and stops
+// following the origin (Undo{Follow} queued, row removed). A repeated Move
+// finds no local follower of the origin left and changes nothing.
+#include <algorithm>
+#include <pqxx/pqxx>
+
+#include "inbox_apply.hpp"
+#include "kith/ap/outbox.hpp"
+#include "kith/db/inbound.hpp"
+
+namespace kith::ap::inbox {
+
+namespace asio = boost::asio;
+
+asio::awaitable<Prepared> prepare_move(Context& context, const Received& r) {
+  const std::string origin_uri =
+      r.activity.embedded ? r.activity.embedded->id() : r.activity.object;
+  if (origin_uri != r.actor.uri) co_return invalid("Move of another account than the actor");
+  const std::string target_uri = r.activity.target;
+  if (target_uri.empty() || target_uri == origin_uri) co_return invalid("Move without a target");
+  const auto target = co_await context.actors.by_uri(target_uri, Refresh::always);
+  if (!target) co_return retry_later("the Move's target cannot be fetched");
+  if (target->uri != target_uri) co_return invalid("the Move's target answered as another actor");
+  if (std::find(target->also_known_as.begin(), target->also_known_as.end(), origin_uri) ==
+      target->also_known_as.end())
+    co_return invalid("the Move's target does not list the origin in alsoKnownAs");
+  if (target->local()) co_return ignored("a Move to a local account is not applied");
+  if (target->suspended) co_return ignored("the Move's target is suspended");
+  const std::int64_t origin_id = r.actor.id;
+  const std::int64_t target_id = target->id;
+  const std::string host = context.host;
+  co_return apply([=](pqxx::transaction_base& tx) {
+    WriteResult result;
+    std::size_t moved = 0;
+    for (const auto& follow : db::mark_moved(tx, origin_id, target_id)) {
+      if (!db::blocks(tx, follow.follower_id, target_id) &&
+          !db::blocks(tx, target_id, follow.follower_id)) {
+        if (auto new_follow = db::insert_local_follow(tx, follow.follower_id, target_id))
+          result.deliveries += outbox::follow(tx, host, *new_follow);
+      }
+      // Undo{Follow} is built from the row, so it is queued before the row goes.
+      result.deliveries += outbox::unfollow(tx, host, follow.follow_id);
+      db::remove_follow(tx, follow.follow_id);
+      ++moved;
+    }
+    result.note = "account moved; " + std::to_string(moved) + " local follower(s) moved";
+    return result;
+  });
+}
+
+}  // namespace kith::ap::inbox
