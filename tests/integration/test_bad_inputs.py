@@ -28,7 +28,9 @@ A case file is JSON:
   expect        status (a code or a list), inbox_jobs (how many inbox jobs
                 the case may add: a number or a list, default 0), absent / present: [{"table", "uri",
                 "count"}] rows (by their ActivityPub id) that must not / must
-                exist once the case's jobs are applied, no_connection: true
+                exist once the case's jobs are applied, fetched: [URLs] on the
+                remote servers that kith must have asked for (it looked, and
+                refused what it got), no_connection: true
                 when kith must not have opened any connection other than to
                 the remote servers of the test
 
@@ -48,9 +50,9 @@ is served (default application/activity+json)}. Actors live at
 Adding a case needs only a new file. Each case runs against the same
 daemon; after each, /healthz must still answer 200. The proof that no
 connection was made: the listeners on the SSRF port (127.0.0.1 and ::1)
-accepted nothing, and, when kith exports its outgoing client's connection
-counter, it grew by no more than the connections the test's own remote
-servers accepted.
+accepted nothing, and kith's outgoing client's connection counter
+(kith_http_client_connection_attempts in /metrics) grew by no more than
+the connections the test's own remote servers accepted.
 
 Signing is draft-cavage-12 rsa-sha256, made with `openssl dgst -sha256
 -sign` (Python's standard library has no RSA).
@@ -89,6 +91,8 @@ AS_TYPE = "application/activity+json"
 APPLY_TIMEOUT = 20.0  # for the inbox worker to apply a case's jobs
 HEADERS_ONLY_TIMEOUT = 10.0
 CHUNK = 64 * 1024
+# The outgoing client's count of connections it tried to open (src/app/serve.cpp).
+CLIENT_CONNECTIONS_METRIC = "kith_http_client_connection_attempts"
 
 env = None  # the running set-up, made once for the module
 
@@ -338,10 +342,7 @@ class Environment:
         when kith does not export one."""
         with contextlib.suppress(Exception):
             _, samples = self.kith.metrics()
-            values = [v for n, _, v in samples if "client" in n and "connection" in n
-                      and "attempt" in n]
-            if values:
-                return sum(values)
+            return harness.metric_value(samples, CLIENT_CONNECTIONS_METRIC)
         return None
 
 
@@ -489,13 +490,13 @@ class Case:
         mode = self.spec["request"].get("send", "full")
         with self.env.kith.raw() as conn:
             if mode == "full":
-                return conn.request(method, path, headers, body).status
+                return conn.request(method, path, headers, body)
             if mode == "headers_only":
                 # Declare the length, send none of the body: a 413 must come
                 # back unread.
                 headers = {**headers, "Content-Length": str(len(body))}
                 conn.send(conn.request_bytes(method, path, headers, b""))
-                return conn.read_response(timeout=HEADERS_ONLY_TIMEOUT).status
+                return conn.read_response(timeout=HEADERS_ONLY_TIMEOUT)
             if mode == "chunked":
                 headers = {**headers, "Transfer-Encoding": "chunked"}
                 conn.send(conn.request_bytes(method, path, headers, b""))
@@ -505,7 +506,7 @@ class Case:
                         break
                 else:
                     conn.try_send(b"0\r\n\r\n")
-                return conn.read_response().status
+                return conn.read_response()
             raise ValueError(f"{self.path}: unknown send mode {mode!r}")
 
     # -- the checks --
@@ -536,11 +537,15 @@ class Case:
         client_before = env.client_connections()
         failures = []
         statuses = []
+        reason = ""
         # A repeat sends the very same bytes again (a replay).
         method, path, headers, body = self.build()
         for _ in range(int(self.spec["request"].get("repeat", 1))):
             try:
-                statuses.append(self.send(method, path, headers, body))
+                response = self.send(method, path, headers, body)
+                statuses.append(response.status)
+                with contextlib.suppress(ValueError, AttributeError, TypeError):
+                    reason = str(response.json().get("error", ""))[:120]
             except (harness.ConnectionClosed, socket.timeout, OSError) as e:
                 statuses.append(f"no answer ({e})")
         for status in statuses:
@@ -569,6 +574,15 @@ class Case:
             if n != row.get("count", 1):
                 failures.append(f"{n} {row['table']} row(s) with uri {self.render(row['uri'])},"
                                 f" expected {row.get('count', 1)}")
+        for url in expect.get("fetched", []):
+            url = self.render(url)
+            parts = urllib.parse.urlsplit(url)
+            server = env.foreign if parts.port == env.foreign.port else env.remote
+            with server.lock:
+                asked = [p for m, p in server.requests if m == "GET"
+                         and urllib.parse.urlsplit(p).path == parts.path]
+            if not asked:
+                failures.append(f"kith never fetched {url}: refused without looking?")
         proof = ""
         if expect.get("no_connection"):
             time.sleep(0.3)  # anything kith started would have connected by now
@@ -585,12 +599,13 @@ class Case:
                 proof = (f"; connections: {client_after - client_before:.0f} by kith's client,"
                          f" all to the test's servers; 0 to the refused port")
             else:
-                proof = "; 0 connections to the refused port (no client counter in /metrics)"
+                failures.append(f"no {CLIENT_CONNECTIONS_METRIC} in /metrics: no proof that "
+                                "kith made no connection to non-loopback targets")
         health = env.kith.get("/healthz").status if env.kith.alive() else "daemon exited"
         if health != 200:
             failures.append(f"/healthz answered {health} after the case")
-        summary = (f"{self.name}: {', '.join(str(s) for s in statuses)}; "
-                   f"{added} inbox job(s){proof}")
+        summary = (f"{self.name}: {', '.join(str(s) for s in statuses)}"
+                   f"{f' ({reason})' if reason else ''}; {added} inbox job(s){proof}")
         return not failures, summary, failures
 
 
