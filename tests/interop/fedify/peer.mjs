@@ -13,7 +13,9 @@
 //
 // One user, `bob`, at https://localhost:<port>/users/bob, served over HTTPS on
 // 127.0.0.1 with a certificate from the test's CA (Node trusts the CA
-// through NODE_EXTRA_CA_CERTS). Nothing is persisted; nothing is queued:
+// through NODE_EXTRA_CA_CERTS). Posts, boosts and deletes go to shared
+// inboxes, as servers send them; follows, likes and undos to the actor's own
+// inbox, so both of kith's inboxes are used. Nothing is persisted; nothing is queued:
 // activities are sent at once, so a delivery that kith refuses makes the
 // control request fail with the reason.
 //
@@ -319,11 +321,15 @@ async function authorOf(context, objectUrl) {
   return lookupActor(context, object.attributionId.href);
 }
 
-async function send(context, activity, recipients) {
+// To each recipient's own inbox, or with `shared` (what servers do for
+// posts to many) to the shared inbox of each server once.
+async function send(context, activity, recipients, { shared = false } = {}) {
   const unique = new Map();
   for (const r of recipients) if (r?.id != null) unique.set(r.id.href, r);
   const list = [...unique.values()];
-  if (list.length > 0) await context.sendActivity({ identifier: USER }, list, activity);
+  if (list.length > 0) {
+    await context.sendActivity({ identifier: USER }, list, activity, { preferSharedInbox: shared });
+  }
   sent.set(activity.id.href, { activity, recipients: list });
   return list.map((r) => r.id.href);
 }
@@ -372,7 +378,7 @@ const actions = {
       ccs,
       published,
     });
-    const to = await send(context, create, recipients);
+    const to = await send(context, create, recipients, { shared: true });
     return { id: id.href, create: create.id.href, sent_to: to };
   },
 
@@ -394,7 +400,7 @@ const actions = {
       published: Temporal.Now.instant(),
     });
     const recipients = [...followers.values(), await authorOf(context, object)];
-    const to = await send(context, announce, recipients);
+    const to = await send(context, announce, recipients, { shared: true });
     return { id: announce.id.href, sent_to: to };
   },
 
@@ -411,7 +417,9 @@ const actions = {
     });
     // Everyone who got the Create gets the Delete.
     const create = sent.get(`${object}/activity`);
-    const to = await send(context, del, [...followers.values(), ...(create?.recipients ?? [])]);
+    const to = await send(context, del, [...followers.values(), ...(create?.recipients ?? [])], {
+      shared: true,
+    });
     return { id: del.id.href, sent_to: to };
   },
 
