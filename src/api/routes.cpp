@@ -1,5 +1,6 @@
-// The api module's routes, registered in one place so the whole surface can
-// be read at a glance.
+// The api module's routes: OAuth and the small endpoints here, then each
+// resource's file (accounts.cpp, follows.cpp, statuses.cpp, timelines.cpp,
+// reports.cpp, search.cpp) registers its own, listed at the end of it.
 #include "routes_internal.hpp"
 
 namespace kith::api {
@@ -8,6 +9,14 @@ std::shared_ptr<ApiRoutes> add_api_routes(http::Router& router, ApiContext conte
   auto routes = std::make_shared<ApiRoutes>(context);
   router.add("GET", "/api/v1/instance", instance_handler(*routes));
   router.add("POST", "/api/v1/apps", create_app_handler(*routes), http::kDefaultBodyLimit);
+  router.add("POST", "/oauth/token", token_handler(*routes));
+  router.add("POST", "/oauth/revoke", revoke_handler(*routes));
+  add_account_routes(router, *routes);
+  add_follow_routes(router, *routes);
+  add_status_routes(router, *routes);
+  add_timeline_routes(router, *routes);
+  add_report_routes(router, *routes);
+  add_search_routes(router, *routes);
   return routes;
 }
 

@@ -2,6 +2,10 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
 #include <string>
 
 #include "kith/api/routes.hpp"
@@ -15,6 +19,25 @@ struct CachedDocument {
   std::chrono::steady_clock::time_point expires;
 };
 
+// Idempotency-Key of POST /api/v1/statuses: a retried request within an
+// hour answers the status the first one made instead of posting twice.
+// Kept in memory, per daemon (a retry that reaches another daemon behind
+// a load balancer is not recognised), at most kMaxIdempotencyKeys.
+class IdempotencyKeys {
+ public:
+  static constexpr std::size_t kMaxIdempotencyKeys = 10000;
+  static constexpr std::size_t kMaxKeyLength = 256;
+  static constexpr std::chrono::hours kLifetime{1};
+  std::optional<std::int64_t> find(std::int64_t account_id, const std::string& key);
+  void remember(std::int64_t account_id, const std::string& key, std::int64_t status_id);
+
+ private:
+  std::mutex mutex_;
+  std::map<std::pair<std::int64_t, std::string>,
+           std::pair<std::int64_t, std::chrono::steady_clock::time_point>>
+      entries_;
+};
+
 struct ApiRoutes {
   explicit ApiRoutes(ApiContext ctx)
       : context(ctx),
@@ -23,11 +46,24 @@ struct ApiRoutes {
         }) {}
   ApiContext context;
   core::LruCache<std::string, CachedDocument> documents;
+  IdempotencyKeys idempotency;
 };
 
 extern const char* const kMastodonVersion;
 
 http::Handler instance_handler(ApiRoutes& routes);
 http::Handler create_app_handler(ApiRoutes& routes);
+
+// oauth.cpp
+http::Handler token_handler(ApiRoutes& routes);
+http::Handler revoke_handler(ApiRoutes& routes);
+
+// Each file registers its resource's routes.
+void add_status_routes(http::Router& router, ApiRoutes& routes);    // statuses.cpp
+void add_account_routes(http::Router& router, ApiRoutes& routes);   // accounts.cpp
+void add_follow_routes(http::Router& router, ApiRoutes& routes);    // follows.cpp
+void add_timeline_routes(http::Router& router, ApiRoutes& routes);  // timelines.cpp
+void add_report_routes(http::Router& router, ApiRoutes& routes);    // reports.cpp
+void add_search_routes(http::Router& router, ApiRoutes& routes);    // search.cpp
 
 }  // namespace kith::api

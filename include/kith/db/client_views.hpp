@@ -1,0 +1,152 @@
+// What the Mastodon client API shows, read from the database: accounts with
+// their counts, statuses with their counts, mentions, hashtags and what the
+// viewer did to them, timelines, relationships, follow lists. Plain values;
+// kith::api renders them as Mastodon entities (api/entities.hpp).
+//
+// The one idea: who may see a status is one SQL condition (kVisibleTo
+// below, in client_views.cpp) used by every query here, so a timeline, a
+// profile and GET /statuses/:id cannot disagree. A viewer is a local
+// account (tokens belong to local users) or 0 for nobody signed in.
+// What it must never do: return a status its viewer may not see (a
+// followers-only one to a non-follower, a direct one to someone not
+// mentioned, a local-only one to nobody signed in), or a deleted one.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "kith/db/accounts.hpp"
+#include "kith/db/paging.hpp"
+
+namespace pqxx {
+class transaction_base;
+}
+
+namespace kith::db {
+
+struct AccountView {
+  std::int64_t id = 0;
+  std::string username;
+  std::string domain;  // "" for a local account
+  std::string display_name;
+  std::string note;  // sanitised HTML
+  std::string uri;
+  std::string url;
+  std::string avatar_url;  // "" when none
+  std::string header_url;
+  bool locked = false;
+  bool bot = false;
+  bool discoverable = false;
+  bool group = false;
+  std::vector<ProfileField> fields;
+  std::string created_at;      // ISO 8601, UTC
+  std::string last_status_at;  // YYYY-MM-DD, "" when none
+  std::int64_t followers_count = 0;
+  std::int64_t following_count = 0;
+  std::int64_t statuses_count = 0;
+  bool suspended = false;
+};
+
+// The accounts among `ids` that exist, by id.
+std::map<std::int64_t, AccountView> account_views(pqxx::transaction_base& tx,
+                                                  const std::vector<std::int64_t>& ids);
+
+// Most mentions and hashtags shown per status.
+inline constexpr std::size_t kMaxStatusViewMentions = 256;
+
+struct MentionView {
+  std::int64_t account_id = 0;
+  std::string username;
+  std::string domain;
+  std::string url;
+  std::string uri;
+};
+
+struct StatusView {
+  std::int64_t id = 0;
+  std::int64_t account_id = 0;
+  std::string uri;
+  std::string url;
+  bool local = false;
+  std::string visibility;  // statuses.visibility
+  std::string content;     // sanitised HTML
+  std::string text;        // the source, local statuses only
+  std::string spoiler_text;
+  bool sensitive = false;
+  std::string language;  // "" when unknown
+  std::string created_at;
+  std::string edited_at;  // "" when never edited
+  std::optional<std::int64_t> in_reply_to_id;
+  std::optional<std::int64_t> in_reply_to_account_id;
+  std::optional<std::int64_t> reblog_of_id;
+  std::int64_t replies_count = 0;
+  std::int64_t reblogs_count = 0;
+  std::int64_t favourites_count = 0;
+  bool favourited = false;  // by the viewer
+  bool reblogged = false;   // by the viewer
+  std::vector<MentionView> mentions;
+  std::vector<std::string> tags;
+};
+
+// The statuses among `ids` that `viewer` may see, by id.
+std::map<std::int64_t, StatusView> status_views(pqxx::transaction_base& tx,
+                                                const std::vector<std::int64_t>& ids,
+                                                std::int64_t viewer);
+
+// Timelines: status ids, newest first, one page, only what `viewer` may see.
+// Home: the viewer's own statuses and boosts and those of accounts it
+// follows, and statuses that mention it.
+std::vector<std::int64_t> home_timeline(pqxx::transaction_base& tx, std::int64_t viewer,
+                                        const PageRequest& page);
+// Public: public statuses (no boosts), all, only local or only remote;
+// local-only statuses too when `local` and a viewer is signed in.
+enum class Origin { all, local, remote };
+std::vector<std::int64_t> public_timeline(pqxx::transaction_base& tx, std::int64_t viewer,
+                                          Origin origin, const PageRequest& page);
+// One account's statuses (and boosts unless excluded).
+std::vector<std::int64_t> account_timeline(pqxx::transaction_base& tx, std::int64_t account_id,
+                                           std::int64_t viewer, bool exclude_replies,
+                                           bool exclude_reblogs, const PageRequest& page);
+
+// A thread around a status: its ancestors (oldest first) and descendants
+// (depth first, in id order), at most `limit` each; visibility is applied
+// when they are rendered (status_views).
+std::vector<std::int64_t> ancestors(pqxx::transaction_base& tx, std::int64_t status_id,
+                                    std::size_t limit);
+std::vector<std::int64_t> descendants(pqxx::transaction_base& tx, std::int64_t status_id,
+                                      std::size_t limit);
+
+struct RelationshipView {
+  std::int64_t id = 0;
+  bool following = false, showing_reblogs = false, notifying = false, followed_by = false,
+       blocking = false, blocked_by = false, requested = false, requested_by = false;
+};
+RelationshipView relationship(pqxx::transaction_base& tx, std::int64_t viewer, std::int64_t target);
+
+// Follows, one page, newest first: (follows.id as the cursor, the other
+// account's id). Accepted ones for followers/following; pending ones of a
+// target for its follow requests.
+struct FollowListEntry {
+  std::int64_t cursor = 0;
+  std::int64_t account_id = 0;
+};
+std::vector<FollowListEntry> followers_page(pqxx::transaction_base& tx, std::int64_t account_id,
+                                            const PageRequest& page);
+std::vector<FollowListEntry> following_page(pqxx::transaction_base& tx, std::int64_t account_id,
+                                            const PageRequest& page);
+std::vector<FollowListEntry> follow_requests_page(pqxx::transaction_base& tx,
+                                                  std::int64_t account_id, const PageRequest& page);
+
+// username@domain (domain "" for local), ignoring case: the account id.
+std::optional<std::int64_t> account_id_by_acct(pqxx::transaction_base& tx,
+                                               const std::string& username,
+                                               const std::string& domain);
+// By actor id or profile URL.
+std::optional<std::int64_t> account_id_by_uri(pqxx::transaction_base& tx, const std::string& uri);
+// A status by its object id or its URL (not deleted).
+std::optional<std::int64_t> status_id_by_uri(pqxx::transaction_base& tx, const std::string& uri);
+
+}  // namespace kith::db

@@ -1,0 +1,190 @@
+// Shared pieces of the client API handlers (client_support.hpp).
+#include "client_support.hpp"
+
+#include <charconv>
+#include <pqxx/pqxx>
+
+#include "kith/api/entities.hpp"
+#include "kith/api/oauth_scopes.hpp"
+#include "kith/db/oauth_tokens.hpp"
+
+namespace kith::api {
+namespace {
+
+// Longest bearer token looked up (ours are 43 characters); anything longer
+// is refused without a query.
+constexpr std::size_t kMaxTokenLength = 512;
+
+std::optional<std::string> bearer_token(const http::Request& request) {
+  if (auto header = request.header("Authorization")) {
+    std::string_view value = *header;
+    if (value.size() > 7 && http::iequals(value.substr(0, 7), "Bearer ")) {
+      value.remove_prefix(7);
+      while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+      while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
+      return std::string(value);
+    }
+    return std::string();  // another scheme: not a token we know
+  }
+  if (auto query = request.query_param("access_token")) return *query;
+  return std::nullopt;
+}
+
+http::Response invalid_token() {
+  http::Response response = http::error_response(401, "The access token is invalid");
+  response.set_header("WWW-Authenticate",
+                      "Bearer realm=\"Doorkeeper\", error=\"invalid_token\", "
+                      "error_description=\"The access token is invalid\"");
+  return response;
+}
+
+}  // namespace
+
+boost::asio::awaitable<std::variant<std::optional<Caller>, http::Response>> authenticate_optional(
+    ApiRoutes& routes, const http::Request& request, std::string_view scope) {
+  const std::optional<std::string> token = bearer_token(request);
+  if (!token) co_return std::optional<Caller>{};
+  if (token->empty() || token->size() > kMaxTokenLength) co_return invalid_token();
+  const std::string& value = *token;
+  std::optional<db::TokenGrant> grant = co_await routes.context.pool.run(
+      [&value](pqxx::connection& c) { return db::find_access_token(c, value); });
+  if (!grant) co_return invalid_token();
+  if (!grant->account_id)
+    co_return http::error_response(422, "This method requires an authenticated user");
+  if (!scope_allows(grant->scopes, scope))
+    co_return http::error_response(403, "This action is outside the authorized scopes");
+  co_return std::optional<Caller>(Caller{*grant->account_id, grant->user_id.value_or(0),
+                                         grant->scopes, grant->application_name,
+                                         grant->application_website});
+}
+
+boost::asio::awaitable<std::variant<Caller, http::Response>> authenticate(
+    ApiRoutes& routes, const http::Request& request, std::string_view scope) {
+  auto result = co_await authenticate_optional(routes, request, scope);
+  if (auto* error = std::get_if<http::Response>(&result)) co_return std::move(*error);
+  auto& caller = std::get<std::optional<Caller>>(result);
+  if (!caller) co_return invalid_token();
+  co_return std::move(*caller);
+}
+
+std::optional<std::int64_t> parse_id(std::string_view text) {
+  std::int64_t value = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || value <= 0) return std::nullopt;
+  return value;
+}
+
+db::PageRequest page_request(const Params& params, std::size_t default_limit,
+                             std::size_t max_limit) {
+  db::PageRequest page;
+  page.limit = default_limit;
+  if (auto limit = params.first("limit")) {
+    if (auto n = parse_id(*limit)) page.limit = std::min<std::size_t>(*n, max_limit);
+  }
+  if (auto max_id = params.first("max_id")) page.max_id = parse_id(*max_id);
+  if (auto min_id = params.first("min_id")) page.min_id = parse_id(*min_id);
+  // since_id: the newest rows above it, so the page reads downward from
+  // the top (max_id set), unlike min_id's page just above it.
+  if (auto since_id = params.first("since_id"); since_id && !page.min_id) {
+    if (auto id = parse_id(*since_id)) {
+      page.min_id = id;
+      if (!page.max_id) page.max_id = std::numeric_limits<std::int64_t>::max();
+    }
+  }
+  return page;
+}
+
+void set_link_header(http::Response& response, std::string_view host, std::string_view path,
+                     const std::vector<std::int64_t>& ids, std::size_t limit) {
+  if (ids.empty()) return;
+  const std::string base =
+      "https://" + std::string(host) + std::string(path) + "?limit=" + std::to_string(limit) + "&";
+  response.set_header("Link", "<" + base + "max_id=" + std::to_string(ids.back()) +
+                                  ">; rel=\"next\", <" + base +
+                                  "min_id=" + std::to_string(ids.front()) + ">; rel=\"prev\"");
+}
+
+nlohmann::json render_statuses(pqxx::transaction_base& tx, const std::vector<std::int64_t>& ids,
+                               std::int64_t viewer, std::string_view host) {
+  auto statuses = db::status_views(tx, ids, viewer);
+  std::vector<std::int64_t> reblogged;
+  for (const auto& [id, status] : statuses)
+    if (status.reblog_of_id) reblogged.push_back(*status.reblog_of_id);
+  auto originals = db::status_views(tx, reblogged, viewer);
+  std::vector<std::int64_t> account_ids;
+  for (const auto& [id, status] : statuses) account_ids.push_back(status.account_id);
+  for (const auto& [id, status] : originals) account_ids.push_back(status.account_id);
+  auto accounts = db::account_views(tx, account_ids);
+  nlohmann::json out = nlohmann::json::array();
+  for (std::int64_t id : ids) {
+    auto it = statuses.find(id);
+    if (it == statuses.end()) continue;
+    const db::StatusView& status = it->second;
+    auto author = accounts.find(status.account_id);
+    if (author == accounts.end()) continue;
+    if (status.reblog_of_id) {
+      auto original = originals.find(*status.reblog_of_id);
+      if (original == originals.end()) continue;  // the viewer may not see it
+      auto original_author = accounts.find(original->second.account_id);
+      if (original_author == accounts.end()) continue;
+      const nlohmann::json nested =
+          status_json(original->second, original_author->second, nullptr, host, false);
+      out.push_back(status_json(status, author->second, &nested, host, false));
+    } else {
+      out.push_back(status_json(status, author->second, nullptr, host, false));
+    }
+  }
+  return out;
+}
+
+std::optional<nlohmann::json> render_status(pqxx::transaction_base& tx, std::int64_t id,
+                                            std::int64_t viewer, std::string_view host,
+                                            bool with_text) {
+  nlohmann::json list = render_statuses(tx, {id}, viewer, host);
+  if (list.empty()) return std::nullopt;
+  if (with_text) {
+    auto views = db::status_views(tx, {id}, viewer);
+    if (auto it = views.find(id); it != views.end()) list[0]["text"] = it->second.text;
+  }
+  return std::move(list[0]);
+}
+
+nlohmann::json render_accounts(pqxx::transaction_base& tx, const std::vector<std::int64_t>& ids,
+                               std::string_view host) {
+  auto accounts = db::account_views(tx, ids);
+  nlohmann::json out = nlohmann::json::array();
+  for (std::int64_t id : ids)
+    if (auto it = accounts.find(id); it != accounts.end() && !it->second.suspended)
+      out.push_back(account_json(it->second, host));
+  return out;
+}
+
+std::optional<nlohmann::json> render_account(pqxx::transaction_base& tx, std::int64_t id,
+                                             std::string_view host) {
+  nlohmann::json list = render_accounts(tx, {id}, host);
+  if (list.empty()) return std::nullopt;
+  return std::move(list[0]);
+}
+
+http::Response json_ok(const nlohmann::json& body) {
+  return http::json_response(200,
+                             body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+http::Response not_found() {
+  return http::error_response(404, "Record not found");
+}
+
+http::Response unprocessable(std::string_view message) {
+  return http::error_response(422, "Validation failed: " + std::string(message));
+}
+
+std::optional<bool> parse_bool(const std::optional<std::string>& value) {
+  if (!value) return std::nullopt;
+  const std::string& v = *value;
+  if (v == "true" || v == "1" || v == "on" || v == "True") return true;
+  if (v == "false" || v == "0" || v == "off" || v == "False" || v.empty()) return false;
+  return std::nullopt;
+}
+
+}  // namespace kith::api

@@ -1,0 +1,188 @@
+// Database views -> Mastodon entities (entities.hpp).
+#include "kith/api/entities.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "kith/api/status_text.hpp"
+
+namespace kith::api {
+namespace {
+
+using json = nlohmann::json;
+
+json string_or_null(const std::string& value) {
+  return value.empty() ? json(nullptr) : json(value);
+}
+
+json id_or_null(const std::optional<std::int64_t>& id) {
+  return id ? json(std::to_string(*id)) : json(nullptr);
+}
+
+// Mastodon's picture for accounts without one; clients need a URL.
+std::string missing_image(std::string_view host, std::string_view kind) {
+  return "https://" + std::string(host) + "/" + std::string(kind) + "/original/missing.png";
+}
+
+// HTML -> plain text for source.note: tags dropped, <br> and </p> as
+// newlines, the five entities decoded.
+std::string html_to_text(std::string_view html) {
+  std::string out;
+  for (std::size_t i = 0; i < html.size(); ++i) {
+    if (html[i] == '<') {
+      const std::size_t end = html.find('>', i);
+      if (end == std::string_view::npos) break;
+      const std::string_view tag = html.substr(i, end - i + 1);
+      if (tag.starts_with("<br")) out += '\n';
+      if (tag == "</p>" && end + 1 < html.size()) out += "\n\n";
+      i = end;
+      continue;
+    }
+    if (html[i] == '&') {
+      static const std::pair<std::string_view, char> entities[] = {
+          {"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'}, {"&#39;", '\''}};
+      bool decoded = false;
+      for (const auto& [name, c] : entities) {
+        if (html.substr(i).starts_with(name)) {
+          out += c;
+          i += name.size() - 1;
+          decoded = true;
+          break;
+        }
+      }
+      if (decoded) continue;
+    }
+    out += html[i];
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string acct_of(const db::AccountView& account) {
+  return account.domain.empty() ? account.username : account.username + "@" + account.domain;
+}
+
+std::string_view mastodon_visibility(std::string_view stored) {
+  return stored == "local" ? "public" : stored;
+}
+
+json account_json(const db::AccountView& a, std::string_view host) {
+  json fields = json::array();
+  for (const db::ProfileField& field : a.fields)
+    fields.push_back({{"name", field.name}, {"value", field.value}, {"verified_at", nullptr}});
+  const std::string avatar = a.avatar_url.empty() ? missing_image(host, "avatars") : a.avatar_url;
+  const std::string header = a.header_url.empty() ? missing_image(host, "headers") : a.header_url;
+  return {
+      {"id", std::to_string(a.id)},
+      {"username", a.username},
+      {"acct", acct_of(a)},
+      {"display_name", a.display_name},
+      {"locked", a.locked},
+      {"bot", a.bot},
+      {"discoverable", a.discoverable},
+      {"group", a.group},
+      {"created_at", a.created_at},
+      {"note", a.note},
+      {"url", a.url.empty() ? a.uri : a.url},
+      {"uri", a.uri},
+      {"avatar", avatar},
+      {"avatar_static", avatar},
+      {"header", header},
+      {"header_static", header},
+      {"followers_count", a.followers_count},
+      {"following_count", a.following_count},
+      {"statuses_count", a.statuses_count},
+      {"last_status_at", string_or_null(a.last_status_at)},
+      {"emojis", json::array()},
+      {"fields", std::move(fields)},
+  };
+}
+
+json credential_account_json(const db::AccountView& account, const AccountSource& source,
+                             std::string_view host) {
+  json out = account_json(account, host);
+  json fields = json::array();
+  for (const db::ProfileField& field : account.fields)
+    fields.push_back(
+        {{"name", field.name}, {"value", html_to_text(field.value)}, {"verified_at", nullptr}});
+  out["source"] = {
+      {"note", source.note.empty() ? html_to_text(account.note) : source.note},
+      {"fields", std::move(fields)},
+      {"privacy", source.privacy},
+      {"sensitive", source.sensitive},
+      {"language", source.language},
+      {"follow_requests_count", source.follow_requests_count},
+  };
+  out["role"] = {
+      {"id", "-99"}, {"name", ""}, {"permissions", "0"}, {"color", ""}, {"highlighted", false}};
+  return out;
+}
+
+json status_json(const db::StatusView& s, const db::AccountView& author, const json* reblog,
+                 std::string_view host, bool with_text) {
+  json mentions = json::array();
+  for (const db::MentionView& m : s.mentions)
+    mentions.push_back({{"id", std::to_string(m.account_id)},
+                        {"username", m.username},
+                        {"url", m.url},
+                        {"acct", m.domain.empty() ? m.username : m.username + "@" + m.domain}});
+  json tags = json::array();
+  for (const std::string& tag : s.tags)
+    tags.push_back({{"name", tag}, {"url", "https://" + std::string(host) + "/tags/" + tag}});
+  json out = {
+      {"id", std::to_string(s.id)},
+      {"uri", s.uri},
+      {"created_at", s.created_at},
+      {"account", account_json(author, host)},
+      {"content", s.content},
+      {"visibility", std::string(mastodon_visibility(s.visibility))},
+      {"sensitive", s.sensitive},
+      {"spoiler_text", s.spoiler_text},
+      {"media_attachments", json::array()},
+      {"application", nullptr},
+      {"mentions", std::move(mentions)},
+      {"tags", std::move(tags)},
+      {"emojis", json::array()},
+      {"reblogs_count", s.reblogs_count},
+      {"favourites_count", s.favourites_count},
+      {"replies_count", s.replies_count},
+      {"url", s.reblog_of_id ? json(nullptr) : string_or_null(s.url.empty() ? s.uri : s.url)},
+      {"in_reply_to_id", id_or_null(s.in_reply_to_id)},
+      {"in_reply_to_account_id", id_or_null(s.in_reply_to_account_id)},
+      {"reblog", reblog ? *reblog : json(nullptr)},
+      {"poll", nullptr},
+      {"card", nullptr},
+      {"language", string_or_null(s.language)},
+      {"edited_at", string_or_null(s.edited_at)},
+      {"favourited", s.favourited},
+      {"reblogged", s.reblogged},
+      {"muted", false},
+      {"bookmarked", false},
+      {"filtered", json::array()},
+  };
+  if (s.visibility == "local") out["local_only"] = true;
+  if (with_text) out["text"] = s.text;
+  return out;
+}
+
+json relationship_json(const db::RelationshipView& r) {
+  return {
+      {"id", std::to_string(r.id)},
+      {"following", r.following},
+      {"showing_reblogs", r.showing_reblogs},
+      {"notifying", r.notifying},
+      {"languages", nullptr},
+      {"followed_by", r.followed_by},
+      {"blocking", r.blocking},
+      {"blocked_by", r.blocked_by},
+      {"muting", false},
+      {"muting_notifications", false},
+      {"requested", r.requested},
+      {"requested_by", r.requested_by},
+      {"domain_blocking", false},
+      {"endorsed", false},
+      {"note", ""},
+  };
+}
+
+}  // namespace kith::api

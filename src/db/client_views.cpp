@@ -1,0 +1,355 @@
+// What the client API shows (client_views.hpp). Pages are id ranges on
+// indexes, never OFFSET; visibility is the one condition kVisibleTo.
+#include "kith/db/client_views.hpp"
+
+#include <algorithm>
+#include <limits>
+#include <pqxx/pqxx>
+
+namespace kith::db {
+namespace {
+
+std::string iso_time(const std::string& column) {
+  return "to_char(" + column + R"( AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))";
+}
+
+std::string id_array(const std::vector<std::int64_t>& ids) {
+  std::string out = "{";
+  for (std::int64_t id : ids) {
+    if (out.size() > 1) out += ',';
+    out += std::to_string(id);
+  }
+  return out + "}";
+}
+
+// Whether the viewer ($1; 0 for nobody) may see status `s`: public and
+// unlisted statuses: everyone; local-only: every signed-in (local) user;
+// followers-only: the author, accepted followers and mentioned accounts;
+// direct: the author and mentioned accounts. Never a deleted status.
+const char* const kVisibleTo =
+    " (s.deleted_at IS NULL AND (s.visibility IN ('public', 'unlisted')"
+    " OR ($1::bigint <> 0 AND (s.account_id = $1::bigint OR s.visibility = 'local'"
+    "   OR (s.visibility = 'private' AND EXISTS (SELECT 1 FROM follows vf"
+    "       WHERE vf.account_id = $1::bigint AND vf.target_account_id = s.account_id"
+    "       AND vf.state = 'accepted'))"
+    "   OR EXISTS (SELECT 1 FROM mentions vm WHERE vm.status_id = s.id"
+    "       AND vm.account_id = $1::bigint)))))";
+
+// "AND s.id < max AND s.id > min ORDER BY ... LIMIT": parameters $2..$4.
+std::string page_clause(const std::string& column, const PageRequest& page, bool& upward) {
+  upward = page.min_id.has_value() && !page.max_id.has_value();
+  return " AND " + column + " < $2 AND " + column + " > $3 ORDER BY " + column +
+         (upward ? " ASC" : " DESC") + " LIMIT $4";
+}
+
+std::vector<std::int64_t> ids_page(pqxx::transaction_base& tx, const std::string& sql,
+                                   std::int64_t first, const PageRequest& page, bool upward) {
+  std::vector<std::int64_t> ids;
+  for (const auto& row :
+       tx.exec_params(sql, first, page.max_id.value_or(std::numeric_limits<std::int64_t>::max()),
+                      page.min_id.value_or(std::numeric_limits<std::int64_t>::min()),
+                      static_cast<std::int64_t>(page.limit)))
+    ids.push_back(row[0].as<std::int64_t>());
+  if (upward) std::reverse(ids.begin(), ids.end());
+  return ids;
+}
+
+std::vector<FollowListEntry> follow_page(pqxx::transaction_base& tx, const char* mine,
+                                         const char* theirs, const char* state,
+                                         std::int64_t account_id, const PageRequest& page) {
+  bool upward = false;
+  const std::string sql = std::string("SELECT f.id, f.") + theirs + " FROM follows f WHERE f." +
+                          mine + " = $1 AND f.state = '" + state + "'" +
+                          page_clause("f.id", page, upward);
+  std::vector<FollowListEntry> out;
+  for (const auto& row : tx.exec_params(
+           sql, account_id, page.max_id.value_or(std::numeric_limits<std::int64_t>::max()),
+           page.min_id.value_or(std::numeric_limits<std::int64_t>::min()),
+           static_cast<std::int64_t>(page.limit)))
+    out.push_back({row[0].as<std::int64_t>(), row[1].as<std::int64_t>()});
+  if (upward) std::reverse(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace
+
+std::map<std::int64_t, AccountView> account_views(pqxx::transaction_base& tx,
+                                                  const std::vector<std::int64_t>& ids) {
+  std::map<std::int64_t, AccountView> out;
+  if (ids.empty()) return out;
+  const pqxx::result rows = tx.exec_params(
+      "SELECT a.id, a.username, coalesce(a.domain, ''), a.display_name, a.note, a.uri,"
+      " coalesce(a.url, ''), coalesce(a.avatar_url, ''), coalesce(a.header_url, ''), a.locked,"
+      " a.bot, a.discoverable, a.actor_type = 'Group', " +
+          iso_time("a.created_at") +
+          ", coalesce((SELECT to_char(max(s.created_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
+          "   FROM statuses s WHERE s.account_id = a.id AND s.deleted_at IS NULL), ''),"
+          " (SELECT count(*) FROM follows f WHERE f.target_account_id = a.id"
+          "   AND f.state = 'accepted'),"
+          " (SELECT count(*) FROM follows f WHERE f.account_id = a.id AND f.state = 'accepted'),"
+          " (SELECT count(*) FROM statuses s WHERE s.account_id = a.id AND s.deleted_at IS NULL"
+          "   AND s.visibility <> 'direct'),"
+          " a.suspended_at IS NOT NULL,"
+          " CASE WHEN jsonb_typeof(a.fields) = 'array' THEN a.fields ELSE '[]'::jsonb END::text"
+          " FROM accounts a WHERE a.id = ANY($1::bigint[])",
+      id_array(ids));
+  for (const auto& row : rows) {
+    AccountView a;
+    a.id = row[0].as<std::int64_t>();
+    a.username = row[1].as<std::string>();
+    a.domain = row[2].as<std::string>();
+    a.display_name = row[3].as<std::string>();
+    a.note = row[4].as<std::string>();
+    a.uri = row[5].as<std::string>();
+    a.url = row[6].as<std::string>();
+    a.avatar_url = row[7].as<std::string>();
+    a.header_url = row[8].as<std::string>();
+    a.locked = row[9].as<bool>();
+    a.bot = row[10].as<bool>();
+    a.discoverable = row[11].as<bool>();
+    a.group = row[12].as<bool>();
+    a.created_at = row[13].as<std::string>();
+    a.last_status_at = row[14].as<std::string>();
+    a.followers_count = row[15].as<std::int64_t>();
+    a.following_count = row[16].as<std::int64_t>();
+    a.statuses_count = row[17].as<std::int64_t>();
+    a.suspended = row[18].as<bool>();
+    out.emplace(a.id, std::move(a));
+  }
+  // Profile fields, bounded per account.
+  for (const auto& row : tx.exec_params(
+           "SELECT a.id, coalesce(f->>'name', ''), coalesce(f->>'value', '')"
+           " FROM accounts a, jsonb_array_elements(CASE WHEN jsonb_typeof(a.fields) = 'array'"
+           " THEN a.fields ELSE '[]'::jsonb END) WITH ORDINALITY AS e(f, n)"
+           " WHERE a.id = ANY($1::bigint[]) AND jsonb_typeof(f) = 'object' AND n <= $2"
+           " ORDER BY a.id, n",
+           id_array(ids), static_cast<std::int64_t>(kMaxAccountFields))) {
+    auto it = out.find(row[0].as<std::int64_t>());
+    if (it != out.end())
+      it->second.fields.push_back({row[1].as<std::string>(), row[2].as<std::string>()});
+  }
+  return out;
+}
+
+std::map<std::int64_t, StatusView> status_views(pqxx::transaction_base& tx,
+                                                const std::vector<std::int64_t>& ids,
+                                                std::int64_t viewer) {
+  std::map<std::int64_t, StatusView> out;
+  if (ids.empty()) return out;
+  const pqxx::result rows = tx.exec_params(
+      "SELECT s.id, s.account_id, s.uri, coalesce(s.url, ''), s.local, s.visibility, s.content,"
+      " coalesce(s.text, ''), s.spoiler_text, s.sensitive, coalesce(s.language, ''), " +
+          iso_time("s.created_at") + ", coalesce(" + iso_time("s.edited_at") +
+          ", ''), s.in_reply_to_id, s.in_reply_to_account_id, s.reblog_of_id,"
+          " (SELECT count(*) FROM statuses r WHERE r.in_reply_to_id = s.id"
+          "   AND r.deleted_at IS NULL),"
+          " (SELECT count(*) FROM statuses r WHERE r.reblog_of_id = s.id"
+          "   AND r.deleted_at IS NULL),"
+          " (SELECT count(*) FROM favourites f WHERE f.status_id = s.id),"
+          " EXISTS (SELECT 1 FROM favourites f WHERE f.status_id = s.id"
+          "   AND f.account_id = $1::bigint),"
+          " EXISTS (SELECT 1 FROM statuses r WHERE r.reblog_of_id = s.id"
+          "   AND r.account_id = $1::bigint AND r.deleted_at IS NULL)"
+          " FROM statuses s WHERE s.id = ANY($2::bigint[]) AND" +
+          kVisibleTo,
+      viewer, id_array(ids));
+  for (const auto& row : rows) {
+    StatusView s;
+    s.id = row[0].as<std::int64_t>();
+    s.account_id = row[1].as<std::int64_t>();
+    s.uri = row[2].as<std::string>();
+    s.url = row[3].as<std::string>();
+    s.local = row[4].as<bool>();
+    s.visibility = row[5].as<std::string>();
+    s.content = row[6].as<std::string>();
+    s.text = row[7].as<std::string>();
+    s.spoiler_text = row[8].as<std::string>();
+    s.sensitive = row[9].as<bool>();
+    s.language = row[10].as<std::string>();
+    s.created_at = row[11].as<std::string>();
+    s.edited_at = row[12].as<std::string>();
+    if (!row[13].is_null()) s.in_reply_to_id = row[13].as<std::int64_t>();
+    if (!row[14].is_null()) s.in_reply_to_account_id = row[14].as<std::int64_t>();
+    if (!row[15].is_null()) s.reblog_of_id = row[15].as<std::int64_t>();
+    s.replies_count = row[16].as<std::int64_t>();
+    s.reblogs_count = row[17].as<std::int64_t>();
+    s.favourites_count = row[18].as<std::int64_t>();
+    s.favourited = row[19].as<bool>();
+    s.reblogged = row[20].as<bool>();
+    out.emplace(s.id, std::move(s));
+  }
+  if (out.empty()) return out;
+  std::vector<std::int64_t> found;
+  for (const auto& [id, status] : out) found.push_back(id);
+  for (const auto& row : tx.exec_params(
+           "SELECT m.status_id, a.id, a.username, coalesce(a.domain, ''),"
+           " coalesce(a.url, a.uri), a.uri FROM mentions m JOIN accounts a ON a.id = m.account_id"
+           " WHERE m.status_id = ANY($1::bigint[]) AND NOT m.silent ORDER BY m.status_id, m.id",
+           id_array(found))) {
+    auto& status = out.at(row[0].as<std::int64_t>());
+    if (status.mentions.size() >= kMaxStatusViewMentions) continue;
+    status.mentions.push_back({row[1].as<std::int64_t>(), row[2].as<std::string>(),
+                               row[3].as<std::string>(), row[4].as<std::string>(),
+                               row[5].as<std::string>()});
+  }
+  for (const auto& row : tx.exec_params(
+           "SELECT st.status_id, t.name FROM statuses_tags st JOIN tags t ON t.id = st.tag_id"
+           " WHERE st.status_id = ANY($1::bigint[]) ORDER BY st.status_id, t.name",
+           id_array(found))) {
+    auto& status = out.at(row[0].as<std::int64_t>());
+    if (status.tags.size() >= kMaxStatusViewMentions) continue;
+    status.tags.push_back(row[1].as<std::string>());
+  }
+  return out;
+}
+
+std::vector<std::int64_t> home_timeline(pqxx::transaction_base& tx, std::int64_t viewer,
+                                        const PageRequest& page) {
+  bool upward = false;
+  const std::string sql = std::string(
+                              "SELECT s.id FROM statuses s WHERE (s.account_id = $1::bigint"
+                              " OR s.account_id IN (SELECT target_account_id FROM follows"
+                              "   WHERE account_id = $1::bigint AND state = 'accepted')"
+                              " OR EXISTS (SELECT 1 FROM mentions m WHERE m.status_id = s.id"
+                              "   AND m.account_id = $1::bigint)) AND") +
+                          kVisibleTo + page_clause("s.id", page, upward);
+  return ids_page(tx, sql, viewer, page, upward);
+}
+
+std::vector<std::int64_t> public_timeline(pqxx::transaction_base& tx, std::int64_t viewer,
+                                          Origin origin, const PageRequest& page) {
+  bool upward = false;
+  std::string condition = "s.visibility = 'public'";
+  if (origin == Origin::local)
+    condition =
+        "s.local AND (s.visibility = 'public' OR (s.visibility = 'local' AND $1::bigint <> 0))";
+  else if (origin == Origin::remote)
+    condition = "NOT s.local AND s.visibility = 'public'";
+  const std::string sql = "SELECT s.id FROM statuses s WHERE " + condition +
+                          " AND s.reblog_of_id IS NULL AND" + kVisibleTo +
+                          page_clause("s.id", page, upward);
+  return ids_page(tx, sql, viewer, page, upward);
+}
+
+std::vector<std::int64_t> account_timeline(pqxx::transaction_base& tx, std::int64_t account_id,
+                                           std::int64_t viewer, bool exclude_replies,
+                                           bool exclude_reblogs, const PageRequest& page) {
+  bool upward = false;
+  std::string sql = "SELECT s.id FROM statuses s WHERE s.account_id = $5";
+  if (exclude_replies) sql += " AND s.in_reply_to_id IS NULL AND s.in_reply_to_uri IS NULL";
+  if (exclude_reblogs) sql += " AND s.reblog_of_id IS NULL";
+  sql += std::string(" AND") + kVisibleTo + page_clause("s.id", page, upward);
+  std::vector<std::int64_t> ids;
+  for (const auto& row :
+       tx.exec_params(sql, viewer, page.max_id.value_or(std::numeric_limits<std::int64_t>::max()),
+                      page.min_id.value_or(std::numeric_limits<std::int64_t>::min()),
+                      static_cast<std::int64_t>(page.limit), account_id))
+    ids.push_back(row[0].as<std::int64_t>());
+  if (upward) std::reverse(ids.begin(), ids.end());
+  return ids;
+}
+
+std::vector<std::int64_t> ancestors(pqxx::transaction_base& tx, std::int64_t status_id,
+                                    std::size_t limit) {
+  std::vector<std::int64_t> ids;
+  for (const auto& row :
+       tx.exec_params("WITH RECURSIVE up(id, parent, depth) AS ("
+                      "  SELECT id, in_reply_to_id, 0 FROM statuses WHERE id = $1"
+                      "  UNION ALL SELECT s.id, s.in_reply_to_id, up.depth + 1 FROM statuses s"
+                      "  JOIN up ON s.id = up.parent WHERE up.depth < $2)"
+                      " SELECT id FROM up WHERE id <> $1 ORDER BY depth DESC",
+                      status_id, static_cast<std::int64_t>(limit)))
+    ids.push_back(row[0].as<std::int64_t>());
+  return ids;
+}
+
+std::vector<std::int64_t> descendants(pqxx::transaction_base& tx, std::int64_t status_id,
+                                      std::size_t limit) {
+  std::vector<std::int64_t> ids;
+  for (const auto& row :
+       tx.exec_params("WITH RECURSIVE down(id, path) AS ("
+                      "  SELECT id, ARRAY[id] FROM statuses WHERE in_reply_to_id = $1"
+                      "  UNION ALL SELECT s.id, down.path || s.id FROM statuses s"
+                      "  JOIN down ON s.in_reply_to_id = down.id WHERE cardinality(down.path) < 64)"
+                      " SELECT id FROM down ORDER BY path LIMIT $2",
+                      status_id, static_cast<std::int64_t>(limit)))
+    ids.push_back(row[0].as<std::int64_t>());
+  return ids;
+}
+
+RelationshipView relationship(pqxx::transaction_base& tx, std::int64_t viewer,
+                              std::int64_t target) {
+  RelationshipView r;
+  r.id = target;
+  for (const auto& row : tx.exec_params(
+           "SELECT account_id = $1, state = 'accepted', show_reblogs, notify FROM follows"
+           " WHERE (account_id = $1 AND target_account_id = $2)"
+           " OR (account_id = $2 AND target_account_id = $1)",
+           viewer, target)) {
+    const bool mine = row[0].as<bool>(), accepted = row[1].as<bool>();
+    if (mine) {
+      r.following = accepted;
+      r.requested = !accepted;
+      r.showing_reblogs = accepted && row[2].as<bool>();
+      r.notifying = accepted && row[3].as<bool>();
+    } else {
+      r.followed_by = accepted;
+      r.requested_by = !accepted;
+    }
+  }
+  for (const auto& row : tx.exec_params(
+           "SELECT account_id = $1 FROM blocks WHERE (account_id = $1 AND target_account_id = $2)"
+           " OR (account_id = $2 AND target_account_id = $1)",
+           viewer, target)) {
+    if (row[0].as<bool>())
+      r.blocking = true;
+    else
+      r.blocked_by = true;
+  }
+  return r;
+}
+
+std::vector<FollowListEntry> followers_page(pqxx::transaction_base& tx, std::int64_t account_id,
+                                            const PageRequest& page) {
+  return follow_page(tx, "target_account_id", "account_id", "accepted", account_id, page);
+}
+std::vector<FollowListEntry> following_page(pqxx::transaction_base& tx, std::int64_t account_id,
+                                            const PageRequest& page) {
+  return follow_page(tx, "account_id", "target_account_id", "accepted", account_id, page);
+}
+std::vector<FollowListEntry> follow_requests_page(pqxx::transaction_base& tx,
+                                                  std::int64_t account_id,
+                                                  const PageRequest& page) {
+  return follow_page(tx, "target_account_id", "account_id", "pending", account_id, page);
+}
+
+std::optional<std::int64_t> account_id_by_acct(pqxx::transaction_base& tx,
+                                               const std::string& username,
+                                               const std::string& domain) {
+  const pqxx::result rows = tx.exec_params(
+      "SELECT id FROM accounts WHERE lower(username) = lower($1)"
+      " AND lower(coalesce(domain, '')) = lower($2)",
+      username, domain);
+  if (rows.empty()) return std::nullopt;
+  return rows[0][0].as<std::int64_t>();
+}
+
+std::optional<std::int64_t> account_id_by_uri(pqxx::transaction_base& tx, const std::string& uri) {
+  const pqxx::result rows = tx.exec_params(
+      "SELECT id FROM accounts WHERE uri = $1 OR url = $1 ORDER BY uri = $1 DESC"
+      " LIMIT 1",
+      uri);
+  if (rows.empty()) return std::nullopt;
+  return rows[0][0].as<std::int64_t>();
+}
+
+std::optional<std::int64_t> status_id_by_uri(pqxx::transaction_base& tx, const std::string& uri) {
+  const pqxx::result rows = tx.exec_params(
+      "SELECT id FROM statuses WHERE (uri = $1 OR url = $1) AND deleted_at IS NULL"
+      " ORDER BY uri = $1 DESC LIMIT 1",
+      uri);
+  if (rows.empty()) return std::nullopt;
+  return rows[0][0].as<std::int64_t>();
+}
+
+}  // namespace kith::db
