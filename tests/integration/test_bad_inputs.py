@@ -4,35 +4,43 @@ outcome it must have.
 
 A case file is JSON:
 
-  description   what the attack is and why kith must refuse it
-  actors        extra remote actors for this case (see below); every case
-                also has `mallory` and `eve`, two ordinary remote actors
-  documents     other documents the remote servers serve for this case:
-                [{"server": "remote"|"foreign", "path", "status", "content_type",
-                  "body" | "location"}]
-  request       method (POST), path (/users/alice/inbox, /inbox), content_type,
-                body (JSON, with {{templates}}) or body_text, and optionally
-                nest {"marker", "depth"} (the JSON string "marker" becomes
-                `depth` nested arrays) or pad {"marker", "bytes"};
-                sign: null (unsigned) or {"as": actor (whose key id is used),
-                  "key": actor whose private key signs, or "unpublished"
-                  (default: the `as` actor's), "key_id" (overrides),
-                  "headers": the covered headers (default (request-target)
-                  host date digest), "date_offset": seconds, "digest":
-                  "body" (default) | "wrong" | "none"};
-                after_signing: {"body" | "body_text", "recompute_digest",
-                  "set_headers", "remove_headers"}: tampering in transit;
-                headers: headers added (or replaced) after signing;
-                send: "full" (default), "headers_only" (declare the length,
-                  send no body) or "chunked"; repeat: how many times
-  expect        status (a code or a list), inbox_jobs (how many inbox jobs
-                the case may add: a number or a list, default 0), absent / present: [{"table", "uri",
-                "count"}] rows (by their ActivityPub id) that must not / must
-                exist once the case's jobs are applied, fetched: [URLs] on the
-                remote servers that kith must have asked for (it looked, and
-                refused what it got), no_connection: true
-                when kith must not have opened any connection other than to
-                the remote servers of the test
+  description  what the attack is, and why kith must refuse it
+  actors       extra remote actors for this case (see below); every case also
+               has `mallory` and `eve`, two ordinary remote actors
+  documents    other documents the remote servers serve for this case:
+               [{"server": "remote"|"foreign", "path", "status",
+                 "content_type", "body" | "location"}]
+  request      method (POST); path (/users/alice/inbox, /inbox);
+               content_type (null: none); host (another Host than kith's,
+                 signed as such);
+               body (JSON with {{templates}}) or body_text, then optionally
+                 nest {"marker", "depth"} (the JSON string "marker" becomes
+                 `depth` nested arrays), fill {"marker", "values"} (an array
+                 of that many zeros), pad {"marker", "bytes"}, raw_bytes
+                 [{"marker", "hex"}] (bytes JSON cannot spell: bad UTF-8);
+               sign: null (unsigned) or {"as": the actor whose key id is
+                 used, "key": whose private key signs, or "unpublished"
+                 (default: the `as` actor's), "key_id" (overrides it),
+                 "headers" (covered; default (request-target) host date
+                 digest), "algorithm" (default rsa-sha256), "date_offset"
+                 (seconds), "created_offset" / "expires_offset" (seconds: the
+                 created= / expires= parameters and (created) / (expires)),
+                 "digest": "body" (default) | "wrong" | "none"};
+               after_signing: {"body" | "body_text", "recompute_digest",
+                 "set_headers", "remove_headers"}: tampering in transit;
+               headers: headers added or replaced after signing;
+               send: "full" (default), "headers_only" (declare the length,
+                 send no body), "chunked"; repeat: send the same bytes N times
+  expect       status (a code or a list of acceptable ones);
+               inbox_jobs: how many inbox jobs the case may add (a number or
+                 a list; default 0);
+               absent / present: [{"table", "uri", "count"}]: rows, by their
+                 ActivityPub id, that must not / must exist once the case's
+                 jobs have been applied;
+               fetched: [URLs] on the remote servers that kith must have
+                 asked for (it looked, and refused what it got);
+               no_connection: true when kith must open no connection other
+                 than to the test's own remote servers
 
 Templates: {{remote}} and {{foreign}} (https origins of two remote servers,
 both allowlisted), {{local}} (kith's own origin), {{alice}} (the local
@@ -40,12 +48,12 @@ user's actor id), {{uuid}} (fresh per case), {{ssrf_port}} (a loopback port
 that is listening but NOT allowlisted), {{actor:NAME}} and {{key:NAME}} (a
 case actor's id and key id).
 
-A case actor: {"key": "mallory"|"eve"|"unpublished" (whose key pair; default
-mallory's), "id": the id its document claims (default: its URL),
-"owner": its key's owner (default: the id it claims); its key id is
-always <its URL>#main-key, "content_type": how its document
-is served (default application/activity+json)}. Actors live at
-{{remote}}/users/<name><case number>, so no case sees another's.
+A case actor: {"key": "mallory"|"eve"|"unpublished" (whose key pair;
+default mallory's), "id": the id its document claims (default: its URL),
+"owner": its key's owner (default: the id it claims), "content_type": how
+its document is served (default application/activity+json)}; its key id is
+always <its URL>#main-key. Actors live at {{remote}}/users/<name><case
+number>, so no case sees another's.
 
 Adding a case needs only a new file. Each case runs against the same
 daemon; after each, /healthz must still answer 200. The proof that no
@@ -54,8 +62,9 @@ accepted nothing, and kith's outgoing client's connection counter
 (kith_http_client_connection_attempts in /metrics) grew by no more than
 the connections the test's own remote servers accepted.
 
-Signing is draft-cavage-12 rsa-sha256, made with `openssl dgst -sha256
--sign` (Python's standard library has no RSA).
+Signing is draft-cavage-12 (rsa-sha256 or hs2019 with RSA PKCS #1 v1.5),
+made with `openssl dgst -sha256 -sign` (Python's standard library has no
+RSA). Runs in about 10 s; prints one line per case.
 """
 
 import base64
@@ -127,12 +136,14 @@ def digest_header(body):
     return "SHA-256=" + base64.b64encode(hashlib.sha256(body).digest()).decode()
 
 
-def signature_header(key, key_id, covered, values, algorithm="rsa-sha256"):
+def signature_header(key, key_id, covered, values, algorithm="rsa-sha256", extra_params=None):
     """draft-cavage-12: the signing string from `values` (lower-case header
-    name -> value; "(request-target)" included) in the order of `covered`."""
+    name -> value; "(request-target)", "(created)", "(expires)" included) in
+    the order of `covered`. extra_params: created=, expires= (unquoted)."""
     lines = [f"{name}: {values[name]}" for name in covered]
     signature = base64.b64encode(key.sign("\n".join(lines).encode())).decode()
-    return (f'keyId="{key_id}",algorithm="{algorithm}",headers="{" ".join(covered)}",'
+    params = "".join(f",{k}={v}" for k, v in (extra_params or {}).items())
+    return (f'keyId="{key_id}",algorithm="{algorithm}"{params},headers="{" ".join(covered)}",'
             f'signature="{signature}"')
 
 
@@ -440,10 +451,17 @@ class Case:
         if nest:
             depth = int(nest["depth"])
             body = body.replace(json.dumps(nest["marker"]), "[" * depth + "]" * depth, 1)
+        fill = spec.get("fill")
+        if fill:
+            values = int(fill["values"])
+            body = body.replace(json.dumps(fill["marker"]), "[" + ",".join("0" * values) + "]", 1)
         pad = spec.get("pad")
         if pad:
             body = body.replace(pad["marker"], "x" * int(pad["bytes"]), 1)
-        return body.encode()
+        body = body.encode()
+        for raw in spec.get("raw_bytes", []):
+            body = body.replace(raw["marker"].encode(), bytes.fromhex(raw["hex"]), 1)
+        return body
 
     def build(self):
         """(method, path, headers dict, body bytes) of the request."""
@@ -470,10 +488,17 @@ class Case:
             key_name = sign.get("key", self.actor_keys.get(as_actor, as_actor))
             key_id = self.render(sign.get("key_id", f"{{{{key:{as_actor}}}}}"))
             covered = sign.get("headers", DEFAULT_SIGNED_HEADERS)
-            values = {"(request-target)": f"{method.lower()} {path}", "host": self.env.host,
+            values = {"(request-target)": f"{method.lower()} {path}",
+                      "host": self.render(spec.get("host", self.env.host)),
                       **{k.lower(): v for k, v in headers.items()}}
+            extra_params = {}
+            for name in ("created", "expires"):
+                if f"{name}_offset" in sign:
+                    extra_params[name] = str(int(time.time()) + int(sign[f"{name}_offset"]))
+                    values[f"({name})"] = extra_params[name]
             headers["Signature"] = signature_header(self.env.keys[key_name], key_id, covered,
-                                                    values, sign.get("algorithm", "rsa-sha256"))
+                                                    values, sign.get("algorithm", "rsa-sha256"),
+                                                    extra_params)
         after = spec.get("after_signing")
         if after:
             if "body" in after or "body_text" in after:
@@ -488,7 +513,14 @@ class Case:
 
     def send(self, method, path, headers, body):
         mode = self.spec["request"].get("send", "full")
+        host = self.spec["request"].get("host")
         with self.env.kith.raw() as conn:
+            if host:
+                # Another Host than kith's own (signed as such).
+                head = [f"{method} {path} HTTP/1.1", f"Host: {self.render(host)}",
+                        f"Content-Length: {len(body)}"] + [f"{k}: {v}" for k, v in headers.items()]
+                conn.send(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body)
+                return conn.read_response()
             if mode == "full":
                 return conn.request(method, path, headers, body)
             if mode == "headers_only":
