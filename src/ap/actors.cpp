@@ -42,13 +42,29 @@ http::Handler actor_handler(ApRoutes& routes) {
       } else if (*representation == Representation::html) {
         response = html_response(render_profile_page(*account, routes.host), account->uri);
         cache_publicly(response, kActorMaxAge);
-      } else {
+      } else if (!routes.context.config.federation.authorized_fetch) {
         response = activity_streams_response(write_actor(local_actor(*account)), *representation);
         // The actor document is the same for everyone, signed or not.
         cache_publicly(response, kActorMaxAge);
+      } else {
+        // Authorized fetch: served unsigned too (keys are fetched from it),
+        // but then with its technical attributes only, as Mastodon's secure
+        // mode does; the profile (name, bio, fields, images) to signers.
+        GetSigner asked = co_await get_signer(routes, request, AuthorizedFetch::exempt);
+        Actor actor = local_actor(*account);
+        if (!asked.signer) {
+          actor.name.clear();
+          actor.summary.clear();
+          actor.fields.clear();
+          actor.icon = {};
+          actor.image = {};
+          actor.emojis.clear();
+        }
+        response = activity_streams_response(write_actor(actor), *representation);
+        cache_for_signer(routes, response, asked.get(), kActorMaxAge);
       }
     }
-    response.set_header("Vary", "Accept");
+    if (!response.header("Vary")) response.set_header("Vary", "Accept");
     co_return response;
   };
 }

@@ -17,6 +17,7 @@
 #include "kith/ap/to_activitystreams.hpp"
 #include "kith/ap/visibility.hpp"
 #include "kith/db/follows.hpp"
+#include "kith/db/signed_fetch.hpp"
 #include "kith/db/statuses.hpp"
 #include "routes_internal.hpp"
 
@@ -90,11 +91,13 @@ struct CollectionData {
 };
 
 CollectionData read_collection(pqxx::connection& c, const std::string& name, CollectionKind kind,
-                               const PageQuery& query, const FetchSigner* signer) {
+                               const PageQuery& query, std::optional<FetchSigner>& who) {
   CollectionData data;
   data.account = db::find_local_account(c, name);
   if (account_refusal(data.account)) return data;
   const std::int64_t id = data.account->id;
+  if (who) who->follows_author = db::accepted_follower(c, who->account_id, id);
+  const FetchSigner* signer = who ? &*who : nullptr;
   auto note_cursor = [&data](std::int64_t cursor) {
     if (!data.first_cursor) data.first_cursor = cursor;
     data.last_cursor = cursor;
@@ -132,12 +135,12 @@ http::Handler collection_handler(ApRoutes& routes, CollectionKind kind) {
     const std::size_t limit = kind == CollectionKind::outbox ? kOutboxPageSize : kFollowsPageSize;
     const std::optional<PageQuery> query = parse_page_query(request, limit);
     if (!query) co_return error(400, "max_id and min_id must be ids");
-    // Signed fetches are not verified yet (the inbox work): every request
-    // is anonymous, and gets what anonymous requests may see.
-    const FetchSigner* signer = nullptr;
+    GetSigner asked = co_await get_signer(routes, request, AuthorizedFetch::required);
+    if (asked.refusal) co_return std::move(*asked.refusal);
+    std::optional<FetchSigner>& who = asked.signer;
     CollectionData data =
-        co_await routes.context.pool.run([&name, &kind, &query, &signer](pqxx::connection& c) {
-          return read_collection(c, name, kind, *query, signer);
+        co_await routes.context.pool.run([&name, &kind, &query, &who](pqxx::connection& c) {
+          return read_collection(c, name, kind, *query, who);
         });
     if (auto refusal = account_refusal(data.account)) co_return std::move(*refusal);
 
@@ -155,12 +158,7 @@ http::Handler collection_handler(ApRoutes& routes, CollectionKind kind) {
       body = write_ordered_collection_page(links, data.total, std::move(data.items));
     }
     http::Response response = activity_streams_response(std::move(body), *representation);
-    if (publicly_cacheable(signer)) {
-      cache_publicly(response, kCollectionMaxAge);
-    } else {
-      cache_privately(response);
-    }
-    response.set_header("Vary", "Accept");
+    cache_for_signer(routes, response, asked.get(), kCollectionMaxAge);
     co_return response;
   };
 }
@@ -186,6 +184,8 @@ http::Handler featured_handler(ApRoutes& routes) {
     if (!representation) co_return not_acceptable();
     const std::string name = request.params["name"];
     if (!urls::valid_username(name)) co_return not_found();
+    GetSigner asked = co_await get_signer(routes, request, AuthorizedFetch::required);
+    if (asked.refusal) co_return std::move(*asked.refusal);
     std::optional<db::LocalAccount> account = co_await routes.context.pool.run(
         [&name](pqxx::connection& c) { return db::find_local_account(c, name); });
     if (auto refusal = account_refusal(account)) co_return std::move(*refusal);
@@ -195,8 +195,7 @@ http::Handler featured_handler(ApRoutes& routes) {
             account->featured_url.empty() ? urls::featured(account->uri) : account->featured_url,
             json::array()),
         *representation);
-    cache_publicly(response, kCollectionMaxAge);
-    response.set_header("Vary", "Accept");
+    cache_for_signer(routes, response, asked.get(), kCollectionMaxAge);
     co_return response;
   };
 }

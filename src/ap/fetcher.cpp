@@ -233,6 +233,7 @@ boost::asio::awaitable<FetchResult> Fetcher::fetch(std::string url) {
   }
   result.document = std::move(read.document);
   result.url = final_url;
+  result.body = std::move(answer.response->body);
   co_return result;
 }
 

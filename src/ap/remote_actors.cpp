@@ -50,9 +50,18 @@ std::optional<std::chrono::system_clock::time_point> parse_iso_time(const std::s
   return std::chrono::system_clock::from_time_t(seconds) + std::chrono::milliseconds(millis);
 }
 
+}  // namespace
+
+std::optional<std::chrono::system_clock::time_point> last_fetched(const db::AccountRef& account) {
+  if (account.local()) return std::nullopt;
+  return parse_iso_time(account.last_fetched_at);
+}
+
+namespace {
+
 bool fresh(const db::AccountRef& account) {
   if (account.local()) return true;
-  const auto fetched = parse_iso_time(account.last_fetched_at);
+  const auto fetched = last_fetched(account);
   return fetched && std::chrono::system_clock::now() - *fetched < kActorRefreshAfter;
 }
 
@@ -186,27 +195,26 @@ boost::asio::awaitable<RemoteActors::KeyLookup> RemoteActors::lookup_key(std::st
   }
 
   // The key id's document: the actor itself (Mastodon: <actor>#main-key),
-  // or a stub whose id is the actor's (GoToSocial: <actor>/main-key).
+  // or a stub whose id is the actor's (GoToSocial: <actor>/main-key), in
+  // which case the actor is fetched from its own id, on the key's origin.
+  // Either way the actor is stored only if it publishes this very key.
   FetchResult fetched = co_await fetcher_.fetch(parsed.url->text_without_fragment());
-  std::optional<db::AccountRef> account;
-  if (fetched && fetched.document->kind() == Kind::actor) {
-    auto data = to_remote_actor(std::get<Actor>(fetched.document->value), fetched.url);
-    if (data) account = co_await store(pool_, *data);
-  } else if (fetched.failure == FetchFailure::id_mismatch && !fetched.claimed_id.empty()) {
+  if (fetched.failure == FetchFailure::id_mismatch && !fetched.claimed_id.empty()) {
     const http::UrlResult claimed = http::parse_url(fetched.claimed_id);
     if (claimed && claimed.url->origin == parsed.url->origin)
-      account = co_await by_uri(fetched.claimed_id, Refresh::always);
-  } else if (fetched) {
+      fetched = co_await fetcher_.fetch(fetched.claimed_id);
+  }
+  if (fetched && fetched.document->kind() != Kind::actor) {
     fetched.failure = FetchFailure::invalid;
     fetched.detail = "the key id's document is not an actor";
-  }
-  if (account && account->public_key_id == normal) {
-    result.account = std::move(account);
-    co_return result;
-  }
-  if (account) {
+  } else if (fetched) {
+    auto data = to_remote_actor(std::get<Actor>(fetched.document->value), fetched.url);
+    if (data && data->public_key_id == normal) {
+      result.account = co_await store(pool_, *data);
+      co_return result;
+    }
     fetched.failure = FetchFailure::invalid;
-    fetched.detail = "the actor " + account->uri + " does not publish this key";
+    fetched.detail = "the actor " + fetched.url + " does not publish this key";
   }
   result.failure = fetched.failure == FetchFailure::none ? FetchFailure::invalid : fetched.failure;
   result.detail = fetched.detail;

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "kith/ap/acct.hpp"
+#include "kith/ap/inbox.hpp"
 #include "kith/core/config.hpp"
 #include "routes_internal.hpp"
 
@@ -97,6 +98,12 @@ std::shared_ptr<ApRoutes> add_ap_routes(http::Router& router, ApContext context)
   router.add("GET", "/users/:name/statuses/:id", status_handler(r));
   router.add("GET", "/@:name/:id", status_handler(r));
   router.add("GET", "/users/:name/statuses/:id/activity", status_activity_handler(r));
+
+  // The inbox (inbox_routes.cpp): verified, stored as a job, answered 202.
+  router.add("POST", "/inbox", inbox_handler(r, InboxKind::shared), kMaxInboxBodyBytes);
+  router.add("POST", "/users/:name/inbox", inbox_handler(r, InboxKind::user), kMaxInboxBodyBytes);
+  router.add("POST", "/actor/inbox", inbox_handler(r, InboxKind::instance_actor),
+             kMaxInboxBodyBytes);
   return routes;
 }
 

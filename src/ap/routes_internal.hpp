@@ -8,6 +8,8 @@
 
 #include "kith/ap/content_negotiation.hpp"
 #include "kith/ap/routes.hpp"
+#include "kith/ap/signature_verifier.hpp"
+#include "kith/ap/visibility.hpp"
 #include "kith/core/lru_cache.hpp"
 #include "kith/db/accounts.hpp"
 
@@ -37,6 +39,7 @@ struct ApRoutes {
       : context(ctx),
         host(ctx.config.host),
         normalized_host(std::move(normal_host)),
+        verifier(ctx.actors, normalized_host),
         documents(ctx.budget, "ap_documents", [](const std::string& key, const CachedDocument& d) {
           return key.size() + d.body.size() + sizeof(CachedDocument);
         }) {}
@@ -44,6 +47,7 @@ struct ApRoutes {
   ApContext context;
   std::string host;             // as configured: what URLs are built on
   std::string normalized_host;  // normalize_authority(host): what handles are compared with
+  SignatureVerifier verifier;   // inbox POSTs and signed GETs
   core::LruCache<std::string, CachedDocument> documents;
 };
 
@@ -74,6 +78,28 @@ std::optional<std::string> accept_header(const http::Request& request);
 // disabled, 410 suspended), or nullopt when it may.
 std::optional<http::Response> account_refusal(const std::optional<db::LocalAccount>& account);
 
+// --- signed fetch --------------------------------------------------------------
+
+// Who signed a GET (signed_fetch.cpp). Without a signature: anonymous, or a
+// 401 when federation.authorized_fetch is on and the route is not exempt
+// (the actor documents, which keys are fetched from). With one that fails
+// to verify: anonymous, as Mastodon treats it, or a 401 under authorized
+// fetch.
+struct GetSigner {
+  std::optional<http::Response> refusal;  // answer this instead
+  std::optional<FetchSigner> signer;      // nullopt: anonymous
+  const FetchSigner* get() const { return signer ? &*signer : nullptr; }
+};
+enum class AuthorizedFetch { required, exempt };
+boost::asio::awaitable<GetSigner> get_signer(ApRoutes& routes, const http::Request& request,
+                                             AuthorizedFetch rule);
+
+// Cache-Control and Vary for a response that may depend on the signer:
+// public for `max_age` when nothing about it can (no signer and authorized
+// fetch off), else private; always Vary: Accept, Signature.
+void cache_for_signer(ApRoutes& routes, http::Response& response, const FetchSigner* signer,
+                      std::chrono::seconds max_age);
+
 // --- handlers ----------------------------------------------------------------
 //
 // A closure written inside `co_await pool.run(...)` captures by reference
@@ -98,6 +124,10 @@ http::Handler following_handler(ApRoutes& routes);
 http::Handler featured_handler(ApRoutes& routes);
 
 http::Handler status_handler(ApRoutes& routes);
+
+// POST /inbox, /users/:name/inbox, /actor/inbox (inbox_routes.cpp).
+enum class InboxKind { shared, user, instance_actor };
+http::Handler inbox_handler(ApRoutes& routes, InboxKind kind);
 http::Handler status_activity_handler(ApRoutes& routes);
 
 }  // namespace kith::ap

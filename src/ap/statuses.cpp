@@ -14,6 +14,7 @@
 #include "kith/ap/local_urls.hpp"
 #include "kith/ap/to_activitystreams.hpp"
 #include "kith/ap/visibility.hpp"
+#include "kith/db/signed_fetch.hpp"
 #include "kith/db/statuses.hpp"
 #include "routes_internal.hpp"
 
@@ -37,26 +38,23 @@ struct StatusLookup {
 
 // The account and, when the account may be shown and the status may be
 // fetched by `signer`, the status.
+// `who`'s follows_author is filled in for the status's author.
 boost::asio::awaitable<StatusLookup> look_up(ApRoutes& routes, const std::string& name,
-                                             std::int64_t id, const FetchSigner* signer) {
+                                             std::int64_t id, std::optional<FetchSigner>& who) {
   StatusLookup found = co_await routes.context.pool.run([&](pqxx::connection& c) {
     StatusLookup lookup;
     lookup.account = db::find_local_account(c, name);
     if (!account_refusal(lookup.account)) {
       lookup.status = db::find_local_status(c, lookup.account->id, id);
-      if (lookup.status && !may_fetch(*lookup.status, signer)) lookup.status.reset();
+      // Whether the signer follows the author matters only for a
+      // followers-only status: asked only then.
+      if (lookup.status && who && lookup.status->visibility == db::Visibility::private_)
+        who->follows_author = db::accepted_follower(c, who->account_id, lookup.account->id);
+      if (lookup.status && !may_fetch(*lookup.status, who ? &*who : nullptr)) lookup.status.reset();
     }
     return lookup;
   });
   co_return found;
-}
-
-void cache_for(http::Response& response, const FetchSigner* signer) {
-  if (publicly_cacheable(signer)) {
-    cache_publicly(response, kStatusMaxAge);
-  } else {
-    cache_privately(response);
-  }
 }
 
 }  // namespace
@@ -69,24 +67,23 @@ http::Handler status_handler(ApRoutes& routes) {
     const std::string name = request.params["name"];
     const std::optional<std::int64_t> id = parse_status_id(request.params["id"]);
     http::Response response = not_found();
-    // Signed fetches are not verified yet (the inbox work): every request
-    // is anonymous, and may_fetch treats it so.
-    const FetchSigner* signer = nullptr;
+    GetSigner asked = co_await get_signer(routes, request, AuthorizedFetch::required);
+    if (asked.refusal) co_return std::move(*asked.refusal);
     if (urls::valid_username(name) && id) {
-      StatusLookup found = co_await look_up(routes, name, *id, signer);
+      StatusLookup found = co_await look_up(routes, name, *id, asked.signer);
       if (auto refusal = account_refusal(found.account)) {
         response = std::move(*refusal);
       } else if (found.status && *representation == Representation::html) {
         response = html_response(render_status_page(*found.account, *found.status, routes.host),
                                  found.status->uri);
-        cache_for(response, signer);
+        cache_for_signer(routes, response, asked.get(), kStatusMaxAge);
       } else if (found.status) {
         response =
             activity_streams_response(write_object(status_note(*found.status)), *representation);
-        cache_for(response, signer);
+        cache_for_signer(routes, response, asked.get(), kStatusMaxAge);
       }
     }
-    response.set_header("Vary", "Accept");
+    if (!response.header("Vary")) response.set_header("Vary", "Accept, Signature");
     co_return response;
   };
 }
@@ -99,18 +96,19 @@ http::Handler status_activity_handler(ApRoutes& routes) {
     const std::string name = request.params["name"];
     const std::optional<std::int64_t> id = parse_status_id(request.params["id"]);
     http::Response response = not_found();
-    const FetchSigner* signer = nullptr;  // as in status_handler
+    GetSigner asked = co_await get_signer(routes, request, AuthorizedFetch::required);
+    if (asked.refusal) co_return std::move(*asked.refusal);
     if (urls::valid_username(name) && id) {
-      StatusLookup found = co_await look_up(routes, name, *id, signer);
+      StatusLookup found = co_await look_up(routes, name, *id, asked.signer);
       if (auto refusal = account_refusal(found.account)) {
         response = std::move(*refusal);
       } else if (found.status) {
         response = activity_streams_response(write_activity(status_create(*found.status)),
                                              *representation);
-        cache_for(response, signer);
+        cache_for_signer(routes, response, asked.get(), kStatusMaxAge);
       }
     }
-    response.set_header("Vary", "Accept");
+    if (!response.header("Vary")) response.set_header("Vary", "Accept, Signature");
     co_return response;
   };
 }

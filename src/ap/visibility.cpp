@@ -1,11 +1,21 @@
 // The fetch visibility rule (visibility.hpp).
 #include "kith/ap/visibility.hpp"
 
+#include <algorithm>
+
 namespace kith::ap {
 namespace {
 
 constexpr db::Visibility kPublicVisibilities[] = {db::Visibility::public_,
                                                   db::Visibility::unlisted};
+constexpr db::Visibility kFollowerVisibilities[] = {
+    db::Visibility::public_, db::Visibility::unlisted, db::Visibility::private_};
+
+bool mentioned(const db::StatusRecord& status, const FetchSigner& signer) {
+  return !signer.actor_uri.empty() &&
+         std::any_of(status.mentions.begin(), status.mentions.end(),
+                     [&](const db::StatusMention& m) { return m.actor_uri == signer.actor_uri; });
+}
 
 }  // namespace
 
@@ -15,13 +25,9 @@ bool may_fetch(const db::StatusRecord& status, const FetchSigner* signer) {
     case db::Visibility::unlisted:
       return true;
     case db::Visibility::private_:
+      return signer != nullptr && (signer->follows_author || mentioned(status, *signer));
     case db::Visibility::direct:
-      // The signer check plugs in here, with signed-fetch verification (the
-      // inbox work): allow when `signer` follows the author (private) or is
-      // among the status's mentioned accounts (private and direct). Until
-      // then no signer is ever passed, and these are refused.
-      (void)signer;
-      return false;
+      return signer != nullptr && mentioned(status, *signer);
     case db::Visibility::local:
       return false;  // never federated, whoever asks
   }
@@ -29,10 +35,7 @@ bool may_fetch(const db::StatusRecord& status, const FetchSigner* signer) {
 }
 
 std::span<const db::Visibility> collection_visibilities(const FetchSigner* signer) {
-  // With signed fetches, a signer who follows the author may also be shown
-  // private statuses here; direct ones stay out of collections (Mastodon
-  // lists them to addressees; kith leaves them to the status URL).
-  (void)signer;
+  if (signer != nullptr && signer->follows_author) return kFollowerVisibilities;
   return kPublicVisibilities;
 }
 

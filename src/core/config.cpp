@@ -294,6 +294,7 @@ void apply_keys(KeyReader& keys, Config& c) {
       fail("federation.max_response_size", "must be between 1KiB and 1GiB");
     c.federation.max_response_size = *v;
   }
+  if (auto v = keys.boolean("federation.authorized_fetch")) c.federation.authorized_fetch = *v;
 
   if (auto v = keys.integer("delivery.workers")) {
     if (*v < 0 || *v > 256) fail("delivery.workers", "must be an integer from 0 to 256");

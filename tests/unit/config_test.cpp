@@ -118,6 +118,24 @@ bin_dir = "/usr/lib/postgresql/15/bin"
   CHECK(c.embedded_postgres.bin_dir == "/usr/lib/postgresql/15/bin");
 }
 
+TEST_CASE("config: federation.authorized_fetch is off by default, read from TOML and the environment",
+          "[config]") {
+  CHECK_FALSE(load("").federation.authorized_fetch);
+  CHECK(load("[federation]\nauthorized_fetch = true").federation.authorized_fetch);
+  CHECK_FALSE(load("federation.authorized_fetch = false").federation.authorized_fetch);
+  auto env = [](const char* value) {
+    return [value](const std::string& name) -> std::optional<std::string> {
+      if (name == "KITH_FEDERATION_AUTHORIZED_FETCH") return std::string(value);
+      return std::nullopt;
+    };
+  };
+  CHECK(load_config_from_string("", "test", env("true")).federation.authorized_fetch);
+  CHECK(load_config_from_string("federation.authorized_fetch = true", "test", env("0"))
+            .federation.authorized_fetch == false);
+  CHECK_THROWS_AS(load_config_from_string("", "test", env("yes")), ConfigError);
+  CHECK_THROWS_AS(load("federation.authorized_fetch = \"yes\""), ConfigError);
+}
+
 TEST_CASE("config: inbox.workers is read from TOML and the environment", "[config]") {
   CHECK(load("[inbox]\nworkers = 0").inbox.workers == 0);
   CHECK(load("inbox.workers = 256").inbox.workers == 256);

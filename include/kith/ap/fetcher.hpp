@@ -66,6 +66,7 @@ struct FetchResult {
   FetchFailure failure = FetchFailure::none;
   std::string detail;  // for logs
   std::string url;     // with a document: the URL that answered (= its id)
+  std::string body;    // with a document: the JSON as served
   // id_mismatch only: the id the document claimed (normalised), which the
   // caller may fetch in turn (GoToSocial serves its key ids, …/main-key, as
   // a stub of the actor whose id is the actor's). Never believed as such.
@@ -109,6 +110,16 @@ class Fetcher {
  private:
   std::shared_ptr<State> state_;
 };
+
+// When a remote account was last fetched (from AccountRef::last_fetched_at);
+// nullopt for a local account or an unreadable time.
+std::optional<std::chrono::system_clock::time_point> last_fetched(const db::AccountRef& account);
+
+// The remote account an actor document fetched from `id` (its checked id,
+// normalised) becomes: nullopt without a preferredUsername; the key is kept
+// only if its owner is the actor and its id is on the actor's origin;
+// summary and field values through sanitize_html; names are plain text.
+std::optional<db::RemoteActorData> to_remote_actor(const Actor& actor, std::string_view id);
 
 enum class Refresh {
   if_stale,  // the database row when fetched less than kActorRefreshAfter ago

@@ -60,6 +60,11 @@ struct ApContext {
 //   GET /users/:name/outbox, /followers, /following, /collections/featured
 //   GET /users/:name/statuses/:id, /@:name/:id (Note or status page)
 //   GET /users/:name/statuses/:id/activity     (its Create)
+//   POST /inbox, /users/:name/inbox, /actor/inbox  (inbox.hpp: verified,
+//                                               queued, 202)
+// The GETs of statuses, activities and collections verify an HTTP Signature
+// when there is one (signed fetch: visibility.hpp says what a signer may
+// see) and, with federation.authorized_fetch, require one.
 // The returned object owns the caches the routes use; keep it alive as long
 // as the router. Throws core::ConfigError if config.host cannot be
 // normalised as a host[:port].

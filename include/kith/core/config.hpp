@@ -55,6 +55,11 @@ struct FederationConfig {
   std::chrono::milliseconds connect_timeout{5'000};   // federation.connect_timeout
   std::chrono::milliseconds request_timeout{30'000};  // federation.request_timeout (total)
   std::size_t max_response_size = 1u << 20;           // federation.max_response_size (body)
+  // federation.authorized_fetch (Mastodon's secure mode): GETs of statuses,
+  // their activities and collections need a valid HTTP Signature (401
+  // without); actor documents are still served, reduced to their technical
+  // attributes when unsigned. kith signs its own fetches either way.
+  bool authorized_fetch = false;
 };
 
 // Outgoing deliveries (kith::ap::DeliveryQueue).
