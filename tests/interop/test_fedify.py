@@ -29,8 +29,12 @@ What is proved, in order (each step needs the ones before it):
  6. the peer likes and unlikes alice's status: favourites_count 1, then 0;
  7. the peer boosts and unboosts it: reblogs_count 1, then 0;
  8. the peer deletes its post: kith no longer has it;
- 9. the peer unfollows alice: alice is no longer followed by bob;
-10. Fedify refused nothing kith sent.
+ 9. alice favourites and boosts a post of the peer's, 10. deletes her own
+    post, 11. unfollows the peer: each arrives with a signature Fedify
+    verified (her Delete goes to her followers, so before the peer leaves);
+12. the peer unfollows alice: alice is no longer followed by bob;
+and, first, that the peer is a fair judge (Fedify refuses an unsigned
+activity with 401), and last, that Fedify refused nothing kith sent.
 
 Node and npm come from scripts/setup; the peer's packages are installed
 here with `npm ci` from the lock file when node_modules does not already
@@ -61,6 +65,7 @@ NPM_TIMEOUT = 300
 PEER_READY_TIMEOUT = 30.0
 CONTROL_TIMEOUT = 30.0  # a control action waits for Fedify's deliveries
 EFFECT_TIMEOUT = federation.EFFECT_TIMEOUT
+FORGED_ID_MARK = "#forged-by-the-test"
 
 
 # ---------------------------------------------------------------------------
@@ -278,6 +283,21 @@ class FedifyInteropTest(unittest.TestCase):
 
     # -- the steps --
 
+    def test_00_peer_refuses_unsigned(self):
+        # The peer is a fair judge: Fedify itself answers 401 to an activity
+        # without a signature, so what reaches /received was verified.
+        forged = {
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": f"{self.alice.uri}{FORGED_ID_MARK}", "type": "Follow",
+            "actor": self.alice.uri, "object": self.peer.actor,
+        }
+        r = federation.https_request(self.peer.port, self.fed.client_context, "POST",
+                                     "/users/bob/inbox", body=json.dumps(forged).encode(),
+                                     headers={"Content-Type": "application/activity+json"})
+        self.assertEqual(r.status, 401, r)
+        self.assertEqual(self.received_of("Follow"), [])
+        self.assertEqual([x["status"] for x in self.peer.rejected()], [401])
+
     def test_01_peer_follows_alice(self):
         follow = self.peer.act("follow", handle=self.alice.acct)
         self.assertEqual(follow["object"], self.alice.uri)
@@ -373,17 +393,55 @@ class FedifyInteropTest(unittest.TestCase):
                         == 404, "the peer's deleted post to be gone from kith")
         self.assertIsNone(self.kith_status(note))
 
-    def test_09_peer_unfollows_alice(self):
+    def test_09_alice_acts_on_peer_post(self):
+        self.need_api()
+        self.need("bob_id")
+        note = self.peer.act("note", content="<p>Something to like</p>")
+        status = self.eventually(lambda: self.kith_status(note["id"]),
+                                 "the peer's new post in alice's home timeline")
+        self.alice.api("POST", f"/api/v1/statuses/{status['id']}/favourite")
+        likes = self.eventually(
+            lambda: self.received_of("Like", lambda r: r["object"] == note["id"]),
+            "alice's Like to reach the peer")
+        self.assert_signed_by_alice(likes[0])
+        self.alice.api("POST", f"/api/v1/statuses/{status['id']}/reblog")
+        announces = self.eventually(
+            lambda: self.received_of("Announce", lambda r: r["object"] == note["id"]),
+            "alice's Announce to reach the peer")
+        self.assert_signed_by_alice(announces[0])
+
+    def test_10_alice_deletes_her_post(self):
+        self.need_api()
+        (status,) = self.need("alice_status")
+        self.alice.api("DELETE", f"/api/v1/statuses/{status['id']}")
+        deletes = self.eventually(
+            lambda: self.received_of("Delete", lambda r: r["object"] == status["uri"]),
+            "alice's Delete to reach the peer")
+        self.assert_signed_by_alice(deletes[0])
+
+    def test_11_alice_unfollows_peer(self):
+        self.need_api()
+        (bob_id,) = self.need("bob_id")
+        self.alice.api("POST", f"/api/v1/accounts/{bob_id}/unfollow")
+        self.eventually(lambda: self.alice.uri not in self.peer.state()["followers"],
+                        "the peer to drop alice from its followers after her Undo{Follow}")
+        undos = self.received_of("Undo", lambda r: r["actor"] == self.alice.uri)
+        self.assertEqual(len(undos), 1, undos)
+        self.assert_signed_by_alice(undos[0])
+
+    def test_12_peer_unfollows_alice(self):
         self.need_api()
         follow, bob_id = self.need("peer_follow", "bob_id")
         self.peer.act("undo", activity=follow)
         self.eventually(lambda: not self.alice.relationship(bob_id).get("followed_by"),
                         "alice to be no longer followed by the peer")
 
-    def test_10_fedify_refused_nothing(self):
-        # After every step that made kith send something.
+    def test_99_fedify_refused_nothing(self):
+        # After every step that made kith send something: nothing kith sent
+        # was refused, and everything received carried a verified signature.
         time.sleep(0.5)
-        self.assertEqual(self.peer.rejected(), [])
+        refused = [r for r in self.peer.rejected() if FORGED_ID_MARK not in r.get("body", "")]
+        self.assertEqual(refused, [])
         unsigned = [r for r in self.peer.received() if r.get("signature") is None]
         self.assertEqual(unsigned, [])
 
