@@ -95,6 +95,10 @@ json account_json(const db::AccountView& a, std::string_view host) {
       {"last_status_at", string_or_null(a.last_status_at)},
       {"emojis", json::array()},
       {"fields", std::move(fields)},
+      {"indexable", false},
+      {"hide_collections", false},
+      {"noindex", false},
+      {"roles", json::array()},
   };
 }
 
@@ -112,6 +116,10 @@ json credential_account_json(const db::AccountView& account, const AccountSource
       {"sensitive", source.sensitive},
       {"language", source.language},
       {"follow_requests_count", source.follow_requests_count},
+      {"discoverable", account.discoverable},
+      {"hide_collections", false},
+      {"indexable", false},
+      {"attribution_domains", json::array()},
   };
   out["role"] = {
       {"id", "-99"}, {"name", ""}, {"permissions", "0"}, {"color", ""}, {"highlighted", false}};
