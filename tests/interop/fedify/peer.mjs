@@ -11,29 +11,34 @@
 // what it received, so every assertion about "what Fedify saw" is made by
 // the test.
 //
-// One user, `bob`, at https://localhost:<port>/users/bob, served over HTTPS on
-// 127.0.0.1 with a certificate from the test's CA (Node trusts the CA
+// One user, `bob`, at https://localhost:<port>/users/bob, served over HTTPS
+// on 127.0.0.1 with a certificate from the test's CA (Node trusts the CA
 // through NODE_EXTRA_CA_CERTS). Posts, boosts and deletes go to shared
 // inboxes, as servers send them; follows, likes and undos to the actor's own
-// inbox, so both of kith's inboxes are used. Nothing is persisted; nothing is queued:
-// activities are sent at once, so a delivery that kith refuses makes the
-// control request fail with the reason.
+// inbox, so both of kith's inboxes are used. Nothing is persisted and
+// nothing is queued: activities are sent at once, so a delivery that kith
+// refuses makes the control request fail with the reason. What it must
+// never do: listen beyond loopback, or record as received an activity that
+// Fedify did not accept.
 //
-// Control API, plain HTTP on another loopback port, JSON in and out:
-//   POST /follow    {"handle": "alice@localhost:8443"}      -> {"id", "object"}
-//   POST /note      {"content", "inReplyTo"?, "mention"?}   -> {"id", "create"}
-//   POST /like      {"object"}                              -> {"id"}
-//   POST /announce  {"object"}                              -> {"id"}
-//   POST /delete    {"object"}  (one of bob's notes)         -> {"id"}
-//   POST /undo      {"activity"} (a Follow, Like or Announce bob sent) -> {"id"}
+// Control API, plain HTTP on another loopback port, JSON in and out (each
+// action answers the id of what it sent and `sent_to`, the actors it was
+// delivered to; 502 with {"error"} if Fedify could not look up or deliver):
+//   POST /follow    {"handle": "alice@localhost:8443"}
+//   POST /note      {"content", "inReplyTo"?, "mention"?}  (public; -> "create" too)
+//   POST /like      {"object"}
+//   POST /announce  {"object"}
+//   POST /delete    {"object"}    (one of bob's notes)
+//   POST /undo      {"activity"}  (a Follow, Like or Announce bob sent)
 //   GET  /received  activities that reached bob's inboxes, in order, each with
 //                   the key whose HTTP signature Fedify verified
 //   GET  /rejected  inbox requests Fedify refused (status >= 400)
 //   GET  /state     followers, and bob's follows with their Accept/Reject
 //
 // Usage: node peer.mjs --cert CERT --key KEY [--port N] [--debug]
-// (port 0, the default: any free one). Prints one line of JSON on stdout when ready: {"port": N, "control_port": M}.
-// Exits when stdin closes (so it never outlives the test that started it).
+// (port 0, the default: any free one). Prints one line of JSON on stdout
+// when ready: {"port", "control_port", "actor"}. Exits when its stdin closes,
+// so it never outlives the test that started it.
 
 import { readFileSync } from "node:fs";
 import { createServer as createHttpsServer } from "node:https";
@@ -340,8 +345,8 @@ const actions = {
     const target = await lookupActor(context, handle);
     const follow = new Follow({ id: newId("follow"), actor: context.getActorUri(USER), object: target.id });
     follows.set(follow.id.href, { object: target.id.href, state: "pending" });
-    await send(context, follow, [target]);
-    return { id: follow.id.href, object: target.id.href };
+    const to = await send(context, follow, [target]);
+    return { id: follow.id.href, object: target.id.href, sent_to: to };
   },
 
   async note({ content, inReplyTo, mention }) {
