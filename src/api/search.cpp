@@ -6,10 +6,9 @@
 //       resolve=true, through WebFinger (RemoteActors::by_acct);
 //   q = an https URL -> the account or status with that id or URL in the
 //       database, or with resolve=true the document fetched from its origin
-//       (Fetcher): an actor is stored and returned.
-// Not yet: storing a fetched Note (the inbox's status storage is not
-// exposed to this module yet, so a status URL kith has not seen finds
-// nothing), full-text and hashtag search (hashtags is always []).
+//       (Fetcher): an actor or a status (Note, Question...) is stored, the
+//       way the inbox stores them, and returned if the caller may see it.
+// Not yet: full-text and hashtag search (hashtags is always []).
 // Resolving needs a signed-in user, as in Mastodon: anonymous callers get
 // what the database has.
 #include <nlohmann/json.hpp>
@@ -18,6 +17,8 @@
 #include "client_support.hpp"
 #include "kith/ap/acct.hpp"
 #include "kith/ap/fetcher.hpp"
+#include "kith/ap/inbox_rules.hpp"
+#include "kith/db/inbound.hpp"
 
 namespace kith::api {
 namespace {
@@ -25,6 +26,35 @@ namespace {
 using json = nlohmann::json;
 
 constexpr std::size_t kMaxQueryLength = 2048;
+
+// A status fetched from its origin (Fetcher checked that its id is the URL
+// that answered), stored the way the inbox stores a Create's object: only
+// when its author is a remote actor on the same origin, with its HTML
+// sanitised (inbox::status_from_object) and its mentions linked to accounts
+// kith already knows. The id of the stored (or already known) status.
+boost::asio::awaitable<std::optional<std::int64_t>> store_fetched_status(ApiRoutes& routes,
+                                                                         const ap::Object& object) {
+  std::optional<std::int64_t> none;
+  if (!ap::inbox::is_status_type(object.type) || object.attributed_to.empty() ||
+      ap::inbox::authorship_error(object, object.attributed_to))
+    co_return none;
+  auto author = co_await routes.context.actors.by_uri(object.attributed_to);
+  if (!author || author->local() || author->suspended) co_return none;
+  std::string error;
+  auto status = ap::inbox::status_from_object(object, author->id, author->followers_url, error);
+  if (!status) co_return none;
+  const ap::inbox::NamedAccounts named = ap::inbox::named_accounts(object, author->followers_url);
+  co_return co_await routes.context.pool.run([&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    for (const std::string& uri : named.mentioned)
+      if (auto id = db::account_id_by_uri(tx, uri)) status->mentioned_account_ids.push_back(*id);
+    for (const std::string& uri : named.addressed)
+      if (auto id = db::account_id_by_uri(tx, uri)) status->silent_account_ids.push_back(*id);
+    const db::StoredStatus stored = db::insert_remote_status(tx, *status);
+    tx.commit();
+    return std::optional<std::int64_t>(stored.id);
+  });
+}
 
 http::Handler search(ApiRoutes& routes) {
   return [&routes](http::Request& request) -> boost::asio::awaitable<http::Response> {
@@ -79,6 +109,9 @@ http::Handler search(ApiRoutes& routes) {
         if (fetched && fetched.document->kind() == ap::Kind::actor && want_accounts) {
           if (auto remote = co_await routes.context.actors.by_uri(fetched.document->id()))
             account_id = remote->id;
+        } else if (fetched && fetched.document->kind() == ap::Kind::object && want_statuses) {
+          status_id =
+              co_await store_fetched_status(routes, std::get<ap::Object>(fetched.document->value));
         }
       }
     }

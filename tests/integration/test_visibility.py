@@ -134,7 +134,11 @@ class VisibilityMatrixTest(unittest.TestCase):
             if visibility == "direct":
                 text = f"@{u['carol'].acct} {text}"
             status = u["alice"].post(text, visibility=visibility)
-            if status.get("visibility") != visibility:
+            # The client API shows local-only as glitch-soc does (Mastodon's
+            # four visibilities plus "local_only": true).
+            shown = ("local" if status.get("local_only") is True
+                     and status.get("visibility") == "public" else status.get("visibility"))
+            if shown != visibility:
                 raise AssertionError(f"posted {visibility}, the API says {status.get('visibility')}")
             cls.statuses[visibility] = status
         cls.settle()
@@ -301,7 +305,7 @@ class VisibilityMatrixTest(unittest.TestCase):
         for signer_name, label, rule in (
                 (None, "outbox, unsigned", self.PUBLIC_ONLY),
                 ("bob", "outbox, signed by bob@b (follower)",
-                 {**self.PUBLIC_ONLY, "private": EITHER}),
+                 {**self.PUBLIC_ONLY, "private": "yes"}),
                 ("carol", "outbox, signed by carol@b (mentioned)", self.PUBLIC_ONLY),
                 ("erin", "outbox, signed by erin@b (neither)", self.PUBLIC_ONLY)):
             listed = self.outbox_uris(signer_name)
