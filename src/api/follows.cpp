@@ -110,10 +110,14 @@ Outcome do_unfollow(pqxx::transaction_base& tx, const std::string& host, const d
 Outcome do_block(pqxx::transaction_base& tx, const std::string& host, const db::AccountRef& me,
                  const db::AccountRef& target, const Params&) {
   if (db::find_block(tx, me.id, target.id)) return Outcome::ok;
-  // Blocking ends both follows; the remote side drops its own follow when
-  // the Block arrives, as Mastodon's does.
+  // Blocking ends both follows: ours with Undo{Follow}, theirs with a
+  // Reject of their Follow (Mastodon's BlockService through
+  // UnfollowService), before the Block itself.
   end_follow(tx, host, me.id, target.id);
-  if (auto theirs = db::find_follow(tx, target.id, me.id)) db::delete_follow(tx, theirs->id);
+  if (auto theirs = db::find_follow(tx, target.id, me.id)) {
+    ap::outbox::reject_follow(tx, host, theirs->id);
+    db::delete_follow(tx, theirs->id);
+  }
   const std::int64_t block_id = db::next_id(tx);
   db::insert_local_block(tx, block_id, me.id, target.id,
                          ap::urls::block_activity(me.uri, block_id));
