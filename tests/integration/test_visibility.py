@@ -140,6 +140,10 @@ class VisibilityMatrixTest(unittest.TestCase):
                      and status.get("visibility") == "public" else status.get("visibility"))
             if shown != visibility:
                 raise AssertionError(f"posted {visibility}, the API says {status.get('visibility')}")
+            stored = a.psql("SELECT visibility FROM statuses WHERE uri = "
+                            + federation.sql_text(status["uri"]))
+            if stored != visibility:
+                raise AssertionError(f"posted {visibility}: a stored {stored!r}")
             cls.statuses[visibility] = status
         cls.settle()
         print(f"\nvisibility: 3 nodes, follows and 5 statuses ready in "
@@ -315,10 +319,10 @@ class VisibilityMatrixTest(unittest.TestCase):
 
     # -- the other server's client API --
 
-    def api_view(self, viewer, v):
-        local_id = fed["b"].local_status_id(self.statuses[v]["uri"])
+    def api_view(self, viewer, v, node="b"):
+        local_id = fed[node].local_status_id(self.statuses[v]["uri"])
         if local_id is None:
-            return "no"  # b does not have it at all
+            return "no"  # the node does not have it at all
         code, body = viewer.try_api("GET", f"/api/v1/statuses/{local_id}")
         if code == 200:
             return "yes"
@@ -326,6 +330,12 @@ class VisibilityMatrixTest(unittest.TestCase):
 
     def test_6_client_api_of_b(self):
         u = self.users
+        # The control row: every status exists, and a's own API shows the
+        # local-only one to a's users (amy follows nobody, so not the
+        # private one), so the "no" cells elsewhere are refusals, not absences.
+        self.check("a's API as amy@a (same server, not following)",
+                   {**self.PUBLIC_ONLY, "local": "yes"},
+                   lambda v: self.api_view(u["amy"], v, node="a"))
         self.check("b's API as bob (follower)",
                    {**self.PUBLIC_ONLY, "private": "yes"}, lambda v: self.api_view(u["bob"], v))
         self.check("b's API as carol (mentioned)",
