@@ -1,6 +1,8 @@
-// Reading Mastodon API parameters from query strings, JSON and form bodies.
-// Multipart bodies (used for media and profile images) arrive with the
-// media work; until then they are refused with 415 rather than misread.
+// Reading Mastodon API parameters from query strings, JSON, form and
+// multipart bodies. Multipart (RFC 7578: what Tusky, Elk and other clients
+// send to update_credentials and apps) is read for its text fields; file
+// parts (avatar, header, media) are left out until the media work reads
+// them.
 #include "kith/api/params.hpp"
 
 #include <nlohmann/json.hpp>
@@ -50,6 +52,86 @@ void add_json_value(Params& params, const std::string& name, const nlohmann::jso
   // objects parse the body themselves.
 }
 
+// RFC 2046 5.1.1: a boundary is 1 to 70 characters.
+constexpr std::size_t kMaxBoundaryLength = 70;
+// A part's header block; real clients send two or three short lines.
+constexpr std::size_t kMaxPartHeaderBytes = 8 * 1024;
+
+// The parameter `name` of a header value such as
+// `form-data; name="status"; filename="a.png"` (quoted or a token); nullopt
+// when absent.
+std::optional<std::string> header_parameter(std::string_view value, std::string_view name) {
+  std::size_t i = value.find(';');
+  while (i != std::string_view::npos && i < value.size()) {
+    ++i;
+    while (i < value.size() && (value[i] == ' ' || value[i] == '\t')) ++i;
+    const std::size_t eq = value.find('=', i);
+    if (eq == std::string_view::npos) return std::nullopt;
+    std::string_view key = value.substr(i, eq - i);
+    while (!key.empty() && key.back() == ' ') key.remove_suffix(1);
+    std::string result;
+    std::size_t j = eq + 1;
+    if (j < value.size() && value[j] == '"') {
+      ++j;
+      while (j < value.size() && value[j] != '"') {
+        if (value[j] == '\\' && j + 1 < value.size()) ++j;
+        result += value[j++];
+      }
+      if (j >= value.size()) return std::nullopt;  // unterminated
+      ++j;
+    } else {
+      while (j < value.size() && value[j] != ';' && value[j] != ' ') result += value[j++];
+    }
+    if (http::iequals(key, name)) return result;
+    i = value.find(';', j);
+  }
+  return std::nullopt;
+}
+
+// multipart/form-data: each part between "--boundary" lines, its headers,
+// a blank line, its content. Text parts become parameters; parts with a
+// filename are skipped. False when the body is not well formed.
+bool read_multipart(std::string_view body, std::string_view boundary, Params& params) {
+  const std::string delimiter = "--" + std::string(boundary);
+  std::size_t pos;
+  if (body.starts_with(delimiter)) {
+    pos = delimiter.size();
+  } else {
+    pos = body.find("\r\n" + delimiter);  // after a preamble
+    if (pos == std::string_view::npos) return false;
+    pos += 2 + delimiter.size();
+  }
+  for (std::size_t parts = 0;; ++parts) {
+    if (body.substr(pos).starts_with("--")) return true;  // the close delimiter
+    if (parts >= kMaxMultipartParts || !body.substr(pos).starts_with("\r\n")) return false;
+    pos += 2;
+    const std::size_t headers_end = body.find("\r\n\r\n", pos);
+    if (headers_end == std::string_view::npos || headers_end - pos > kMaxPartHeaderBytes)
+      return false;
+    std::optional<std::string> name;
+    bool file = false;
+    std::string_view headers = body.substr(pos, headers_end - pos);
+    while (!headers.empty()) {
+      const std::size_t eol = headers.find("\r\n");
+      std::string_view line = headers.substr(0, eol);
+      headers = eol == std::string_view::npos ? std::string_view() : headers.substr(eol + 2);
+      const std::size_t colon = line.find(':');
+      if (colon == std::string_view::npos) return false;
+      if (!http::iequals(line.substr(0, colon), "Content-Disposition")) continue;
+      std::string_view value = line.substr(colon + 1);
+      while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+      if (value.size() < 9 || !http::iequals(value.substr(0, 9), "form-data")) return false;
+      name = header_parameter(value, "name");
+      file = header_parameter(value, "filename").has_value();
+    }
+    const std::size_t content = headers_end + 4;
+    const std::size_t end = body.find("\r\n" + delimiter, content);
+    if (end == std::string_view::npos || !name) return false;
+    if (!file) params.add(*name, std::string(body.substr(content, end - content)));
+    pos = end + 2 + delimiter.size();
+  }
+}
+
 }  // namespace
 
 void Params::add(std::string name, std::string value) {
@@ -87,9 +169,18 @@ std::variant<Params, http::Response> read_params(const http::Request& request) {
     for (auto& [name, value] : http::parse_query(request.body)) params.add(name, value);
     return params;
   }
+  if (http::iequals(type, "multipart/form-data")) {
+    const std::string content_type(request.header("Content-Type").value_or(""));
+    auto boundary = header_parameter(content_type, "boundary");
+    if (!boundary || boundary->empty() || boundary->size() > kMaxBoundaryLength)
+      return http::error_response(400, "multipart body without a valid boundary");
+    if (!read_multipart(request.body, *boundary, params))
+      return http::error_response(400, "malformed multipart body");
+    return params;
+  }
   return http::error_response(415,
-                              "unsupported Content-Type; use application/json or "
-                              "application/x-www-form-urlencoded");
+                              "unsupported Content-Type; use application/json, "
+                              "application/x-www-form-urlencoded or multipart/form-data");
 }
 
 }  // namespace kith::api

@@ -370,6 +370,14 @@ class ClientApiTest(unittest.TestCase):
         self.assertEqual(updated["source"]["note"], "Hello <b>world</b>")
         self.api("alice", "PATCH", "/api/v1/accounts/update_credentials",
                  {"display_name": "x" * 31}, expect=422)
+        # Multipart, as Tusky and Elk send it (the file part is left out).
+        body = ("--XyZ\r\nContent-Disposition: form-data; name=\"discoverable\"\r\n\r\n"
+                "true\r\n--XyZ\r\nContent-Disposition: form-data; name=\"header\"; "
+                "filename=\"h.png\"\r\nContent-Type: image/png\r\n\r\n\x89PNG\r\n"
+                "--XyZ--\r\n").encode("latin-1")
+        updated = self.api("alice", "PATCH", "/api/v1/accounts/update_credentials", body,
+                           headers={"Content-Type": "multipart/form-data; boundary=XyZ"})
+        self.assertEqual((updated["discoverable"], updated["display_name"]), (True, "Alice A."))
         # The remote account, resolved by WebFinger.
         bob = self.bob()
         self.assertEqual(bob["acct"], f"bob@{self.remote.authority}")

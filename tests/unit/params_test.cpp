@@ -179,7 +179,6 @@ TEST_CASE("params: malformed and non-object JSON is 400", "[params]") {
 TEST_CASE("params: unsupported content types are 415", "[params]") {
   const std::vector<std::string> cases = {
       "",  // no Content-Type at all
-      "multipart/form-data; boundary=----x",
       "text/plain",
       "application/activity+json",
       "application/ld+json",
@@ -198,4 +197,62 @@ TEST_CASE("params: duplicate JSON keys keep one value", "[params]") {
   // nlohmann keeps the last of duplicate keys; the client cannot get both.
   Params params = params_of(make_request("", "application/json", R"({"a":"1","a":"2"})"));
   CHECK(params.all("a").size() == 1);
+}
+
+TEST_CASE("params: multipart/form-data text fields, files left out", "[params]") {
+  const std::string body =
+      "preamble\r\n"
+      "------b0undary\r\n"
+      "Content-Disposition: form-data; name=\"display_name\"\r\n\r\n"
+      "Alice \"A\"\r\n"
+      "------b0undary\r\n"
+      "Content-Disposition: form-data; name=\"note\"\r\n"
+      "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+      "line one\r\nline two\r\n"
+      "------b0undary\r\n"
+      "Content-Disposition: form-data; name=\"avatar\"; filename=\"a.png\"\r\n"
+      "Content-Type: image/png\r\n\r\n"
+      "\x89PNG\r\n"
+      "------b0undary\r\n"
+      "content-disposition: form-data; name=fields_attributes[0][name]\r\n\r\n"
+      "\r\n"
+      "------b0undary--\r\n";
+  Params params =
+      params_of(make_request("", "multipart/form-data; boundary=\"----b0undary\"", body));
+  CHECK(params.first("display_name") == "Alice \"A\"");
+  CHECK(params.first("note") == "line one\r\nline two");
+  CHECK_FALSE(params.first("avatar"));
+  CHECK(params.first("fields_attributes[0][name]") == "");
+  // Without a preamble, boundary unquoted.
+  Params plain = params_of(
+      make_request("", "multipart/form-data; boundary=x",
+                   "--x\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n--x--"));
+  CHECK(plain.first("a") == "1");
+}
+
+TEST_CASE("params: malformed multipart bodies are 400", "[params]") {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"multipart/form-data", "--x\r\n\r\n--x--"},                     // no boundary
+      {"multipart/form-data; boundary=", "--\r\n\r\n"},                // empty boundary
+      {"multipart/form-data; boundary=" + std::string(71, 'b'), "x"},  // too long
+      {"multipart/form-data; boundary=x", "a=1"},                      // no delimiter
+      {"multipart/form-data; boundary=x",
+       "--x\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1"},  // unterminated
+      {"multipart/form-data; boundary=x",
+       "--x\r\nContent-Disposition: form-data\r\n\r\n1\r\n--x--"},  // no name
+      {"multipart/form-data; boundary=x",
+       "--x\r\nContent-Disposition: attachment; name=a\r\n\r\n1\r\n--x--"},
+      {"multipart/form-data; boundary=x", "--x\r\nno colon\r\n\r\n1\r\n--x--"},
+      {"multipart/form-data; boundary=x",
+       "--x\r\nContent-Disposition: form-data; name=\"a\r\n\r\n1\r\n--x--"},  // open quote
+  };
+  for (const auto& [type, body] : cases) {
+    INFO(type << " / " << body);
+    CHECK(error_status(make_request("", type, body)) == 400);
+  }
+  std::string many;
+  for (std::size_t i = 0; i <= kith::api::kMaxMultipartParts; ++i)
+    many += "--x\r\nContent-Disposition: form-data; name=\"p\"\r\n\r\nv\r\n";
+  many += "--x--";
+  CHECK(error_status(make_request("", "multipart/form-data; boundary=x", many)) == 400);
 }
