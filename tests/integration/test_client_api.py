@@ -147,6 +147,8 @@ class RemoteServer:
                                    "href": server.actor_id}]}).encode(), "application/jrd+json")
                 if url.path == "/users/bob":
                     return self.reply(200, json.dumps(server.actor()).encode())
+                if url.path == "/users/bob/statuses/2":
+                    return self.reply(200, json.dumps(server.note()).encode())
                 return self.reply(404, b"{}")
 
             def do_POST(self):
@@ -185,6 +187,17 @@ class RemoteServer:
             "url": f"{self.origin}/@bob", "manuallyApprovesFollowers": False,
             "publicKey": {"id": f"{self.actor_id}#main-key", "owner": self.actor_id,
                           "publicKeyPem": certs.bob_public_key},
+        }
+
+    def note(self):
+        return {
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": f"{self.actor_id}/statuses/2", "type": "Note",
+            "attributedTo": self.actor_id, "content": "<p>fetched <script>x</script>by URL</p>",
+            "published": "2024-01-01T00:00:00Z", "url": f"{self.origin}/@bob/2",
+            "to": ["https://www.w3.org/ns/activitystreams#Public"],
+            "cc": [f"{self.actor_id}/followers"],
+            "tag": [{"type": "Hashtag", "name": "#fetched"}],
         }
 
     def activities(self, type_=None):
@@ -390,6 +403,22 @@ class ClientApiTest(unittest.TestCase):
         by_url = self.api("alice", "GET", "/api/v2/search?resolve=true&q=" +
                           urllib.parse.quote(self.remote.actor_id))
         self.assertEqual([a["id"] for a in by_url["accounts"]], [bob["id"]])
+        # A status by URL: fetched from its origin, sanitised, stored once.
+        note_url = f"{self.remote.actor_id}/statuses/2"
+        self.assertEqual(self.api("alice", "GET", "/api/v2/search?q=" +
+                                  urllib.parse.quote(note_url))["statuses"], [])
+        for _ in range(2):
+            found = self.api("alice", "GET", "/api/v2/search?resolve=true&type=statuses&q=" +
+                             urllib.parse.quote(note_url))
+            self.assertEqual(len(found["statuses"]), 1)
+            note = found["statuses"][0]
+            self.check_status(note)
+            self.assertEqual(note["uri"], note_url)
+            self.assertEqual(note["account"]["id"], bob["id"])
+            self.assertNotIn("<script", note["content"])
+            self.assertEqual(note["visibility"], "public")
+        self.assertEqual(pg.psql(f"SELECT count(*) FROM statuses WHERE uri = '{note_url}'",
+                                 dbname="api").strip(), "1")
 
     def test_03_follow_remote_and_post_each_visibility(self):
         alice = self.me("alice")
