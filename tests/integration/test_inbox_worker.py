@@ -3,7 +3,10 @@
 One daemon on a throwaway PostgreSQL. Local users are made with `kith user
 add`; a remote actor (https://localhost:9/users/bob, a port nothing answers
 on and that kith may not connect to) is a row of `accounts`, as the inbox's
-HTTP side leaves it after verifying bob's signature.
+HTTP side leaves it after verifying bob's signature. Another server's origin
+(OriginServer: HTTPS on loopback with the test CA, which kith trusts and may
+reach) serves the documents the worker must fetch rather than believe: a
+Move's target actor, a boosted status kith does not have.
 
 FIXTURE SETUP: inbox jobs are inserted with psql in exactly the shape the
 inbox's HTTP side writes them (ap::inbox_payload and ap::inbox_dedupe_key:
@@ -24,21 +27,31 @@ object's origin, which refuses, and retries later); an edit changes the
 author's status once; Like and Undo{Like}; a Follow of an unlocked account
 is accepted and an Accept delivery job is queued in the same transaction, a
 Follow of a locked one stays pending; Undo{Follow}; Announce of a local
-status; Delete of a status and of the actor; Block ends follows both ways;
+status, and of an unknown one, stored as its origin serves it and not as
+the booster embedded it; Move refused when the target does not list the
+origin in alsoKnownAs, and applied once when it does (origin marked moved,
+each local follower's follow moved to the target with its Follow and Undo
+queued); Delete of a status and of the actor; Block ends follows both ways;
 Flag is stored as a report; an unknown type fails at once with last_error;
 Undo of someone else's activity changes nothing.
 """
 
 import hashlib
+import http.server
 import json
 import os
+import ssl
 import subprocess
+import threading
 import time
 import unittest
 
 import harness
+from federation import Certificates  # the test CA, shared with the federation tests
 
 pg = None
+certs = None
+origin_server = None
 DB = "inbox"
 REMOTE = "https://localhost:9"
 BOB = REMOTE + "/users/bob"
@@ -47,9 +60,98 @@ JOB_TIMEOUT = 30.0
 
 
 def setUpModule():
-    global pg
+    global pg, certs, origin_server
     pg = harness.PgCluster()
     unittest.addModuleCleanup(pg.cleanup)
+    certs = Certificates()
+    unittest.addModuleCleanup(certs.cleanup)
+    origin_server = OriginServer()
+    unittest.addModuleCleanup(origin_server.close)
+
+
+class OriginServer:
+    """Another server's origin, on https://localhost:<port> with a
+    certificate from the test CA: serves the documents put in `documents`
+    (path -> JSON) as application/activity+json, 404 for anything else, and
+    answers 202 to POSTs (the deliveries a Move queues). kith may reach it:
+    its address is in federation.allowed_private_addresses."""
+
+    def __init__(self):
+        self.documents = {}
+        self.posts = []
+        self.lock = threading.Lock()
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                with outer.lock:
+                    document = outer.documents.get(self.path)
+                if document is None:
+                    self.send_response(404)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                body = json.dumps(document).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/activity+json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length", "0"))
+                body = self.rfile.read(length)
+                with outer.lock:
+                    outer.posts.append((self.path, body))
+                self.send_response(202)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(certs.cert, certs.key)
+        self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        self.origin = f"https://localhost:{self.port}"
+        self.public_key = rsa_public_key()
+
+    def actor(self, name, also_known_as=()):
+        """Serves a Person at /users/<name>; returns its id."""
+        uri = f"{self.origin}/users/{name}"
+        with self.lock:
+            self.documents[f"/users/{name}"] = {
+                "@context": ["https://www.w3.org/ns/activitystreams",
+                             "https://w3id.org/security/v1"],
+                "id": uri, "type": "Person", "preferredUsername": name,
+                "inbox": uri + "/inbox", "outbox": uri + "/outbox",
+                "followers": uri + "/followers", "following": uri + "/following",
+                "endpoints": {"sharedInbox": self.origin + "/inbox"},
+                "alsoKnownAs": list(also_known_as),
+                "publicKey": {"id": uri + "#main-key", "owner": uri,
+                              "publicKeyPem": self.public_key},
+            }
+        return uri
+
+    def serve(self, path, document):
+        with self.lock:
+            self.documents[path] = document
+        return self.origin + path
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def rsa_public_key():
+    key = subprocess.run(["openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt",
+                          "rsa_keygen_bits:2048"], capture_output=True, check=True).stdout
+    return subprocess.run(["openssl", "pkey", "-pubout"], input=key, capture_output=True,
+                          check=True).stdout.decode()
 
 
 def sql_text(value):
@@ -83,7 +185,10 @@ class InboxWorkerTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         pg.createdb(DB)
-        cls.kith = harness.Kith(database_url=pg.url(DB), config={"inbox": {"workers": 4}})
+        cls.kith = harness.Kith(database_url=pg.url(DB), config={"inbox": {"workers": 4}}, env={
+            "KITH_FEDERATION_EXTRA_CA_FILE": certs.ca,
+            "KITH_FEDERATION_ALLOWED_PRIVATE_ADDRESSES": f"127.0.0.1:{origin_server.port}",
+        })
         try:
             cls.kith.start()
             for name in ("alice", "carol", "dave"):
@@ -385,6 +490,71 @@ class InboxWorkerTest(unittest.TestCase):
         self.apply({"id": announce["id"] + "/undo", "type": "Undo", "actor": BOB,
                     "object": announce})
         self.assertEqual(q(f"SELECT count(*) FROM statuses WHERE uri = '{announce['id']}'"), "0")
+
+    def test_announce_of_an_unknown_status_fetches_it_from_its_origin(self):
+        self.follow_bob("alice")
+        author = origin_server.actor("writer")
+        # What bob embeds is ignored; the status is what its origin serves.
+        served = origin_server.serve("/notes/boosted", {
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": f"{origin_server.origin}/notes/boosted", "type": "Note",
+            "attributedTo": author, "content": "<p>the real words</p>", "to": [PUBLIC]})
+        announce = {"id": self.next_id("announces"), "type": "Announce", "actor": BOB,
+                    "to": [PUBLIC],
+                    "object": {"id": served, "type": "Note", "attributedTo": author,
+                               "content": "<p>words bob put in writer's mouth</p>",
+                               "to": [PUBLIC]}}
+        self.apply(announce)
+        row = q("SELECT s.content || '|' || a.uri FROM statuses s JOIN accounts a"
+                f" ON a.id = s.account_id WHERE s.uri = '{served}'")
+        self.assertEqual(row, f"<p>the real words</p>|{author}")
+        self.assertEqual(q("SELECT count(*) FROM statuses r JOIN statuses s"
+                           " ON s.id = r.reblog_of_id"
+                           f" WHERE s.uri = '{served}' AND r.account_id = {self.bob_id}"), "1")
+
+    # -- Move --
+
+    def test_move_takes_local_followers_to_the_new_account(self):
+        mover_id = self.remote_account("mover")
+        mover = f"{REMOTE}/users/mover"
+        for name in ("alice", "dave"):
+            q("INSERT INTO follows (account_id, target_account_id, uri, state)"
+              f" SELECT a.id, {mover_id}, a.uri || '#follows/' || kith_next_id(), 'accepted'"
+              f" FROM accounts a WHERE a.username = '{name}' AND a.domain IS NULL")
+        # A target that does not name the origin in alsoKnownAs: refused.
+        stranger = origin_server.actor("stranger")
+        error = self.apply({"id": mover + "#moves/1", "type": "Move", "actor": mover,
+                            "object": mover, "target": stranger},
+                           signer=mover, signer_id=mover_id, expect="failed")
+        self.assertIn("alsoKnownAs", error)
+        self.assertEqual(q(f"SELECT count(*) FROM follows WHERE target_account_id = {mover_id}"),
+                         "2")
+        # The real new account lists the old one.
+        target = origin_server.actor("moved", also_known_as=[mover])
+        move = {"id": mover + "#moves/2", "type": "Move", "actor": mover, "object": mover,
+                "target": target}
+        self.apply(move, signer=mover, signer_id=mover_id)
+        self.apply(move, signer=mover, signer_id=mover_id, dedupe="again:" + move["id"])
+        self.assertEqual(q("SELECT t.uri FROM accounts o JOIN accounts t"
+                           f" ON t.id = o.moved_to_account_id WHERE o.id = {mover_id}"), target)
+        self.assertEqual(q(f"SELECT count(*) FROM follows WHERE target_account_id = {mover_id}"),
+                         "0")
+        rows = q("SELECT string_agg(a.username || ':' || f.state, ',' ORDER BY a.username)"
+                 " FROM follows f JOIN accounts a ON a.id = f.account_id"
+                 " JOIN accounts t ON t.id = f.target_account_id"
+                 f" WHERE t.uri = '{target}'")
+        self.assertEqual(rows, "alice:pending,dave:pending")
+        # Each moved follower's Follow of the target and Undo of the origin
+        # follow were queued with the move.
+        follows = q("SELECT count(*) FROM jobs WHERE queue = 'delivery'"
+                    " AND payload->>'body' LIKE '%\"Follow\"%'"
+                    f" AND payload->>'body' LIKE '%{target}%'"
+                    " AND payload->>'body' NOT LIKE '%\"Undo\"%'")
+        self.assertEqual(follows, "2")
+        undos = q("SELECT count(*) FROM jobs WHERE queue = 'delivery'"
+                  " AND payload->>'body' LIKE '%\"Undo\"%'"
+                  f" AND payload->>'body' LIKE '%{mover}%'")
+        self.assertEqual(undos, "2")
 
     # -- Follow --
 
