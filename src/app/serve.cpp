@@ -3,10 +3,11 @@
 //   1. raise the open-files limit, open the database (embedded or external)
 //      and apply migrations;
 //   2. build the pool, the memory budget, the metrics and the routes;
-//   3. listen, start the delivery workers, tell systemd READY=1, and run the
-//      I/O threads;
-//   4. on SIGTERM/SIGINT: stop accepting and stop claiming deliveries, drain
-//      in-flight requests and deliveries up to http.drain_timeout, stop the
+//   3. listen, start the delivery and inbox workers, tell systemd READY=1,
+//      and run the I/O threads;
+//   4. on SIGTERM/SIGINT: stop accepting and stop claiming deliveries and
+//      inbox jobs, drain in-flight requests, deliveries and activities being
+//      applied up to http.drain_timeout, stop the
 //      pool, stop the embedded PostgreSQL, exit 0.
 //
 // Objects are declared in the order their lifetimes need (see the comments
