@@ -62,9 +62,9 @@ accepted nothing, and kith's outgoing client's connection counter
 (kith_http_client_connection_attempts in /metrics) grew by no more than
 the connections the test's own remote servers accepted.
 
-Signing is draft-cavage-12 (rsa-sha256 or hs2019 with RSA PKCS #1 v1.5),
-made with `openssl dgst -sha256 -sign` (Python's standard library has no
-RSA). Runs in about 10 s; prints one line per case.
+Signing is draft-cavage-12 (rsa-sha256 or hs2019 with RSA PKCS #1 v1.5)
+through signing.py (RSA by the `openssl` command). Runs in about 10 s and
+prints one line per case.
 """
 
 import base64
@@ -79,7 +79,6 @@ import re
 import shutil
 import socket
 import ssl
-import subprocess
 import sys
 import threading
 import time
@@ -88,6 +87,7 @@ import urllib.parse
 import uuid
 
 import harness
+import signing
 
 try:
     from federation import Certificates
@@ -107,41 +107,12 @@ env = None  # the running set-up, made once for the module
 
 
 # ---------------------------------------------------------------------------
-# Keys and signatures
-
-def openssl(directory, *args, input=None):
-    result = subprocess.run(["openssl", *args], cwd=directory, capture_output=True,
-                            input=input, timeout=60)
-    if result.returncode != 0:
-        raise RuntimeError(f"openssl {' '.join(args)} failed:\n"
-                           f"{result.stderr.decode(errors='replace')}")
-    return result.stdout
-
-
-class RsaKey:
-    """An RSA-2048 key pair made by openssl; sign() is PKCS #1 v1.5 SHA-256."""
-
-    def __init__(self, directory, name):
-        self.dir = directory
-        self.path = os.path.join(directory, f"{name}.pem")
-        openssl(directory, "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048",
-                "-out", self.path)
-        self.public_pem = openssl(directory, "pkey", "-in", self.path, "-pubout").decode()
-
-    def sign(self, data):
-        return openssl(self.dir, "dgst", "-sha256", "-sign", self.path, input=data)
-
-
-def digest_header(body):
-    return "SHA-256=" + base64.b64encode(hashlib.sha256(body).digest()).decode()
-
+# Signatures (keys, Digest and signing strings from signing.py)
 
 def signature_header(key, key_id, covered, values, algorithm="rsa-sha256", extra_params=None):
-    """draft-cavage-12: the signing string from `values` (lower-case header
-    name -> value; "(request-target)", "(created)", "(expires)" included) in
-    the order of `covered`. extra_params: created=, expires= (unquoted)."""
-    lines = [f"{name}: {values[name]}" for name in covered]
-    signature = base64.b64encode(key.sign("\n".join(lines).encode())).decode()
+    """signing.signature_header, plus the created= and expires= parameters
+    (`extra_params`, unquoted) that (created) and (expires) need."""
+    signature = base64.b64encode(key.sign(signing.signing_string(covered, values))).decode()
     params = "".join(f",{k}={v}" for k, v in (extra_params or {}).items())
     return (f'keyId="{key_id}",algorithm="{algorithm}"{params},headers="{" ".join(covered)}",'
             f'signature="{signature}"')
@@ -324,7 +295,8 @@ class Environment:
         self.listener = Listener()
         self.cleanups.append(self.listener.close)
         # Three key pairs: mallory's, eve's, and one never published.
-        self.keys = {name: RsaKey(self.dir, name) for name in ("mallory", "eve", "unpublished")}
+        self.keys = {name: signing.RsaKey(self.dir, name)
+                     for name in ("mallory", "eve", "unpublished")}
         allowed = [f"127.0.0.1:{s.port}" for s in (self.remote, self.foreign)]
         self.kith = harness.Kith(database_url=self.pg.url(), env={
             "KITH_FEDERATION_EXTRA_CA_FILE": self.certs.ca,
@@ -481,9 +453,9 @@ class Case:
         if sign is not None:
             digest_mode = sign.get("digest", "body")
             if digest_mode == "body":
-                headers["Digest"] = digest_header(body)
+                headers["Digest"] = signing.digest_header(body)
             elif digest_mode == "wrong":
-                headers["Digest"] = digest_header(body + b"tampered")
+                headers["Digest"] = signing.digest_header(body + b"tampered")
             as_actor = sign.get("as", "mallory")
             key_name = sign.get("key", self.actor_keys.get(as_actor, as_actor))
             key_id = self.render(sign.get("key_id", f"{{{{key:{as_actor}}}}}"))
@@ -504,7 +476,7 @@ class Case:
             if "body" in after or "body_text" in after:
                 body = self.body_bytes(after)
             if after.get("recompute_digest"):
-                headers["Digest"] = digest_header(body)
+                headers["Digest"] = signing.digest_header(body)
             for name in after.get("remove_headers", []):
                 headers.pop(name, None)
             headers.update(self.render(after.get("set_headers", {})))

@@ -127,9 +127,9 @@ class Peer:
             args.append("--debug")
         log = open(self.log_path, "ab")
         try:
-            self.process = subprocess.Popen(args, cwd=PEER_DIR, env=env, stdin=subprocess.PIPE,
-                                            stdout=subprocess.PIPE, stderr=log,
-                                            preexec_fn=harness._set_parent_death_signal)  # noqa: SLF001
+            self.process = subprocess.Popen(
+                args, cwd=PEER_DIR, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                stderr=log, preexec_fn=harness._set_parent_death_signal)  # noqa: SLF001
         finally:
             log.close()
         try:
