@@ -165,7 +165,7 @@ TEST_CASE("federation documents: only public and unlisted statuses may be fetche
     INFO(db::visibility_name(visibility));
     const db::StatusRecord status = sample_status(visibility);
     CHECK(ap::may_fetch(status, nullptr) == allowed);
-    // Until signed fetches are verified, a signer changes nothing.
+    // A signer who neither follows the author nor is mentioned changes nothing.
     CHECK(ap::may_fetch(status, &someone) == allowed);
   }
   const auto listed = ap::collection_visibilities(nullptr);
