@@ -17,7 +17,9 @@ signing.py: draft-cavage, rsa-sha256, (request-target) host date digest).
 Local state comes through the client API (alice's posts, through an OAuth
 password-grant token). mallory's follow of alice comes through the inbox
 itself (a signed Follow, applied by the inbox worker, which auto-accepts),
-so no row is inserted by hand.
+so no row is inserted by hand. One row is changed with psql: the key
+rotation test ages a cached actor past the one-minute refetch guard instead
+of waiting a minute (no API can age a row).
 """
 
 import contextlib
@@ -335,6 +337,80 @@ class InboxTest(unittest.TestCase):
             f"SELECT count(*) FROM accounts WHERE public_key_pem = "
             f"$q${self.keys['liar'].public_pem}$q$"), "0")
 
+    def test_delete_from_a_gone_actor_is_accepted_and_dropped(self):
+        """A Delete signed with a key whose actor's server answers 410 (the
+        account was deleted there) is 202 and stores nothing, as Mastodon
+        answers it; any other activity from that key is 401."""
+        gone = f"{self.remote.origin}/users/gone-{uuid.uuid4().hex}"
+        self.remote.add(self.path_of(gone), {"error": "gone"}, "application/json", status=410)
+        key = self.keys["mallory"]  # whatever key signs: it cannot be had
+        delete = {"@context": "https://www.w3.org/ns/activitystreams",
+                  "id": f"{gone}#delete", "type": "Delete", "actor": gone, "object": gone,
+                  "to": ["https://www.w3.org/ns/activitystreams#Public"]}
+        body = json.dumps(delete).encode()
+        headers = {"Content-Type": AS_TYPE, **signing.signed_headers(
+            key, f"{gone}#main-key", "POST", "/inbox", self.host, body=body)}
+        r = self.kith.post("/inbox", body=body, headers=headers)
+        self.assertEqual(r.status, 202, (r, r.text()))
+        self.assertEqual(self.jobs_for(delete["id"]), 0)
+        create = self.create(gone)
+        body = json.dumps(create).encode()
+        headers = {"Content-Type": AS_TYPE, **signing.signed_headers(
+            key, f"{gone}#main-key", "POST", "/inbox", self.host, body=body)}
+        r = self.kith.post("/inbox", body=body, headers=headers)
+        self.assertEqual(r.status, 401, r)
+        self.assertIn("actor_gone", r.json()["error"])
+
+    def test_forwarded_activity_is_taken_from_its_origin(self):
+        """eve forwards (signs) an activity of mallory's: kith believes
+        neither eve nor the body she sent, but the copy mallory's server
+        serves at the activity's id, and stores that, as mallory's."""
+        real = self.create(self.mallory)
+        self.remote.add(self.path_of(real["id"]), real)
+        forged = json.loads(json.dumps(real))
+        forged["object"]["content"] = "<p>forged by eve</p>"
+        r = self.post("/inbox", forged, signer="eve")
+        self.assertEqual(r.status, 202, (r, r.text()))
+        self.assertEqual(self.jobs_for(real["id"]), 1)
+        payload = json.loads(self.psql(
+            "SELECT payload::text FROM jobs WHERE queue = 'inbox' AND dedupe_key = "
+            f"'inbox:{hashlib.sha256(real['id'].encode()).hexdigest()}'"))
+        self.assertEqual(payload["signer"], self.mallory)
+        self.assertEqual(json.loads(payload["body"])["object"]["content"], "<p>hello</p>")
+        # An activity whose origin copy names an actor on another origin is
+        # refused.
+        elsewhere = self.create(self.mallory)
+        elsewhere["actor"] = f"https://{self.host}/users/alice"
+        self.remote.add(self.path_of(elsewhere["id"]), elsewhere)
+        r = self.post("/inbox", elsewhere, signer="eve")
+        self.assertEqual(r.status, 401, r)
+        self.assertEqual(self.jobs_for(elsewhere["id"]), 0)
+
+    def test_rotated_key_is_fetched_again(self):
+        """rotor's key changes on its server: the first request signed with
+        the new key fails against the cached one, kith fetches the actor
+        again and accepts it. (FIXTURE: rotor's cached copy is made older
+        than kith's one-minute refetch guard with psql, instead of waiting
+        a minute; no API can age a row.)"""
+        old_key = signing.RsaKey(self.dir, "rotor-old")
+        new_key = signing.RsaKey(self.dir, "rotor-new")
+        name = f"rotor{uuid.uuid4().hex[:8]}"
+        rotor = self.remote.add_actor(name, old_key)
+        first = self.create(rotor)
+        self.assertEqual(self.post("/inbox", first, signer=name, key=old_key).status, 202)
+        self.remote.add_actor(name, new_key)
+        self.psql("UPDATE accounts SET last_fetched_at = now() - interval '2 minutes' "
+                  f"WHERE uri = '{rotor}'")
+        second = self.create(rotor)
+        r = self.post("/inbox", second, signer=name, key=new_key)
+        self.assertEqual(r.status, 202, (r, r.text()))
+        self.assertEqual(self.jobs_for(second["id"]), 1)
+        # The old key no longer verifies (fetched moments ago: not again).
+        third = self.create(rotor)
+        r = self.post("/inbox", third, signer=name, key=old_key)
+        self.assertEqual(r.status, 401, r)
+        self.assertEqual(self.jobs_for(third["id"]), 0)
+
     # -- signed fetch --
 
     def test_followers_only_status_needs_a_signing_follower(self):
@@ -369,6 +445,18 @@ class InboxTest(unittest.TestCase):
         self.assertNotIn(status["uri"], listed(self.signed_get(page, "eve")))
         self.assertNotIn(status["uri"],
                          listed(self.kith.get(page, headers={"Accept": AS_TYPE})))
+
+    def test_direct_status_needs_a_signing_mentioned_account(self):
+        status = self.api_post("/api/v1/statuses", {
+            "status": f"@eve@localhost:{self.remote.port} just you", "visibility": "direct"})
+        self.assertEqual([m["acct"] for m in status["mentions"]],
+                         [f"eve@localhost:{self.remote.port}"])
+        path = self.path_of(status["uri"])
+        self.assertEqual(self.kith.get(path, headers={"Accept": AS_TYPE}).status, 404)
+        mentioned = self.signed_get(path, "eve")
+        self.assertEqual(mentioned.status, 200, (mentioned, mentioned.text()))
+        self.assertEqual(mentioned.header("cache-control"), "private")
+        self.assertEqual(self.signed_get(path, "mallory").status, 404)
 
     def test_authorized_fetch(self):
         """With federation.authorized_fetch on (the daemon restarted with
