@@ -162,7 +162,7 @@ bool update_remote_status(pqxx::transaction_base& tx, std::int64_t status_id,
       " WHERE id = $1 AND account_id = $2 AND NOT local AND deleted_at IS NULL"
       "   AND reblog_of_id IS NULL"
       "   AND CASE WHEN $8 <> ''"
-      "            THEN edited_at IS NULL OR edited_at < least($8::timestamptz, now())"
+      "            THEN edited_at IS NULL OR edited_at < least(NULLIF($8, '')::timestamptz, now())"
       "            ELSE (content, spoiler_text, sensitive) IS DISTINCT FROM ($3, $4, $5) END"
       " RETURNING id",
       status_id, s.account_id, s.content, s.spoiler_text, s.sensitive, s.language, s.quote_uri,

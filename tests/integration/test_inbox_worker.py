@@ -432,6 +432,26 @@ class InboxWorkerTest(unittest.TestCase):
         self.apply(update2)
         self.assertEqual(q(f"SELECT edited_at FROM statuses WHERE uri = '{note['id']}'"),
                          edited_at)
+        # Without `updated` (some servers send none): applied when the text
+        # changed, and its replay changes nothing.
+        plain = dict(note, content="<p>first!</p>")
+        self.apply({"id": note["id"] + "#updates/2", "type": "Update", "actor": BOB,
+                    "object": plain})
+        self.assertEqual(q(f"SELECT content FROM statuses WHERE uri = '{note['id']}'"),
+                         "<p>first!</p>")
+        edited_at = q(f"SELECT edited_at FROM statuses WHERE uri = '{note['id']}'")
+        self.apply({"id": note["id"] + "#updates/2-replayed", "type": "Update", "actor": BOB,
+                    "object": plain})
+        self.assertEqual(q(f"SELECT edited_at FROM statuses WHERE uri = '{note['id']}'"),
+                         edited_at)
+        # Nobody else may edit it.
+        eve = f"{REMOTE}/users/eve"
+        error = self.apply({"id": eve + "#updates/1", "type": "Update", "actor": eve,
+                            "object": dict(plain, attributedTo=eve, content="<p>pwned</p>")},
+                           signer=eve, signer_id=self.eve_id, expect="failed")
+        self.assertIn("not the actor's", error)
+        self.assertEqual(q(f"SELECT content FROM statuses WHERE uri = '{note['id']}'"),
+                         "<p>first!</p>")
 
     def test_delete_marks_the_status_deleted_and_a_late_create_does_not_revive_it(self):
         self.follow_bob("alice")
