@@ -10,7 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "kith/ap/digest.hpp"
 #include "kith/ap/fetcher.hpp"
+#include "kith/ap/message_signature.hpp"
 #include "kith/ap/rsa.hpp"
 #include "kith/ap/signature_header.hpp"
 #include "kith/ap/signature_policy.hpp"
@@ -140,6 +142,44 @@ TEST_CASE("inbound edge: what is decided before any key is looked up", "[inbound
     REQUIRE(prepared);
     CHECK(verify_prepared(*prepared.signature, signer_key().public_pem) == VerifyFailure::none);
   }
+}
+
+TEST_CASE("inbound edge: an RFC 9421 signed POST goes through the same steps", "[inbound]") {
+  http::Request request;
+  request.method = "POST";
+  request.target = "/users/alice/inbox";
+  request.body = R"({"type":"Create"})";
+  request.headers = {{"Host", "localhost:8443"},
+                     {"Content-Type", "application/activity+json"},
+                     {"Content-Digest", content_digest_sha256(request.body)}};
+  const std::int64_t created =
+      std::chrono::duration_cast<std::chrono::seconds>(kNow.time_since_epoch()).count();
+  MessageSignature signature;
+  signature.input = make_signature_input({"@method", "@target-uri", "content-digest"}, created,
+                                         kKeyId, "rsa-v1_5-sha256");
+  const RequestParts parts{request.method, request.target, "https", "localhost:8443",
+                           header_lookup(request.headers)};
+  const auto base = build_signature_base(signature, parts);
+  REQUIRE(base);
+  const auto bytes = sign_rsa_sha256(signer_key().private_pem, base.base);
+  REQUIRE(bytes);
+  request.headers.push_back({"Signature-Input", "sig1=" + signature.signature_params()});
+  request.headers.push_back({"Signature", "sig1=:" + base64_encode(*bytes) + ":"});
+  CHECK(has_signature(request));
+
+  const PrepareResult prepared = prepare_signature(request, "localhost:8443", kNow);
+  REQUIRE(prepared);
+  CHECK(prepared.signature->rfc9421);
+  CHECK(prepared.signature->key_id == kKeyId);
+  CHECK(verify_prepared(*prepared.signature, signer_key().public_pem) == VerifyFailure::none);
+  CHECK(verify_prepared(*prepared.signature, other_key().public_pem) ==
+        VerifyFailure::bad_signature);
+
+  http::Request changed = request;
+  changed.body = R"({"type":"Delete"})";
+  const PrepareResult refused = prepare_signature(changed, "localhost:8443", kNow);
+  CHECK(refused.failure == VerifyFailure::policy);
+  CHECK(refused.reason.find("digest") != std::string::npos);
 }
 
 TEST_CASE("inbound edge: the Content-Types a fetched document may have", "[inbound]") {
