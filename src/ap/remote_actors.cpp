@@ -50,6 +50,24 @@ std::optional<std::chrono::system_clock::time_point> parse_iso_time(const std::s
   return std::chrono::system_clock::from_time_t(seconds) + std::chrono::milliseconds(millis);
 }
 
+bool fresh(const db::AccountRef& account) {
+  if (account.local()) return true;
+  const auto fetched = last_fetched(account);
+  return fetched && std::chrono::system_clock::now() - *fetched < kActorRefreshAfter;
+}
+
+// Writes a checked actor and reads it back as an account.
+boost::asio::awaitable<std::optional<db::AccountRef>> store(db::Pool& pool,
+                                                            const db::RemoteActorData& data) {
+  std::optional<db::AccountRef> account = co_await pool.run([&data](pqxx::connection& c) {
+    pqxx::work tx(c);
+    const std::int64_t id = db::upsert_remote_account(tx, data);
+    tx.commit();
+    return db::find_account_by_id(c, id);
+  });
+  co_return account;
+}
+
 }  // namespace
 
 std::optional<std::chrono::system_clock::time_point> last_fetched(const db::AccountRef& account) {
@@ -57,19 +75,6 @@ std::optional<std::chrono::system_clock::time_point> last_fetched(const db::Acco
   return parse_iso_time(account.last_fetched_at);
 }
 
-namespace {
-
-bool fresh(const db::AccountRef& account) {
-  if (account.local()) return true;
-  const auto fetched = last_fetched(account);
-  return fetched && std::chrono::system_clock::now() - *fetched < kActorRefreshAfter;
-}
-
-}  // namespace
-
-// What an actor document becomes, or nullopt (with the reason logged) when
-// it cannot be an account. `id` is the document's id as the Fetcher checked
-// it (normalised).
 std::optional<db::RemoteActorData> to_remote_actor(const Actor& actor, std::string_view id) {
   const http::UrlResult parsed = http::parse_url(id);
   if (!parsed) return std::nullopt;
@@ -122,21 +127,6 @@ std::optional<db::RemoteActorData> to_remote_actor(const Actor& actor, std::stri
 
 RemoteActors::RemoteActors(Fetcher& fetcher, db::Pool& pool, std::string host)
     : fetcher_(fetcher), pool_(pool), host_(std::move(host)) {}
-
-namespace {
-
-boost::asio::awaitable<std::optional<db::AccountRef>> store(db::Pool& pool,
-                                                            const db::RemoteActorData& data) {
-  std::optional<db::AccountRef> account = co_await pool.run([&data](pqxx::connection& c) {
-    pqxx::work tx(c);
-    const std::int64_t id = db::upsert_remote_account(tx, data);
-    tx.commit();
-    return db::find_account_by_id(c, id);
-  });
-  co_return account;
-}
-
-}  // namespace
 
 boost::asio::awaitable<std::optional<db::AccountRef>> RemoteActors::by_uri(std::string uri,
                                                                            Refresh refresh) {

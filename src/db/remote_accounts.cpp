@@ -51,12 +51,11 @@ AccountRef read_account(const pqxx::row& row) {
   return account;
 }
 
+template <class... Params>
 std::optional<AccountRef> find_one(pqxx::connection& connection, const std::string& where,
-                                   const std::string& a, const std::string& b = {}) {
+                                   const Params&... params) {
   pqxx::read_transaction txn(connection);
-  const pqxx::result rows = b.empty() && where.find("$2") == std::string::npos
-                                ? txn.exec_params(kAccountColumns + where, a)
-                                : txn.exec_params(kAccountColumns + where, a, b);
+  const pqxx::result rows = txn.exec_params(kAccountColumns + where, params...);
   if (rows.empty()) return std::nullopt;
   return read_account(rows[0]);
 }
@@ -119,7 +118,7 @@ std::int64_t upsert_remote_account(pqxx::transaction_base& tx, const RemoteActor
 }
 
 std::optional<AccountRef> find_account_by_id(pqxx::connection& connection, std::int64_t id) {
-  return find_one(connection, "WHERE a.id = $1::bigint", std::to_string(id));
+  return find_one(connection, "WHERE a.id = $1", id);
 }
 
 std::optional<AccountRef> find_account_by_uri(pqxx::connection& connection, std::string_view uri) {
