@@ -4,7 +4,9 @@
 // Each POST goes through the same gates, cheapest first, and a refused one
 // changes nothing:
 //   1. Content-Type an ActivityStreams or JSON one, else 415;
-//   2. the HTTP Signature verified (signature_verifier.hpp), else 401 with
+//   2. (a Delete of an actor by itself, from an actor kith never stored:
+//      202 and dropped before anything else, as Mastodon does;)
+//      the HTTP Signature verified (signature_verifier.hpp), else 401 with
 //      {"error": reason} -- except a Delete whose signer's server says the
 //      actor is gone (404/410): 202 and dropped, as Mastodon does, because a
 //      deleted account's server keeps sending its Delete to every follower's
@@ -117,10 +119,35 @@ boost::asio::awaitable<Refetched> refetch_from_origin(ApRoutes& routes, const Ac
   co_return result;
 }
 
+// Mastodon (InboxesController#skip_unknown_actor_activity): a Delete of an
+// actor by itself, from an actor kith has never stored, changes nothing
+// here. A server deleting an account sends that to every server it ever
+// talked to; answering 202 at once (storing nothing) spares fetching a key
+// that went with the account, and the sender's retries.
+boost::asio::awaitable<bool> unknown_actor_deleting_itself(ApRoutes& routes,
+                                                           const std::string& body) {
+  if (body.find("\"Delete\"") == std::string::npos) co_return false;  // cheap first look
+  const ReadResult read = read_document(body);
+  if (!read.document || read.document->kind() != Kind::activity) co_return false;
+  const Activity& activity = std::get<Activity>(read.document->value);
+  if (activity.type != "Delete" || activity.actor != activity.object) co_return false;
+  const std::optional<http::Url> actor = parse_id(activity.actor);
+  if (!actor) co_return false;
+  const std::string uri = actor->text();
+  const bool known = co_await routes.context.pool.run(
+      [&uri](pqxx::connection& c) { return db::find_account_by_uri(c, uri).has_value(); });
+  co_return !known;
+}
+
 boost::asio::awaitable<http::Response> receive(ApRoutes& routes, http::Request& request,
                                                std::int64_t recipient_account_id) {
   if (!inbound_content_type(request.header("Content-Type")))
     co_return error(415, "Content-Type must be application/activity+json or application/ld+json");
+
+  if (co_await unknown_actor_deleting_itself(routes, request.body)) {
+    spdlog::debug("inbox: Delete of an actor kith never knew: accepted and dropped");
+    co_return accepted();
+  }
 
   VerifyResult verified = co_await routes.verifier.verify(request);
   if (!verified) {

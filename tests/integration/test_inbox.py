@@ -340,19 +340,25 @@ class InboxTest(unittest.TestCase):
     def test_delete_from_a_gone_actor_is_accepted_and_dropped(self):
         """A Delete signed with a key whose actor's server answers 410 (the
         account was deleted there) is 202 and stores nothing, as Mastodon
-        answers it; any other activity from that key is 401."""
+        answers it; so is an actor's Delete of itself when kith never knew
+        the actor (not even looked up); any other activity from that key is
+        401."""
         gone = f"{self.remote.origin}/users/gone-{uuid.uuid4().hex}"
         self.remote.add(self.path_of(gone), {"error": "gone"}, "application/json", status=410)
         key = self.keys["mallory"]  # whatever key signs: it cannot be had
         delete = {"@context": "https://www.w3.org/ns/activitystreams",
-                  "id": f"{gone}#delete", "type": "Delete", "actor": gone, "object": gone,
+                  "id": f"{gone}#delete", "type": "Delete", "actor": gone,
+                  "object": f"{gone}/statuses/1",
                   "to": ["https://www.w3.org/ns/activitystreams#Public"]}
-        body = json.dumps(delete).encode()
-        headers = {"Content-Type": AS_TYPE, **signing.signed_headers(
-            key, f"{gone}#main-key", "POST", "/inbox", self.host, body=body)}
-        r = self.kith.post("/inbox", body=body, headers=headers)
-        self.assertEqual(r.status, 202, (r, r.text()))
-        self.assertEqual(self.jobs_for(delete["id"]), 0)
+        self_delete = {**delete, "id": f"{gone}#delete-self", "object": gone}
+        for activity in (delete, self_delete):
+            body = json.dumps(activity).encode()
+            headers = {"Content-Type": AS_TYPE, **signing.signed_headers(
+                key, f"{gone}#main-key", "POST", "/inbox", self.host, body=body)}
+            r = self.kith.post("/inbox", body=body, headers=headers)
+            self.assertEqual(r.status, 202, (r, r.text()))
+            self.assertEqual(self.jobs_for(activity["id"]), 0)
+        self.assertEqual(self.psql(f"SELECT count(*) FROM accounts WHERE uri = '{gone}'"), "0")
         create = self.create(gone)
         body = json.dumps(create).encode()
         headers = {"Content-Type": AS_TYPE, **signing.signed_headers(
