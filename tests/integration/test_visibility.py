@@ -179,7 +179,8 @@ class VisibilityMatrixTest(unittest.TestCase):
 
     def check(self, row, rule, observe):
         """Records `observe(visibility)` for each visibility against
-        `rule[visibility]`; fails naming every cell against the rule."""
+        `rule[visibility]`; fails (as a subtest, so the next rows still run)
+        naming every cell against the rule."""
         wrong = []
         for v in VISIBILITIES:
             observed = observe(v)
@@ -187,7 +188,8 @@ class VisibilityMatrixTest(unittest.TestCase):
             record(row, v, observed, expected)
             if expected != EITHER and observed != expected:
                 wrong.append(f"{row} / {v}: {observed}, the rule says {expected}")
-        self.assertEqual(wrong, [], "\n".join(wrong))
+        with self.subTest(row):  # a failing row does not hide the rows after it
+            self.assertEqual(wrong, [], "\n".join(wrong))
 
     def fetch_outcome(self, response, uri):
         """"yes" for a 200 serving this object, "no" for a refusal that
@@ -313,9 +315,8 @@ class VisibilityMatrixTest(unittest.TestCase):
                 ("carol", "outbox, signed by carol@b (mentioned)", self.PUBLIC_ONLY),
                 ("erin", "outbox, signed by erin@b (neither)", self.PUBLIC_ONLY)):
             listed = self.outbox_uris(signer_name)
-            with self.subTest(label):
-                self.check(label, rule,
-                           lambda v: "yes" if self.statuses[v]["uri"] in listed else "no")
+            self.check(label, rule,
+                       lambda v: "yes" if self.statuses[v]["uri"] in listed else "no")
 
     # -- the other server's client API --
 
