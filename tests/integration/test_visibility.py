@@ -8,23 +8,28 @@ from the test's CA):
       inbox and a "send to every known server" bug would show)
   b   bob, who follows alice; carol, whom alice's direct status mentions
       (she does not follow alice); erin, neither
-  c   dave, who follows amy@a but not alice
+  c   dave, who follows amy@a but not alice; finn, neither
 
 alice posts one status of each visibility: public, unlisted, private
-(followers only), direct (mentioning carol@b) and local (this server only),
-and the test waits until a has finished delivering and b has applied what
-it got. Then each way in is tried for each status:
+(followers only), two direct ones, and local (this server only). The direct
+ones are "direct@b", mentioning carol@b (on the follower's server), and
+"direct@c", mentioning dave@c (a server where nobody follows alice): so a
+direct status sent to the author's followers' servers, or to every server
+that is sent anything, shows as a leak. The test waits until a has
+finished delivering and b and c have applied what they got. Then each way
+in is tried for each status:
 
   delivery to b (a follower's server) and to c (no follower): a's delivery
       jobs (who a sent it to) and the receiver's statuses table (what it
       stored), read with psql: delivery has no client API of its own;
   GET of the status URL and of its /activity URL, unsigned and signed (as
       Mastodon signs fetches: draft-cavage, rsa-sha256) with the keys of
-      bob, carol, erin and dave, each a real user of another node whose
-      key a fetches from that node;
+      bob, carol, erin, dave and finn, each a real user of another node
+      whose key a fetches from that node;
   the outbox collection, walked page by page, unsigned and signed;
-  a fetch by c's instance actor: dave searches the status URL on c with
-      resolve=true, and c fetches it signed as its instance actor;
+  a fetch by c's instance actor: finn searches the status URL on c with
+      resolve=true, and c fetches it signed as its instance actor (for
+      direct@c, which c already has, c's API must not show it to finn);
   b's client API as bob, carol and erin (GET /api/v1/statuses/:id of b's
       copy; search?resolve=true of the URL as erin).
 
@@ -57,7 +62,18 @@ import unittest
 
 import federation
 
-VISIBILITIES = ["public", "unlisted", "private", "direct", "local"]
+# The matrix's columns: one status each, by its visibility and, for the two
+# direct ones, whom it mentions (carol@b, on the follower's server, or
+# dave@c, on a server where nobody follows alice).
+COLUMNS = {
+    "public": ("public", None),
+    "unlisted": ("unlisted", None),
+    "private": ("private", None),
+    "direct@b": ("direct", "carol"),
+    "direct@c": ("direct", "dave"),
+    "local": ("local", None),
+}
+VISIBILITIES = list(COLUMNS)
 # Cells where the rule allows either answer.
 EITHER = "either"
 
@@ -73,7 +89,8 @@ def setUpModule():
     fed = federation.Federation(("a", "b", "c"))
     unittest.addModuleCleanup(fed.cleanup)
     a, b, c = fed["a"], fed["b"], fed["c"]
-    for node, names in ((a, ["alice", "amy"]), (b, ["bob", "carol", "erin"]), (c, ["dave"])):
+    for node, names in ((a, ["alice", "amy"]), (b, ["bob", "carol", "erin"]),
+                        (c, ["dave", "finn"])):
         for name in names:
             node.add_user(name)
     state["started"] = started
@@ -129,10 +146,10 @@ class VisibilityMatrixTest(unittest.TestCase):
                 lambda f=follower, i=account["id"]: f.relationship(i).get("following"),
                 f"{follower.name} to follow {target.acct}", federation=fed)
         cls.statuses = {}
-        for visibility in VISIBILITIES:
-            text = f"{visibility} post by alice"
-            if visibility == "direct":
-                text = f"@{u['carol'].acct} {text}"
+        for column, (visibility, mention) in COLUMNS.items():
+            text = f"{column} post by alice"
+            if mention:
+                text = f"@{u[mention].acct} {text}"
             status = u["alice"].post(text, visibility=visibility)
             # The client API shows local-only as glitch-soc does (Mastodon's
             # four visibilities plus "local_only": true).
@@ -144,9 +161,9 @@ class VisibilityMatrixTest(unittest.TestCase):
                             + federation.sql_text(status["uri"]))
             if stored != visibility:
                 raise AssertionError(f"posted {visibility}: a stored {stored!r}")
-            cls.statuses[visibility] = status
+            cls.statuses[column] = status
         cls.settle()
-        print(f"\nvisibility: 3 nodes, follows and 5 statuses ready in "
+        print(f"\nvisibility: 3 nodes, follows and {len(COLUMNS)} statuses ready in "
               f"{time.monotonic() - state['started']:.1f} s", file=sys.stderr)
 
     @classmethod
@@ -157,16 +174,17 @@ class VisibilityMatrixTest(unittest.TestCase):
         def idle(node, queue):
             return node.psql(f"SELECT count(*) FROM jobs WHERE queue = '{queue}'"
                              " AND state IN ('queued', 'running')") == "0"
-        # b stores the four statuses it is sent (all but local) before idle
-        # can be trusted: the deliveries may not have started yet.
-        expected_on_b = [cls.statuses[v]["uri"] for v in ("public", "unlisted", "private",
-                                                          "direct")]
+        # b and c store the statuses they are sent before idle can be
+        # trusted: the deliveries may not have started yet.
+        expected = [(fed["b"], cls.statuses[v]["uri"]) for v in ("public", "unlisted",
+                                                                  "private", "direct@b")]
+        expected.append((fed["c"], cls.statuses["direct@c"]["uri"]))
         try:
             federation.eventually(
-                lambda: all(fed["b"].local_status_id(uri) for uri in expected_on_b),
-                "b to store the statuses delivered to it", federation=fed)
+                lambda: all(node.local_status_id(uri) for node, uri in expected),
+                "b and c to store the statuses delivered to them", federation=fed)
         except AssertionError as e:
-            print(f"visibility: not all statuses reached b: {e}", file=sys.stderr)
+            print(f"visibility: not all statuses reached b and c: {e}", file=sys.stderr)
         with_deadline = federation.EFFECT_TIMEOUT
         try:
             federation.eventually(
@@ -232,16 +250,18 @@ class VisibilityMatrixTest(unittest.TestCase):
         # receivers stored (their statuses tables).
         self.check("delivery to b (bob follows)",
                    {"public": "yes", "unlisted": "yes", "private": "yes",
-                    "direct": "yes",  # carol@b is addressed
+                    "direct@b": "yes",  # carol@b is addressed
+                    "direct@c": "no",  # a follower's server, but nobody there is addressed
                     "local": "no"},
                    lambda v: self.delivered(fed["b"], v))
-        self.check("delivery to c (no follower)", dict.fromkeys(VISIBILITIES, "no"),
+        self.check("delivery to c (no follower)",
+                   {**dict.fromkeys(VISIBILITIES, "no"), "direct@c": "yes"},  # dave@c addressed
                    lambda v: self.delivered(fed["c"], v))
 
     # -- fetches --
 
-    PUBLIC_ONLY = {"public": "yes", "unlisted": "yes", "private": "no", "direct": "no",
-                   "local": "no"}
+    PUBLIC_ONLY = {"public": "yes", "unlisted": "yes", "private": "no", "direct@b": "no",
+                   "direct@c": "no", "local": "no"}
 
     def fetch_rows(self, suffix):
         """The status URL (suffix "") or its /activity URL, by each fetcher."""
@@ -261,10 +281,12 @@ class VisibilityMatrixTest(unittest.TestCase):
         self.check(f"{label}, unsigned", self.PUBLIC_ONLY, fetch(None))
         self.check(f"{label}, signed by bob@b (follower)",
                    {**self.PUBLIC_ONLY, "private": "yes"}, fetch("bob"))
-        self.check(f"{label}, signed by carol@b (mentioned)",
-                   {**self.PUBLIC_ONLY, "direct": "yes"}, fetch("carol"))
+        self.check(f"{label}, signed by carol@b (mentioned in direct@b)",
+                   {**self.PUBLIC_ONLY, "direct@b": "yes"}, fetch("carol"))
         self.check(f"{label}, signed by erin@b (neither)", self.PUBLIC_ONLY, fetch("erin"))
-        self.check(f"{label}, signed by dave@c (neither)", self.PUBLIC_ONLY, fetch("dave"))
+        self.check(f"{label}, signed by dave@c (mentioned in direct@c)",
+                   {**self.PUBLIC_ONLY, "direct@c": "yes"}, fetch("dave"))
+        self.check(f"{label}, signed by finn@c (neither)", self.PUBLIC_ONLY, fetch("finn"))
 
     def test_2_status_url(self):
         self.fetch_rows("")
@@ -273,11 +295,13 @@ class VisibilityMatrixTest(unittest.TestCase):
         self.fetch_rows("/activity")
 
     def test_4_instance_actor_fetch(self):
-        # dave@c searches each URL with resolve=true: c has none of them, so
-        # c fetches it from a, signed by c's instance actor.
-        dave = self.users["dave"]
-        self.check("fetch by c's instance actor (search?resolve=true on c)", self.PUBLIC_ONLY,
-                   lambda v: "yes" if dave.resolve_status(self.statuses[v]["uri"]) else "no")
+        # finn@c searches each URL with resolve=true: c has none of them but
+        # direct@c, so c fetches them from a, signed by c's instance actor
+        # (which follows nobody); direct@c, which c has, c must not show him.
+        finn = self.users["finn"]
+        self.check("c's search?resolve=true as finn (c fetches as its instance actor)",
+                   self.PUBLIC_ONLY,
+                   lambda v: "yes" if finn.resolve_status(self.statuses[v]["uri"]) else "no")
 
     # -- the outbox --
 
@@ -313,6 +337,7 @@ class VisibilityMatrixTest(unittest.TestCase):
                 ("bob", "outbox, signed by bob@b (follower)",
                  {**self.PUBLIC_ONLY, "private": "yes"}),
                 ("carol", "outbox, signed by carol@b (mentioned)", self.PUBLIC_ONLY),
+                ("dave", "outbox, signed by dave@c (mentioned)", self.PUBLIC_ONLY),
                 ("erin", "outbox, signed by erin@b (neither)", self.PUBLIC_ONLY)):
             listed = self.outbox_uris(signer_name)
             self.check(label, rule,
@@ -340,7 +365,8 @@ class VisibilityMatrixTest(unittest.TestCase):
         self.check("b's API as bob (follower)",
                    {**self.PUBLIC_ONLY, "private": "yes"}, lambda v: self.api_view(u["bob"], v))
         self.check("b's API as carol (mentioned)",
-                   {**self.PUBLIC_ONLY, "direct": "yes"}, lambda v: self.api_view(u["carol"], v))
+                   {**self.PUBLIC_ONLY, "direct@b": "yes"},
+                   lambda v: self.api_view(u["carol"], v))
         self.check("b's API as erin (neither)", self.PUBLIC_ONLY,
                    lambda v: self.api_view(u["erin"], v))
         # b has the private and direct statuses (delivered for bob and carol):
