@@ -452,18 +452,13 @@ class Node:
 
     # -- users --
 
-    def add_user(self, name, password=None, locked=False):
-        """`kith user add NAME` with a password on stdin; then logs in
-        through the client API (see login). locked: FIXTURE SETUP, the
-        account's `locked` flag written with psql before any other node has
-        seen it (the same flag update_credentials sets)."""
+    def add_user(self, name, password=None):
+        """`kith user add NAME` with a password on stdin. Log in (login)
+        before using the client API as the user."""
         password = password or f"{name}-secret-passphrase"
         r = self.kith.run("user", "add", name, input=password + "\n")
         if r.returncode != 0:
             raise AssertionError(f"kith user add {name} on {self.name} failed: {r.stderr}")
-        if locked:
-            self.psql(f"UPDATE accounts SET locked = true WHERE username = '{name}'"
-                      " AND domain IS NULL")
         user = User(self, name, password)
         self.users[name] = user
         return user

@@ -57,7 +57,7 @@ def setUpModule():
     unittest.addModuleCleanup(fed.cleanup)
     for node in fed.nodes.values():
         for name in CAST:
-            node.add_user(name, locked=name in LOCKED)
+            node.add_user(name)
     print(f"\nfederation: 2 nodes with {len(CAST)} users each up in "
           f"{time.monotonic() - started:.1f} s ({fed['a'].base_url}, {fed['b'].base_url})",
           file=sys.stderr)
@@ -71,10 +71,15 @@ class FederationTest(unittest.TestCase):
     # -- plumbing --
 
     def user(self, node, name):
-        """A logged-in user (the token is made on first use)."""
+        """A logged-in user (the token is made on first use; a LOCKED one
+        then locks the account through update_credentials, before any other
+        node has looked it up)."""
         u = fed[node].users[name]
         if u.token is None:
             fed[node].login(u)
+            if name in LOCKED:
+                me = u.api("PATCH", "/api/v1/accounts/update_credentials", body={"locked": True})
+                self.assertTrue(me.get("locked"), f"update_credentials locked=true: {me}")
         return u
 
     def ok(self, what):
