@@ -56,7 +56,8 @@ always <its URL>#main-key. Actors live at {{remote}}/users/<name><case
 number>, so no case sees another's.
 
 Adding a case needs only a new file. Each case runs against the same
-daemon; after each, /healthz must still answer 200. The proof that no
+daemon; after each, /healthz must still answer 200 and kith's stderr must
+hold no new sanitizer report (in the ASan/UBSan build). The proof that no
 connection was made: the listeners on the SSRF port (127.0.0.1 and ::1)
 accepted nothing, and kith's outgoing client's connection counter
 (kith_http_client_connection_attempts in /metrics) grew by no more than
@@ -100,6 +101,8 @@ AS_TYPE = "application/activity+json"
 APPLY_TIMEOUT = 20.0  # for the inbox worker to apply a case's jobs
 HEADERS_ONLY_TIMEOUT = 10.0
 CHUNK = 64 * 1024
+# What ASan and UBSan write when they find something (the sanitizer build).
+SANITIZER_REPORTS = ("ERROR: AddressSanitizer", "runtime error:", "ERROR: LeakSanitizer")
 # The outgoing client's count of connections it tried to open (src/app/serve.cpp).
 CLIENT_CONNECTIONS_METRIC = "kith_http_client_connection_attempts"
 
@@ -310,6 +313,7 @@ class Environment:
         self.local = f"https://localhost:{self.kith.port}"
         self.host = f"localhost:{self.kith.port}"
         self.case_number = 0
+        self.log_offset = 0  # of kith's stderr already searched for sanitizer reports
 
     def cleanup(self):
         for fn in reversed(self.cleanups):
@@ -608,6 +612,11 @@ class Case:
         health = env.kith.get("/healthz").status if env.kith.alive() else "daemon exited"
         if health != 200:
             failures.append(f"/healthz answered {health} after the case")
+        log = env.kith.stderr()
+        reports = [m for m in SANITIZER_REPORTS if m in log[env.log_offset:]]
+        env.log_offset = len(log)
+        if reports:
+            failures.append(f"the sanitizers reported {', '.join(reports)} (see kith's stderr)")
         summary = (f"{self.name}: {', '.join(str(s) for s in statuses)}"
                    f"{f' ({reason})' if reason else ''}; {added} inbox job(s){proof}")
         return not failures, summary, failures
@@ -632,6 +641,18 @@ class BadInputsTest(unittest.TestCase):
         if not passed:
             self.fail(f"{case.name} ({case.spec['description']}):\n  " + "\n  ".join(failures)
                       + f"\nkith stderr (tail):\n{env.kith.stderr_tail(15)}")
+
+
+class CleanShutdownTest(unittest.TestCase):
+    """After the whole corpus (unittest runs this class after BadInputsTest):
+    SIGTERM, exit 0, and no sanitizer report, leaks included."""
+
+    def test_daemon_exits_cleanly_after_the_corpus(self):
+        code = env.kith.sigterm()
+        log = env.kith.stderr()
+        reports = [m for m in SANITIZER_REPORTS if m in log[env.log_offset:]]
+        self.assertEqual(reports, [], env.kith.stderr_tail(60))
+        self.assertEqual(code, 0, env.kith.stderr_tail(30))
 
 
 def _add_case_tests():
