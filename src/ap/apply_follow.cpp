@@ -50,40 +50,11 @@ asio::awaitable<Prepared> prepare_follow(Context& context, const Received& r) {
 
 namespace {
 
-// The Follow an Accept or Reject answers: its id, and the local follower
-// when the sender embedded it. The embedded Follow's object must be the
-// actor: only the followed account answers.
-struct Answered {
-  std::string follow_uri;
-  std::string follower_uri;  // "" when not embedded
-  std::string error;
-};
-
-Answered answered_follow(const Received& r) {
-  Answered a;
-  if (r.activity.embedded) {
-    const Document& embedded = *r.activity.embedded;
-    if (embedded.kind() != Kind::activity || embedded.type() != "Follow") {
-      a.error = r.activity.type + " of something other than a Follow";
-      return a;
-    }
-    const Activity& follow = std::get<Activity>(embedded.value);
-    if (follow.object != r.actor.uri) {
-      a.error = "the answered Follow is not of the actor";
-      return a;
-    }
-    a.follow_uri = follow.id;
-    a.follower_uri = follow.actor;
-  } else {
-    a.follow_uri = r.activity.object;
-  }
-  if (a.follow_uri.empty() && a.follower_uri.empty()) a.error = "no Follow named";
-  return a;
-}
-
 Prepared prepare_answer(const Received& r, bool accept) {
-  Answered answered = answered_follow(r);
-  if (!answered.error.empty()) return invalid(answered.error);
+  std::string error;
+  const auto read = read_answered_follow(r.activity, r.actor.uri, error);
+  if (!read) return invalid(error);
+  const AnsweredFollow answered = *read;
   const std::int64_t remote_id = r.actor.id;
   return apply([remote_id, answered, accept](pqxx::transaction_base& tx) {
     std::int64_t local_id = 0;

@@ -111,14 +111,7 @@ boost::asio::awaitable<Prepared> prepare_block(Context& context, const Received&
 boost::asio::awaitable<Prepared> prepare_flag(Context& context, const Received& received);
 boost::asio::awaitable<Prepared> prepare_move(Context& context, const Received& received);
 
-// Undo of an activity the actor sent: `undone` is its id and, when the
-// sender embedded it, its type and object (only used to find the actor's
-// own row; never believed beyond that).
-struct Undone {
-  std::string id;
-  std::string type;    // "" when only the id was given
-  std::string object;  // the undone activity's object id, "" when unknown
-};
+// Undo of an activity the actor sent (inbox_rules.hpp's read_undone).
 // The writes that undo each kind, in the worker's transaction.
 WriteResult undo_follow(pqxx::transaction_base& tx, std::int64_t actor_id, const Undone& undone);
 WriteResult undo_like(pqxx::transaction_base& tx, std::int64_t actor_id, const Undone& undone);

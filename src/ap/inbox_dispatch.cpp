@@ -45,23 +45,10 @@ namespace {
 // looked up by its id among the actor's rows only, so even a well-formed
 // Undo can only remove what the actor itself made.
 Prepared prepare_undo(const Received& r) {
-  const Activity& activity = r.activity;
-  Undone undone;
-  if (activity.embedded) {
-    const Document& embedded = *activity.embedded;
-    if (embedded.kind() != Kind::activity)
-      return invalid("Undo of something that is not an activity: " + embedded.type());
-    const Activity& inner = std::get<Activity>(embedded.value);
-    if (inner.actor != r.actor.uri) return invalid("the undone activity is not the actor's");
-    undone.id = inner.id;
-    undone.type = inner.type;
-    undone.object = inner.object;
-  } else {
-    undone.id = activity.object;
-  }
-  if (undone.id.empty()) return invalid("Undo without the undone activity's id");
-  if (!same_origin(undone.id, r.actor.uri))
-    return invalid("the undone activity's id is not on the actor's origin");
+  std::string error;
+  const auto read = read_undone(r.activity, r.actor.uri, error);
+  if (!read) return invalid(error);
+  const Undone undone = *read;
   const std::int64_t actor_id = r.actor.id;
   using Undoer = WriteResult (*)(pqxx::transaction_base&, std::int64_t, const Undone&);
   Undoer undoer = nullptr;

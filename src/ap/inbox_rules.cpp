@@ -110,6 +110,63 @@ Verdict verdict_for_fetch(FetchFailure failure) {
   return Verdict::invalid;
 }
 
+std::optional<Undone> read_undone(const Activity& undo, std::string_view actor,
+                                  std::string& error) {
+  Undone undone;
+  if (undo.embedded) {
+    const Document& embedded = *undo.embedded;
+    if (embedded.kind() != Kind::activity) {
+      error = "Undo of something that is not an activity: " + embedded.type();
+      return std::nullopt;
+    }
+    const Activity& inner = std::get<Activity>(embedded.value);
+    if (inner.actor != actor) {
+      error = "the undone activity is not the actor's";
+      return std::nullopt;
+    }
+    undone.id = inner.id;
+    undone.type = inner.type;
+    undone.object = inner.object;
+  } else {
+    undone.id = undo.object;
+  }
+  if (undone.id.empty()) {
+    error = "Undo without the undone activity's id";
+    return std::nullopt;
+  }
+  if (!same_origin(undone.id, actor)) {
+    error = "the undone activity's id is not on the actor's origin";
+    return std::nullopt;
+  }
+  return undone;
+}
+
+std::optional<AnsweredFollow> read_answered_follow(const Activity& answer, std::string_view actor,
+                                                   std::string& error) {
+  AnsweredFollow answered;
+  if (answer.embedded) {
+    const Document& embedded = *answer.embedded;
+    if (embedded.kind() != Kind::activity || embedded.type() != "Follow") {
+      error = answer.type + " of something other than a Follow";
+      return std::nullopt;
+    }
+    const Activity& follow = std::get<Activity>(embedded.value);
+    if (follow.object != actor) {
+      error = "the answered Follow is not of the actor";
+      return std::nullopt;
+    }
+    answered.follow_uri = follow.id;
+    answered.follower_uri = follow.actor;
+  } else {
+    answered.follow_uri = answer.object;
+  }
+  if (answered.follow_uri.empty() && answered.follower_uri.empty()) {
+    error = "no Follow named";
+    return std::nullopt;
+  }
+  return answered;
+}
+
 bool is_status_type(std::string_view type) {
   static constexpr std::string_view kTypes[] = {"Note",  "Question", "Article", "Page",
                                                 "Image", "Video",    "Audio",   "Event"};

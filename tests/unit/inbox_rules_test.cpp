@@ -235,3 +235,84 @@ TEST_CASE("inbox: remote HTML is sanitised before it is stored", "[inbox]") {
   CHECK_FALSE(status_from_object(note, 1, kFollowers, error).has_value());
   CHECK_FALSE(error.empty());
 }
+
+TEST_CASE("inbox: an Undo undoes only the actor's own activity", "[inbox]") {
+  std::string error;
+  // Mastodon's Undo{Follow}: embedded, by the same actor.
+  const Document mastodon = read(fixture("mastodon-undo-follow.json"));
+  const Activity& undo = activity_of(mastodon);
+  const auto undone = read_undone(undo, undo.actor, error);
+  REQUIRE(undone.has_value());
+  CHECK(undone->type == "Follow");
+  CHECK(undone->id == std::get<Activity>(undo.embedded->value).id);
+  CHECK(undone->object == std::get<Activity>(undo.embedded->value).object);
+  // The same Undo claimed by another actor of that server: the embedded
+  // Follow is not theirs.
+  CHECK_FALSE(read_undone(undo, "https://localhost:3001/users/mallory", error).has_value());
+  CHECK(error.find("not the actor's") != std::string::npos);
+
+  // By id only: the id must be on the actor's origin.
+  const Document by_id = read(R"({
+    "id": "https://remote.localhost/users/bob#undo/1", "type": "Undo",
+    "actor": "https://remote.localhost/users/bob",
+    "object": "https://remote.localhost/users/bob#likes/7"})");
+  const auto like = read_undone(activity_of(by_id), kActor, error);
+  REQUIRE(like.has_value());
+  CHECK(like->id == "https://remote.localhost/users/bob#likes/7");
+  CHECK(like->type.empty());
+  const Document foreign = read(R"({
+    "id": "https://remote.localhost/users/bob#undo/2", "type": "Undo",
+    "actor": "https://remote.localhost/users/bob",
+    "object": "https://victim.localhost/users/carol#likes/7"})");
+  CHECK_FALSE(read_undone(activity_of(foreign), kActor, error).has_value());
+
+  // Undo of something that is not an activity.
+  const Document note = read(R"({
+    "id": "https://remote.localhost/users/bob#undo/3", "type": "Undo",
+    "actor": "https://remote.localhost/users/bob",
+    "object": {"id": "https://remote.localhost/notes/1", "type": "Note",
+               "attributedTo": "https://remote.localhost/users/bob", "content": "x"}})");
+  CHECK_FALSE(read_undone(activity_of(note), kActor, error).has_value());
+}
+
+TEST_CASE("inbox: Accept and Reject answer only Follows of the actor", "[inbox]") {
+  std::string error;
+  const Document by_id = read(R"({
+    "id": "https://remote.localhost/users/bob#accepts/1", "type": "Accept",
+    "actor": "https://remote.localhost/users/bob",
+    "object": "https://kith.localhost/users/alice#follows/12"})");
+  const auto follow = read_answered_follow(activity_of(by_id), kActor, error);
+  REQUIRE(follow.has_value());
+  CHECK(follow->follow_uri == "https://kith.localhost/users/alice#follows/12");
+  CHECK(follow->follower_uri.empty());
+
+  const Document embedded = read(R"({
+    "id": "https://remote.localhost/users/bob#accepts/2", "type": "Accept",
+    "actor": "https://remote.localhost/users/bob",
+    "object": {"id": "https://kith.localhost/users/alice#follows/13", "type": "Follow",
+               "actor": "https://kith.localhost/users/alice",
+               "object": "https://remote.localhost/users/bob"}})");
+  const auto answered = read_answered_follow(activity_of(embedded), kActor, error);
+  REQUIRE(answered.has_value());
+  CHECK(answered->follow_uri == "https://kith.localhost/users/alice#follows/13");
+  CHECK(answered->follower_uri == "https://kith.localhost/users/alice");
+
+  // bob accepting alice's follow of eve: refused.
+  const Document of_eve = read(R"({
+    "id": "https://remote.localhost/users/bob#accepts/3", "type": "Accept",
+    "actor": "https://remote.localhost/users/bob",
+    "object": {"id": "https://kith.localhost/users/alice#follows/14", "type": "Follow",
+               "actor": "https://kith.localhost/users/alice",
+               "object": "https://remote.localhost/users/eve"}})");
+  CHECK_FALSE(read_answered_follow(activity_of(of_eve), kActor, error).has_value());
+  CHECK(error.find("not of the actor") != std::string::npos);
+
+  // Accept of a Like is not an answer to a Follow.
+  const Document of_like = read(R"({
+    "id": "https://remote.localhost/users/bob#accepts/4", "type": "Accept",
+    "actor": "https://remote.localhost/users/bob",
+    "object": {"id": "https://kith.localhost/users/alice#likes/1", "type": "Like",
+               "actor": "https://kith.localhost/users/alice",
+               "object": "https://remote.localhost/notes/1"}})");
+  CHECK_FALSE(read_answered_follow(activity_of(of_like), kActor, error).has_value());
+}

@@ -60,6 +60,31 @@ ObjectSource object_source(const Activity& activity);
 // actor's origin; nullopt when it may be stored as the actor's.
 std::optional<std::string> authorship_error(const Object& object, std::string_view actor);
 
+// Undo: the undone activity, which must be the actor's own. `id` is its id;
+// when the sender embedded it, `type` and `object` say what it was (used
+// only to find the actor's own row, never believed beyond that).
+struct Undone {
+  std::string id;
+  std::string type;    // "" when only the id was given
+  std::string object;  // the undone activity's object id, "" when unknown
+};
+// The undone activity of `undo` by `actor`, or an error: an embedded
+// undone activity whose actor is not the actor, something embedded that is
+// not an activity, no id, or an id on another origin than the actor's.
+std::optional<Undone> read_undone(const Activity& undo, std::string_view actor, std::string& error);
+
+// Accept or Reject: the Follow it answers. `follow_uri` is its id;
+// `follower_uri` the (local) follower when the sender embedded the Follow.
+struct AnsweredFollow {
+  std::string follow_uri;
+  std::string follower_uri;  // "" when not embedded
+};
+// The Follow `answer` (by `actor`) answers, or an error: something embedded
+// that is not a Follow, or a Follow of anyone but the actor (only the
+// followed account answers).
+std::optional<AnsweredFollow> read_answered_follow(const Activity& answer, std::string_view actor,
+                                                   std::string& error);
+
 // What a failed fetch means for the activity that needed it.
 Verdict verdict_for_fetch(FetchFailure failure);
 
