@@ -24,6 +24,8 @@ What is proved, in order (each step needs the ones before it):
     the peer accepts, kith records the follow as accepted;
  3. the peer posts: the post arrives in alice's home timeline;
  4. alice posts: the peer receives a Create whose signature Fedify verified;
+    Fedify fetches her post; a followers-only post of hers is refused to an
+    unsigned fetch and served to the peer's signed one (bob follows her);
  5. the peer replies to alice: the reply is in her home timeline, in reply
     to her status;
  6. the peer likes and unlikes alice's status: favourites_count 1, then 0;
@@ -351,6 +353,26 @@ class FedifyInteropTest(unittest.TestCase):
         self.assert_signed_by_alice(creates[0])
         note = creates[0]["json"]["object"]
         self.assertIn("Hello, Fedify!", note.get("content", ""))
+
+    def test_04b_peer_fetches_alice_posts(self):
+        # kith's documents as Fedify reads them, and its visibility rules
+        # against a signer kith did not write: a followers-only post is
+        # refused to an unsigned fetch and served to a follower's signed one.
+        self.need_api()
+        (public,) = self.need("alice_status")
+        fetched = self.peer.act("lookup", uri=public["uri"])
+        self.assertEqual(fetched["type"], "Note", fetched)
+        self.assertEqual(fetched["json"]["attributedTo"], self.alice.uri)
+        self.assertIn("Hello, Fedify!", fetched["json"]["content"])
+        private = self.alice.post("For my followers only.", visibility="private")
+        self.eventually(lambda: self.received_of("Create", lambda r: r["object"] == private["uri"]),
+                        "alice's followers-only Create to reach the peer (a follower)")
+        self.assertFalse(self.peer.act("lookup", uri=private["uri"])["found"],
+                         "kith served a followers-only post to an unsigned fetch")
+        signed = self.peer.act("lookup", uri=private["uri"], signed=True)
+        self.assertEqual(signed["type"], "Note", signed)
+        self.assertIn("For my followers only.", signed["json"]["content"])
+        self.assertNotIn(federation.PUBLIC, json.dumps(signed["json"]))
 
     def test_05_peer_reply_is_threaded(self):
         self.need_api()

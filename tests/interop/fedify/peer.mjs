@@ -30,6 +30,8 @@
 //   POST /announce  {"object"}
 //   POST /delete    {"object"}    (one of bob's notes)
 //   POST /undo      {"activity"}  (a Follow, Like or Announce bob sent)
+//   POST /lookup    {"uri", "signed"?}  -> {"found", "type", "json"}: a fetch
+//                   as Fedify makes it, signed by bob when asked
 //   GET  /received  activities that reached bob's inboxes, in order, each with
 //                   the key whose HTTP signature Fedify verified
 //   GET  /rejected  inbox requests Fedify refused (status >= 400)
@@ -340,6 +342,24 @@ async function send(context, activity, recipients, { shared = false } = {}) {
 }
 
 const actions = {
+  // Fetches `uri` as Fedify does, unsigned or (signed: true) signed by bob
+  // (what servers in authorized-fetch mode, and private posts, require).
+  async lookup({ uri, signed }) {
+    const context = ctx();
+    const documentLoader = signed
+      ? await context.getDocumentLoader({ identifier: USER })
+      : context.documentLoader;
+    const object = await context.lookupObject(uri, { documentLoader });
+    return {
+      found: object != null,
+      type: object?.constructor.name ?? null,
+      json:
+        object == null
+          ? null
+          : await object.toJsonLd({ format: "compact", contextLoader: context.contextLoader }),
+    };
+  },
+
   async follow({ handle }) {
     const context = ctx();
     const target = await lookupActor(context, handle);
@@ -474,7 +494,8 @@ async function serveControl(req, res) {
 }
 
 await new Promise((resolve) => control.listen(0, "127.0.0.1", resolve));
-process.stdout.write(`${JSON.stringify({ port, control_port: control.address().port, actor: `${origin}/users/${USER}` })}\n`);
+const ready = { port, control_port: control.address().port, actor: `${origin}/users/${USER}` };
+process.stdout.write(`${JSON.stringify(ready)}\n`);
 
 // Stop when the test goes away (its end of our stdin closes).
 process.stdin.resume();
