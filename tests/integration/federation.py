@@ -62,6 +62,8 @@ import harness
 # receiver's inbox worker). Generous for sanitizer builds on 2 shared cores.
 EFFECT_TIMEOUT = 30.0
 POLL_INTERVAL = 0.2
+# What ASan and UBSan write when they find something (the sanitizer build).
+SANITIZER_REPORTS = ("ERROR: AddressSanitizer", "runtime error:", "ERROR: LeakSanitizer")
 NGINX_READY_TIMEOUT = 15.0
 NGINX_STOP_TIMEOUT = 5.0
 
@@ -602,6 +604,23 @@ class Federation:
 
     def logs(self):
         return "\n".join(node.logs() for node in self.nodes.values() if node.kith)
+
+    def stop_daemons(self):
+        """SIGTERM to every daemon, as at the end of a service's life: each
+        must exit 0 within harness.STOP_TIMEOUT with no sanitizer report in
+        its log (the sanitizer build reports leaks at exit). Returns the
+        problems found, [] if none."""
+        problems = []
+        for node in self.nodes.values():
+            code = node.kith.sigterm()
+            if code != 0:
+                problems.append(f"{node.name}: kith exited with {code} after SIGTERM")
+            log = node.kith.stderr()
+            problems += [f"{node.name}: '{m}' in kith's log" for m in SANITIZER_REPORTS
+                         if m in log]
+        if problems:
+            problems.append(self.logs())
+        return problems
 
     def cleanup(self):
         """Stops every nginx and daemon and the cluster, removes every

@@ -385,6 +385,13 @@ class FederationTest(unittest.TestCase):
         self.ok(f"Flag {x}->{y}: reports row on {y} for alice with the status, from {x}")
 
 
+    def test_99_every_daemon_exits_cleanly(self):
+        # Last (by name): SIGTERM, exit 0, and no sanitizer report in either
+        # daemon's log after all of the above.
+        self.assertEqual(fed.stop_daemons(), [])
+        self.ok("both daemons exit 0 on SIGTERM, no sanitizer report in their logs")
+
+
 SCENARIOS = ["resolve", "follow_and_undo", "locked_authorize", "locked_reject", "create",
              "reply", "direct", "edit", "update_profile", "delete", "like_and_undo",
              "announce_and_undo", "block_and_undo", "flag"]

@@ -375,6 +375,10 @@ class VisibilityMatrixTest(unittest.TestCase):
                    lambda v: "yes" if u["erin"].resolve_status(self.statuses[v]["uri"])
                    else "no")
 
+    def test_9_every_daemon_exits_cleanly(self):
+        # Last (by name): SIGTERM, exit 0, no sanitizer report in any log.
+        self.assertEqual(fed.stop_daemons(), [])
+
 
 if __name__ == "__main__":
     unittest.main()
