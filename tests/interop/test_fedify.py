@@ -36,7 +36,8 @@ What is proved, in order (each step needs the ones before it):
     verified (her Delete goes to her followers, so before the peer leaves);
 12. the peer unfollows alice: alice is no longer followed by bob;
 and, first, that the peer is a fair judge (Fedify refuses an unsigned
-activity with 401), and last, that Fedify refused nothing kith sent.
+activity with 401), and last, that Fedify refused nothing kith sent and
+that kith then exits cleanly on SIGTERM (no sanitizer report).
 
 Node and npm come from scripts/setup; the peer's packages are installed
 here with `npm ci` from the lock file when node_modules does not already
@@ -466,6 +467,10 @@ class FedifyInteropTest(unittest.TestCase):
         self.assertEqual(refused, [])
         unsigned = [r for r in self.peer.received() if r.get("signature") is None]
         self.assertEqual(unsigned, [])
+
+    def test_zz_kith_exits_cleanly(self):
+        # Last (by name): SIGTERM, exit 0, no ASan/UBSan/LSan report in its log.
+        self.assertEqual(self.fed.stop_daemons(), [])
 
 
 if __name__ == "__main__":
