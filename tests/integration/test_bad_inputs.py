@@ -25,7 +25,8 @@ A case file is JSON:
                  digest), "algorithm" (default rsa-sha256), "date_offset"
                  (seconds), "created_offset" / "expires_offset" (seconds: the
                  created= / expires= parameters and (created) / (expires)),
-                 "digest": "body" (default) | "wrong" | "none"};
+                 "digest": "body" (default) | "wrong" | "none"}, or
+                 {"scheme": "rfc9421", ...} (see Case.sign_rfc9421);
                after_signing: {"body" | "body_text", "recompute_digest",
                  "set_headers", "remove_headers"}: tampering in transit;
                headers: headers added or replaced after signing;
@@ -454,7 +455,9 @@ class Case:
         date = email.utils.formatdate(time.time() + (sign or {}).get("date_offset", 0),
                                       usegmt=True)
         headers["Date"] = date
-        if sign is not None:
+        if sign is not None and sign.get("scheme") == "rfc9421":
+            self.sign_rfc9421(sign, method, path, headers, body)
+        elif sign is not None:
             digest_mode = sign.get("digest", "body")
             if digest_mode == "body":
                 headers["Digest"] = signing.digest_header(body)
@@ -486,6 +489,33 @@ class Case:
             headers.update(self.render(after.get("set_headers", {})))
         headers.update(self.render(spec.get("headers", {})))
         return method, path, headers, body
+
+    def sign_rfc9421(self, sign, method, path, headers, body):
+        """RFC 9421 (HTTP Message Signatures) with rsa-v1_5-sha256, as newer
+        servers sign: Content-Digest (RFC 9530), Signature-Input and
+        Signature under the label sig1. `sign`: "as", "key", "key_id" as
+        for cavage; "components" (default "@method" "@target-uri"
+        "content-digest"); "created_offset"; "content_digest": "body"
+        (default) | "wrong" | "none"."""
+        mode = sign.get("content_digest", "body")
+        if mode != "none":
+            hashed = hashlib.sha256(body + (b"tampered" if mode == "wrong" else b"")).digest()
+            headers["Content-Digest"] = f"sha-256=:{base64.b64encode(hashed).decode()}:"
+        as_actor = sign.get("as", "mallory")
+        key = self.env.keys[sign.get("key", self.actor_keys.get(as_actor, as_actor))]
+        key_id = self.render(sign.get("key_id", f"{{{{key:{as_actor}}}}}"))
+        components = sign.get("components", ["@method", "@target-uri", "content-digest"])
+        created = int(time.time()) + int(sign.get("created_offset", 0))
+        params = (f"({' '.join(json.dumps(c) for c in components)});created={created};"
+                  f'keyid="{key_id}";alg="rsa-v1_5-sha256"')
+        host = self.render(self.spec["request"].get("host", self.env.host))
+        values = {"@method": method.upper(), "@target-uri": f"https://{host}{path}",
+                  "@authority": host, "@path": path,
+                  **{k.lower(): v for k, v in headers.items()}}
+        base = "\n".join([f'"{c}": {values[c]}' for c in components] +
+                          [f'"@signature-params": {params}'])
+        headers["Signature-Input"] = f"sig1={params}"
+        headers["Signature"] = f"sig1=:{base64.b64encode(key.sign(base)).decode()}:"
 
     def send(self, method, path, headers, body):
         mode = self.spec["request"].get("send", "full")
