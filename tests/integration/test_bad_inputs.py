@@ -31,7 +31,8 @@ A case file is JSON:
                  "set_headers", "remove_headers"}: tampering in transit;
                headers: headers added or replaced after signing;
                send: "full" (default), "headers_only" (declare the length,
-                 send no body), "chunked"; repeat: send the same bytes N times
+                 send no body), "chunked"; repeat: send the same bytes N times;
+               paths: send the same body, signed for each, to each of these
   expect       status (a code or a list of acceptable ones);
                inbox_jobs: how many inbox jobs the case may add (a number or
                  a list; default 0);
@@ -440,12 +441,13 @@ class Case:
             body = body.replace(raw["marker"].encode(), bytes.fromhex(raw["hex"]), 1)
         return body
 
-    def build(self):
-        """(method, path, headers dict, body bytes) of the request."""
+    def build(self, path=None):
+        """(method, path, headers dict, body bytes) of the request, to
+        `path` (default: the case's)."""
         spec = self.spec["request"]
         self.activity_id = None  # the id of the body as sent (see body_bytes)
         method = spec.get("method", "POST")
-        path = self.render(spec.get("path", "/users/alice/inbox"))
+        path = self.render(path or spec.get("path", "/users/alice/inbox"))
         body = self.body_bytes(spec)
         headers = {}
         content_type = spec.get("content_type", AS_TYPE)
@@ -576,16 +578,18 @@ class Case:
         failures = []
         statuses = []
         reason = ""
-        # A repeat sends the very same bytes again (a replay).
-        method, path, headers, body = self.build()
-        for _ in range(int(self.spec["request"].get("repeat", 1))):
-            try:
-                response = self.send(method, path, headers, body)
-                statuses.append(response.status)
-                with contextlib.suppress(ValueError, AttributeError, TypeError):
-                    reason = str(response.json().get("error", ""))[:120]
-            except (harness.ConnectionClosed, socket.timeout, OSError) as e:
-                statuses.append(f"no answer ({e})")
+        # A repeat sends the very same bytes again (a replay); "paths" sends
+        # the same body, signed for each, to several inboxes.
+        for target in self.spec["request"].get("paths", [None]):
+            method, path, headers, body = self.build(target)
+            for _ in range(int(self.spec["request"].get("repeat", 1))):
+                try:
+                    response = self.send(method, path, headers, body)
+                    statuses.append(response.status)
+                    with contextlib.suppress(ValueError, AttributeError, TypeError):
+                        reason = str(response.json().get("error", ""))[:120]
+                except (harness.ConnectionClosed, socket.timeout, OSError) as e:
+                    statuses.append(f"no answer ({e})")
         for status in statuses:
             if status not in wanted:
                 failures.append(f"answered {status}, expected {wanted}")
