@@ -18,13 +18,12 @@ grant), actions from the client API, and the tests watch the other node's
 client API (or, where there is no API yet, its database through psql).
 Requests from the test go through nginx over TLS, like a client's.
 
-nginx runs in the foreground (`daemon off;`) as a child of the test, with
-every path it writes (pid, logs, temp files) inside its own folder and
-`working_directory` there too, so that cleanup finds the master and its
-worker by their working directory even if the master was killed. It runs
-as whoever runs the test (root in CI: the `user` directive names that same
-user, so workers keep write access to their temp folders); it binds only
-unprivileged loopback ports.
+nginx runs in the foreground (`daemon off;`) as a child of the test, as one
+process (`master_process off;`: no worker that could outlive it), with
+every path it writes (pid, logs, temp files) inside its own folder and its
+working directory there, so that cleanup also finds it by that directory.
+It runs as whoever runs the test (root in CI) and binds only unprivileged
+loopback ports.
 
 One PostgreSQL cluster holds one database per node. `Federation.cleanup`
 stops every nginx, daemon and the cluster, and removes every folder, even
@@ -46,12 +45,12 @@ import email.utils
 import http.client
 import json
 import os
-import pwd
 import shutil
 import signal
 import socket
 import ssl
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.parse
@@ -147,8 +146,10 @@ def ipv6_loopback():
 
 NGINX_CONFIG = """# A test node's TLS front, modelled on docs/OPERATING.md section 7.
 daemon off;
-user {user};
-worker_processes 1;
+# One process, no workers: the parent-death signal that ends nginx with the
+# test then ends all of it. (A worker outlives a SIGKILLed master and goes on
+# serving the port.)
+master_process off;
 working_directory {dir};
 pid {dir}/nginx.pid;
 error_log {dir}/error.log warn;
@@ -226,7 +227,7 @@ class Nginx:
             listen.append(f"        listen [::1]:{self.port} ssl;")
         with open(self.conf, "w") as f:
             f.write(NGINX_CONFIG.format(
-                user=pwd.getpwuid(os.geteuid()).pw_name, dir=self.dir,
+                dir=self.dir,
                 upstream=self.upstream, listen="\n".join(listen),
                 cert=self.certs.cert, key=self.certs.key))
 
@@ -260,13 +261,13 @@ class Nginx:
 
     def retarget(self, upstream):
         """Points the proxy at another kith port (kith moved after a port
-        clash): new configuration, then SIGHUP (nginx's reload)."""
+        clash): a restart with the new configuration (a single-process
+        nginx does not reload reliably)."""
         if upstream == self.upstream:
             return
         self.upstream = upstream
-        self.write_config()
-        self.process.send_signal(signal.SIGHUP)
-        time.sleep(0.5)  # the new worker takes over
+        self.stop()
+        self.start()
 
     def log_tail(self, lines=20):
         with contextlib.suppress(OSError):
@@ -547,11 +548,15 @@ class Federation:
         self.nodes = {}
         self.pg = None
         self.certs = None
+        self.watchdog = None
         self.base = harness.make_temp_dir("kfed-")
+        self.manifest = os.path.join(self.base, "cleanup.json")
         try:
+            self._start_watchdog()
             self.certs = Certificates()
             self.client_context = self.certs.client_context()
             self.pg = harness.PgCluster()
+            self._write_manifest()
             for name in names:
                 self.nodes[name] = Node(self, name, harness.free_port())
                 self.pg.createdb(self.nodes[name].dbname)
@@ -559,6 +564,54 @@ class Federation:
         except BaseException:
             self.cleanup()
             raise
+
+    # -- the watchdog: cleanup even when this process is killed --
+
+    def _start_watchdog(self):
+        """A small process, in a session of its own (so that a kill of this
+        process group spares it), that waits for this test process to end
+        -- the write end of a pipe that only this process holds closes
+        then, however it ends -- and then stops and removes whatever the
+        manifest lists. After cleanup() the manifest is gone and it simply
+        exits. This is what stops PostgreSQL (which pg_ctl detaches from
+        us) when ctest kills a test at its time-out."""
+        read_end, self._watch_pipe = os.pipe()  # neither end inherited by other children
+        here = os.path.dirname(os.path.abspath(__file__))
+        self.watchdog = subprocess.Popen(
+            [sys.executable, "-c", f"import sys; sys.path.insert(0, {here!r}); import federation;"
+             f" federation._watch({read_end}, {self.manifest!r})"],
+            pass_fds=(read_end,), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, start_new_session=True, env=harness.clean_env())
+        os.close(read_end)
+
+    def _write_manifest(self):
+        """What the watchdog must stop (processes running in these folders)
+        and remove, in order: proxies, daemons, PostgreSQL, folders."""
+        process_dirs = [n.proxy.dir for n in self.nodes.values() if n.proxy]
+        process_dirs += [n.kith.base for n in self.nodes.values() if n.kith]
+        if self.pg is not None:
+            process_dirs.append(self.pg.data)
+        remove = process_dirs[:-1] if self.pg is not None else list(process_dirs)
+        remove += [d for d in (self.pg.base if self.pg else None,
+                               self.certs.dir if self.certs else None, self.base) if d]
+        tmp = self.manifest + ".tmp"
+        with open(tmp, "w") as f:
+            json.dump({"processes": process_dirs, "remove": remove}, f)
+        os.replace(tmp, self.manifest)
+
+    def _stop_watchdog(self):
+        if self.watchdog is None:
+            return
+        with contextlib.suppress(OSError):
+            os.close(self._watch_pipe)  # EOF: it reads the (removed) manifest and exits
+        try:
+            self.watchdog.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(OSError):
+                self.watchdog.kill()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.watchdog.wait(timeout=5)
+        self.watchdog = None
 
     def __getitem__(self, name):
         return self.nodes[name]
@@ -584,6 +637,7 @@ class Federation:
             for attempt in range(5):
                 node.proxy = Nginx(directory, node.tls_port, node.kith.port, self.certs,
                                    self.client_context)
+                self._write_manifest()
                 try:
                     node.proxy.start()
                     break
@@ -624,7 +678,7 @@ class Federation:
 
     def cleanup(self):
         """Stops every nginx and daemon and the cluster, removes every
-        folder. Idempotent; never raises."""
+        folder, then lets the watchdog go. Idempotent; never raises."""
         for node in self.nodes.values():
             if node.proxy is not None:
                 node.proxy.stop()
@@ -638,8 +692,11 @@ class Federation:
             self.certs.cleanup()
         if os.environ.get("KITH_KEEP_TEST_DIRS"):
             print(f"kept {self.base}")
+            with contextlib.suppress(OSError):
+                os.remove(self.manifest)
         else:
             shutil.rmtree(self.base, ignore_errors=True)
+        self._stop_watchdog()
 
     def __enter__(self):
         return self
@@ -680,6 +737,25 @@ class Signer:
 
     def cleanup(self):
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def _watch(read_fd, manifest):
+    """The watchdog's body (see Federation._start_watchdog): blocks until
+    the test process is gone, then cleans up what `manifest` lists, if it
+    still exists."""
+    with contextlib.suppress(OSError):
+        while os.read(read_fd, 64):
+            pass
+    try:
+        with open(manifest) as f:
+            todo = json.load(f)
+    except (OSError, ValueError):
+        return  # cleaned up normally
+    for directory in todo.get("processes", []):
+        with contextlib.suppress(Exception):
+            harness.kill_processes_in_dir(directory)
+    for directory in todo.get("remove", []):
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 def unsigned_get(node, path, accept=AS_TYPE):
