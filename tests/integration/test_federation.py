@@ -33,6 +33,8 @@ Each passed check is printed ("ok: ...") so a run shows which steps held
 before the first failing one.
 """
 
+import os
+import re
 import sys
 import time
 import unittest
@@ -384,6 +386,21 @@ class FederationTest(unittest.TestCase):
         self.assertEqual(reporter_domain, fed[x].host, "the Flag's actor is not of the sender")
         self.ok(f"Flag {x}->{y}: reports row on {y} for alice with the status, from {x}")
 
+
+    def test_98_federation_went_through_the_tls_proxies(self):
+        # Each node's nginx log shows the other node's deliveries (inbox
+        # POSTs answered 202) and WebFinger lookups: the daemons reached
+        # each other through TLS and the proxy, as in production (they may
+        # connect to nothing else on loopback).
+        for name, node in fed.nodes.items():
+            with open(os.path.join(node.proxy.dir, "access.log"), errors="replace") as f:
+                log = f.read()
+            inbox_posts = re.findall(r'"POST /(?:users/[A-Za-z0-9_]+/)?inbox HTTP/1\.1" 202 ', log)
+            webfinger = re.findall(r'"GET /\.well-known/webfinger\?[^"]*" 200 ', log)
+            self.assertGreater(len(inbox_posts), 0, f"no inbox POST through {name}'s nginx")
+            self.assertGreater(len(webfinger), 0, f"no WebFinger through {name}'s nginx")
+            self.ok(f"{name}'s nginx: {len(inbox_posts)} inbox POSTs answered 202, "
+                    f"{len(webfinger)} WebFinger lookups")
 
     def test_99_every_daemon_exits_cleanly(self):
         # Last (by name): SIGTERM, exit 0, and no sanitizer report in either
