@@ -30,7 +30,13 @@ ActivityPub id to learn its local id, then read through the API as each
 user.
 
 Each passed check is printed ("ok: ...") so a run shows which steps held
-before the first failing one.
+before the first failing one. The last two tests read each nginx's access
+log (the other node's inbox POSTs and WebFinger lookups went through TLS
+and the proxy) and SIGTERM both daemons (exit 0, no sanitizer report).
+
+Not here: Delete{Person} and Move, which no client API call causes (in
+Mastodon too, deleting or moving an account is a settings page, not an API
+endpoint); the inbox worker's own test (test_inbox_worker) applies them.
 """
 
 import os
