@@ -54,7 +54,7 @@ LOCKED = {"frank", "grace"}
 
 # After one effect has timed out, the daemons evidently do not federate it;
 # later waits are cut to this so the run still ends within ctest's limit.
-SHORT_TIMEOUT = 6.0
+SHORT_TIMEOUT = 10.0
 _timed_out = [False]
 
 
