@@ -392,6 +392,32 @@ class InboxTest(unittest.TestCase):
         self.assertEqual(r.status, 401, r)
         self.assertEqual(self.jobs_for(elsewhere["id"]), 0)
 
+    def test_key_id_served_as_a_stub_of_its_actor(self):
+        """GoToSocial's key ids are <actor>/main-key, served as a stub whose
+        id is the actor's: kith fetches the actor from its own id and
+        accepts the key because that actor publishes it."""
+        key = signing.RsaKey(self.dir, "gts")
+        name = f"gts{uuid.uuid4().hex[:8]}"
+        actor = self.remote.add_actor(name, key)
+        key_id = f"{actor}/main-key"
+        document = json.loads(self.remote.documents[self.path_of(actor)][2])
+        document["publicKey"]["id"] = key_id
+        self.remote.add(self.path_of(actor), document)
+        self.remote.add(self.path_of(key_id), {
+            "@context": ["https://www.w3.org/ns/activitystreams",
+                         "https://w3id.org/security/v1"],
+            "id": actor, "type": "Person", "preferredUsername": name,
+            "inbox": f"{actor}/inbox", "publicKey": document["publicKey"]})
+        create = self.create(actor)
+        body = json.dumps(create).encode()
+        headers = {"Content-Type": AS_TYPE, **signing.signed_headers(
+            key, key_id, "POST", "/inbox", self.host, body=body)}
+        r = self.kith.post("/inbox", body=body, headers=headers)
+        self.assertEqual(r.status, 202, (r, r.text()))
+        self.assertEqual(self.jobs_for(create["id"]), 1)
+        self.assertEqual(self.psql(f"SELECT public_key_id FROM accounts WHERE uri = '{actor}'"),
+                         key_id)
+
     def test_rotated_key_is_fetched_again(self):
         """rotor's key changes on its server: the first request signed with
         the new key fails against the cached one, kith fetches the actor
