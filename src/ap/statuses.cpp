@@ -67,7 +67,12 @@ http::Handler status_handler(ApRoutes& routes) {
     const std::string name = request.params["name"];
     const std::optional<std::int64_t> id = parse_status_id(request.params["id"]);
     http::Response response = not_found();
-    GetSigner asked = co_await get_signer(routes, request, AuthorizedFetch::required);
+    // Authorized fetch concerns ActivityStreams: a browser asking for the
+    // page is served as ever (and, unsigned, sees public statuses only).
+    const AuthorizedFetch rule = *representation == Representation::html
+                                     ? AuthorizedFetch::exempt
+                                     : AuthorizedFetch::required;
+    GetSigner asked = co_await get_signer(routes, request, rule);
     if (asked.refusal) co_return std::move(*asked.refusal);
     if (urls::valid_username(name) && id) {
       StatusLookup found = co_await look_up(routes, name, *id, asked.signer);

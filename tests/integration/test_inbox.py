@@ -514,6 +514,10 @@ class InboxTest(unittest.TestCase):
             self.assertEqual(actor.status, 200, actor)
             self.assertIn("publicKey", actor.json())
             self.assertEqual(self.kith.get("/actor", headers={"Accept": AS_TYPE}).status, 200)
+            # People's browsers still get the page.
+            page = self.kith.get(path, headers={"Accept": "text/html"})
+            self.assertEqual(page.status, 200, page)
+            self.assertTrue(page.header("content-type", "").startswith("text/html"))
         finally:
             self.kith.sigterm()
             del self.kith.extra_env["KITH_FEDERATION_AUTHORIZED_FETCH"]
