@@ -38,33 +38,48 @@ http::Response invalid_token() {
   return response;
 }
 
-}  // namespace
-
-boost::asio::awaitable<std::variant<std::optional<Caller>, http::Response>> authenticate_optional(
+// The grant behind the request's token: nullopt without a token, an error
+// for a bad token or a missing scope.
+boost::asio::awaitable<std::variant<std::optional<db::TokenGrant>, http::Response>> grant_of(
     ApiRoutes& routes, const http::Request& request, std::string_view scope) {
   const std::optional<std::string> token = bearer_token(request);
-  if (!token) co_return std::optional<Caller>{};
+  if (!token) co_return std::optional<db::TokenGrant>{};
   if (token->empty() || token->size() > kMaxTokenLength) co_return invalid_token();
   const std::string& value = *token;
   std::optional<db::TokenGrant> grant = co_await routes.context.pool.run(
       [&value](pqxx::connection& c) { return db::find_access_token(c, value); });
   if (!grant) co_return invalid_token();
-  if (!grant->account_id)
-    co_return http::error_response(422, "This method requires an authenticated user");
   if (!scope_allows(grant->scopes, scope))
     co_return http::error_response(403, "This action is outside the authorized scopes");
-  co_return std::optional<Caller>(Caller{*grant->account_id, grant->user_id.value_or(0),
-                                         grant->scopes, grant->application_name,
-                                         grant->application_website});
+  co_return grant;
+}
+
+Caller caller_of(const db::TokenGrant& grant) {
+  return Caller{*grant.account_id, grant.user_id.value_or(0), grant.scopes, grant.application_name,
+                grant.application_website};
+}
+
+}  // namespace
+
+boost::asio::awaitable<std::variant<std::optional<Caller>, http::Response>> authenticate_optional(
+    ApiRoutes& routes, const http::Request& request, std::string_view scope) {
+  auto result = co_await grant_of(routes, request, scope);
+  if (auto* error = std::get_if<http::Response>(&result)) co_return std::move(*error);
+  const auto& grant = std::get<std::optional<db::TokenGrant>>(result);
+  // An application token (client_credentials) reads what anyone may read.
+  if (!grant || !grant->account_id) co_return std::optional<Caller>{};
+  co_return std::optional<Caller>(caller_of(*grant));
 }
 
 boost::asio::awaitable<std::variant<Caller, http::Response>> authenticate(
     ApiRoutes& routes, const http::Request& request, std::string_view scope) {
-  auto result = co_await authenticate_optional(routes, request, scope);
+  auto result = co_await grant_of(routes, request, scope);
   if (auto* error = std::get_if<http::Response>(&result)) co_return std::move(*error);
-  auto& caller = std::get<std::optional<Caller>>(result);
-  if (!caller) co_return invalid_token();
-  co_return std::move(*caller);
+  const auto& grant = std::get<std::optional<db::TokenGrant>>(result);
+  if (!grant) co_return invalid_token();
+  if (!grant->account_id)
+    co_return http::error_response(422, "This method requires an authenticated user");
+  co_return caller_of(*grant);
 }
 
 std::optional<std::int64_t> parse_id(std::string_view text) {

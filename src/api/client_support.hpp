@@ -43,7 +43,8 @@ boost::asio::awaitable<std::variant<Caller, http::Response>> authenticate(
     ApiRoutes& routes, const http::Request& request, std::string_view scope);
 
 // For endpoints that also answer anonymous callers: nullopt without a
-// token; a bad token or a missing scope is still an error.
+// token or with an application token; a bad token or a missing scope is
+// still an error.
 boost::asio::awaitable<std::variant<std::optional<Caller>, http::Response>> authenticate_optional(
     ApiRoutes& routes, const http::Request& request, std::string_view scope);
 

@@ -351,6 +351,8 @@ class ClientApiTest(unittest.TestCase):
         self.assertEqual(r.status, 200, r.text())
         self.api(r.json()["access_token"], "GET", "/api/v1/accounts/verify_credentials",
                  expect=422)
+        # ...but it reads what anyone may read.
+        self.api(r.json()["access_token"], "GET", "/api/v1/timelines/public")
         # Revoke: the token stops working.
         r = self.kith.post("/oauth/revoke", {"client_id": app["client_id"],
                                              "client_secret": app["client_secret"],
