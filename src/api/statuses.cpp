@@ -110,6 +110,10 @@ std::string read_composition(const Params& params, Composition& out, bool editin
     return "Media attachments are not supported yet";
   if (params.first("poll[options]") || !params.all("poll[options]").empty())
     return "Polls are not supported yet";
+  // Posting now what was meant for later would be a surprise: refused
+  // until scheduled statuses exist (issue 4).
+  if (auto when = params.first("scheduled_at"); when && !when->empty())
+    return "Scheduled statuses are not supported yet";
   if (out.text.empty()) return "Text can't be blank";
   if (count_characters(out.text) + count_characters(out.spoiler_text) > kMaxStatusCharacters)
     return "Text character limit of " + std::to_string(kMaxStatusCharacters) + " exceeded";
@@ -166,6 +170,13 @@ http::Handler create_status(ApiRoutes& routes) {
     Composition post;
     if (std::string error = read_composition(params, post, false); !error.empty())
       co_return unprocessable(error);
+    // A JSON poll is an object, which Params leaves out: look for it here.
+    if (http::iequals(request.header("Content-Type").value_or("").substr(0, 16),
+                      "application/json")) {
+      const json body = json::parse(request.body, nullptr, false);
+      if (body.is_object() && body.contains("poll") && !body["poll"].is_null())
+        co_return unprocessable("Polls are not supported yet");
+    }
     const ParsedText parsed_text = parse_status_text(post.text);
     const ResolvedMentions mentions = co_await resolve_mentions(routes, parsed_text);
     const std::string& host = routes.context.config.host;

@@ -510,6 +510,11 @@ class ClientApiTest(unittest.TestCase):
         self.api("alice", "POST", "/api/v1/statuses", {"status": "x" * 5001}, expect=422)
         self.api("alice", "POST", "/api/v1/statuses", {"status": "x", "visibility": "secret"},
                  expect=422)
+        self.api("alice", "POST", "/api/v1/statuses",
+                 {"status": "later", "scheduled_at": "2099-01-01T00:00:00.000Z"}, expect=422)
+        self.api("alice", "POST", "/api/v1/statuses",
+                 {"status": "vote", "poll": {"options": ["a", "b"], "expires_in": 300}},
+                 expect=422)
         # Edit: Update{Note} with a stable id.
         edited = self.api("alice", "PUT", f"/api/v1/statuses/{first['id']}",
                           {"status": "twice", "spoiler_text": "cw"})
