@@ -209,6 +209,15 @@ class InboxWorkerTest(unittest.TestCase):
         cls.eve_id = cls.remote_account("eve")
 
     @classmethod
+    def tearDownClass(cls):
+        # SIGTERM drains the inbox workers with the rest: exit 0, and under
+        # the sanitizer build no report (LeakSanitizer runs at that exit).
+        code = cls.kith.sigterm()
+        stderr = cls.kith.stderr()
+        if code != 0 or "Sanitizer" in stderr or "runtime error" in stderr:
+            raise AssertionError(f"kith exited with {code}:\n{cls.kith.stderr_tail(80)}")
+
+    @classmethod
     def remote_account(cls, name):
         """FIXTURE SETUP: a remote account as the HTTP side stores it after
         fetching and checking its actor document."""
