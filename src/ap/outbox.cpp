@@ -8,7 +8,8 @@
 // Who receives what:
 //   a status (Create, Update, Delete): the author's remote followers unless
 //     it is direct, the remote accounts it mentions, and for a public or
-//     unlisted reply the parent's remote author; local-only: nobody;
+//     unlisted status the parent's remote author (of a reply) and the remote
+//     followers of local accounts that boosted it; local-only: nobody;
 //   Announce and its Undo: the booster's remote followers and the boosted
 //     status's remote author;
 //   Like, Follow, Block and their Undo, Accept, Reject: the one remote
@@ -84,6 +85,8 @@ Recipients status_audience(pqxx::transaction_base& tx, const db::StatusRecord& s
     if (auto parent = db::status_row(tx, row.in_reply_to_id))
       add_remote(recipients, db::account_ref(tx, parent->account_id));
   }
+  // Followers of local boosters saw it too (only open statuses are boosted).
+  if (open) add(recipients, db::remote_booster_follower_inboxes(tx, status.id));
   return recipients;
 }
 

@@ -322,6 +322,15 @@ http::Handler delete_status(ApiRoutes& routes) {
     auto deleted = co_await routes.context.pool.run([&](pqxx::connection& c) {
       std::optional<json> out;
       pqxx::work tx(c);
+      // Deleting one's own boost undoes it, as Mastodon allows.
+      if (auto row = db::status_row(tx, *id);
+          row && row->reblog_of_id != 0 && row->local && row->account_id == caller.account_id) {
+        out = render_status(tx, *id, caller.account_id, host);
+        ap::outbox::unannounce(tx, host, *id);
+        db::delete_status_row(tx, *id);
+        tx.commit();
+        return out;
+      }
       if (!own_status(tx, *id, caller.account_id)) return out;
       // Rendered (with its source text, for "delete and redraft") and its
       // Delete queued while it still exists.

@@ -30,6 +30,18 @@ std::vector<RemoteInbox> remote_follower_inboxes(pqxx::transaction_base& tx,
       account_id));
 }
 
+std::vector<RemoteInbox> remote_booster_follower_inboxes(pqxx::transaction_base& tx,
+                                                         std::int64_t status_id) {
+  return inboxes(tx.exec_params(
+      "SELECT a.inbox_url, coalesce(a.shared_inbox_url, '') FROM statuses b"
+      " JOIN follows f ON f.target_account_id = b.account_id AND f.state = 'accepted'"
+      " JOIN accounts a ON a.id = f.account_id"
+      " WHERE b.reblog_of_id = $1 AND b.local AND b.deleted_at IS NULL"
+      " AND a.domain IS NOT NULL AND a.suspended_at IS NULL AND a.inbox_url <> ''"
+      " ORDER BY f.id",
+      status_id));
+}
+
 std::vector<RemoteInbox> remote_mention_inboxes(pqxx::transaction_base& tx,
                                                 std::int64_t status_id) {
   return inboxes(

@@ -585,6 +585,27 @@ class ClientApiTest(unittest.TestCase):
         self.assertFalse(unboosted["reblogged"])
         self.assertEqual(len([j for j in self.jobs() if j[1] == "Undo" and
                               j[4]["object"]["type"] == "Announce"]), 1)
+        # Deleting one's boost undoes it too.
+        boost = self.api("carol", "POST", f"/api/v1/statuses/{remote['id']}/reblog")
+        self.api("carol", "DELETE", f"/api/v1/statuses/{boost['id']}")
+        self.assertFalse(self.api("carol", "GET", f"/api/v1/statuses/{remote['id']}")
+                         ["reblogged"])
+        # Carol has no remote followers, but the boosted status's author hears.
+        undone = [j for j in self.jobs() if j[1] == "Undo" and
+                  j[4]["object"]["type"] == "Announce"]
+        self.assertEqual(len(undone), 2)
+        self.assertEqual(undone[1][4]["id"], boost["uri"] + "/activity/undo")
+        # Alice boosts carol's post; carol (no remote followers) edits and
+        # deletes it: the Update and the Delete reach bob, alice's follower.
+        carols = self.api("carol", "POST", "/api/v1/statuses", {"status": "boost me"})
+        self.api("alice", "POST", f"/api/v1/statuses/{carols['id']}/reblog")
+        self.api("carol", "PUT", f"/api/v1/statuses/{carols['id']}", {"status": "boosted"})
+        updates = [j for j in self.jobs() if j[1] == "Update" and
+                   j[4]["id"].startswith(carols["uri"] + "#updates/")]
+        self.assertEqual([j[0] for j in updates], [f"{self.remote.origin}/inbox"])
+        self.api("carol", "DELETE", f"/api/v1/statuses/{carols['id']}")
+        self.assertEqual([j[0] for j in self.jobs_for(carols["uri"] + "#delete")],
+                         [f"{self.remote.origin}/inbox"])
         # A private status cannot be boosted.
         private = self.api("alice", "POST", "/api/v1/statuses",
                            {"status": "mine only", "visibility": "private"})

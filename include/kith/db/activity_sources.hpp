@@ -30,6 +30,10 @@ struct RemoteInbox {
 // Remote accounts with an accepted follow of `account_id`.
 std::vector<RemoteInbox> remote_follower_inboxes(pqxx::transaction_base& tx,
                                                  std::int64_t account_id);
+// Remote followers of the local accounts that boosted `status_id`: they saw
+// it through the boost, so its edits and deletion go to them too.
+std::vector<RemoteInbox> remote_booster_follower_inboxes(pqxx::transaction_base& tx,
+                                                         std::int64_t status_id);
 // Remote accounts the status mentions (silent ones included).
 std::vector<RemoteInbox> remote_mention_inboxes(pqxx::transaction_base& tx, std::int64_t status_id);
 
