@@ -34,6 +34,11 @@ before the first failing one. The last two tests read each nginx's access
 log (the other node's inbox POSTs and WebFinger lookups went through TLS
 and the proxy) and SIGTERM both daemons (exit 0, no sanitizer report).
 
+AuthorizedFetchFederationTest starts two more nodes, p and q, in
+authorized-fetch ("secure") mode and shows that they still resolve, follow,
+deliver and fetch from each other (kith signs its fetches), while an
+unsigned GET of a public status is 401.
+
 Not here: Delete{Person} and Move, which no client API call causes (in
 Mastodon too, deleting or moving an account is a settings page, not an API
 endpoint); the inbox worker's own test (test_inbox_worker) applies them.
@@ -413,6 +418,57 @@ class FederationTest(unittest.TestCase):
         # daemon's log after all of the above.
         self.assertEqual(fed.stop_daemons(), [])
         self.ok("both daemons exit 0 on SIGTERM, no sanitizer report in their logs")
+
+
+class AuthorizedFetchFederationTest(unittest.TestCase):
+    """Two more nodes, both in authorized-fetch ("secure") mode
+    (federation.authorized_fetch = true): they still find, follow and read
+    each other, because kith signs every fetch it makes, while an unsigned
+    reader gets 401 for a public status and a signed one gets it."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.fed = federation.Federation(("p", "q"),
+                                        config={"federation": {"authorized_fetch": True}})
+        cls.addClassCleanup(cls.fed.cleanup)
+        cls.alice = cls.fed["p"].add_user("alice")
+        cls.bob = cls.fed["q"].add_user("bob")
+        cls.fed["p"].login(cls.alice)
+        cls.fed["q"].login(cls.bob)
+
+    def ok(self, what):
+        print(f"  ok: {what}", file=sys.stderr)
+
+    def test_secure_mode_federates(self):
+        alice, bob, fed2 = self.alice, self.bob, self.fed
+        # Posted before anyone on q follows alice: q never receives it, and
+        # can only have it by fetching it (signed, or p says 401).
+        early = alice.post("public, before q follows, in secure mode", visibility="public")
+        account = bob.resolve_account(alice.acct)
+        self.assertIsNotNone(account, f"q could not resolve {alice.acct} in secure mode")
+        bob.api("POST", f"/api/v1/accounts/{account['id']}/follow")
+        federation.eventually(lambda: bob.relationship(account["id"]).get("following"),
+                              "q's bob following p's alice", federation=fed2)
+        self.ok("secure mode: WebFinger, actor fetch and Follow/Accept between p and q")
+        status = alice.post("public, in secure mode", visibility="public")
+        federation.eventually(
+            lambda: any(s.get("uri") == status["uri"] for s in bob.home()),
+            "the Create in q's bob's home timeline", federation=fed2)
+        self.ok("secure mode: the Create reached q")
+        path = federation.path_of(status["uri"])
+        unsigned = federation.unsigned_get(fed2["p"], path)
+        self.assertEqual(unsigned.status, 401, unsigned)
+        signer = federation.Signer(fed2["q"], "bob")
+        self.addCleanup(signer.cleanup)
+        signed = signer.get(fed2["p"], path)
+        self.assertEqual(signed.status, 200, signed)
+        self.assertEqual(signed.json()["id"], status["uri"])
+        self.ok("secure mode: a public status is 401 unsigned, 200 signed")
+        self.assertIsNone(fed2["q"].local_status_id(early["uri"]))
+        found = bob.resolve_status(early["uri"])
+        self.assertIsNotNone(found, "search?resolve=true of a status q lacks, in secure mode")
+        self.ok("secure mode: q fetches a status it lacks, signed by its instance actor")
+        self.assertEqual(fed2.stop_daemons(), [])
 
 
 SCENARIOS = ["resolve", "follow_and_undo", "locked_authorize", "locked_reject", "create",
