@@ -52,7 +52,6 @@ import ssl
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.parse
 
 import harness

@@ -46,11 +46,13 @@ makes `current_account` the signed request's account):
 The signer is the ACTOR whose key signed, not its server: an instance actor
 follows nobody, so a fetch signed by a server's instance actor gets public
 and unlisted statuses only, even from a server where someone follows the
-author (erin@b is refused what bob@b may read). Collections follow
-Mastodon's Status.permitted_for: the outbox never lists direct or local
-statuses to anyone here (kith leaves direct statuses to their URL), lists
-private ones to a follower at most (Mastodon does; kith may choose not to,
-so that cell accepts either), and lists neither to anyone else.
+author (erin@b is refused what bob@b may read). This is the rule kith's
+ap/visibility.cpp implements (may_fetch: the signer's follows_author or a
+mention of the signer's actor). Collections follow Mastodon's
+Status.permitted_for as far as kith goes: the outbox lists private
+statuses to a signing follower (collection_visibilities), never direct or
+local ones to anyone (kith leaves direct statuses to their URL), and
+neither to anyone else.
 
 The matrix is printed (stderr) with each cell as observed; a cell that is
 not what the rule says is marked, and the test fails naming every such cell.
@@ -74,8 +76,6 @@ COLUMNS = {
     "local": ("local", None),
 }
 VISIBILITIES = list(COLUMNS)
-# Cells where the rule allows either answer.
-EITHER = "either"
 
 fed = None
 state = {}
@@ -113,7 +113,7 @@ def print_matrix():
                 text += "-".ljust(12)
                 continue
             observed, expected = cells[v]
-            mark = "" if expected == EITHER or observed == expected else "*"
+            mark = "" if observed == expected else "*"
             text += f"{observed}{mark}".ljust(12)
         lines.append(text)
     print("\n".join(lines), file=sys.stderr)
@@ -204,7 +204,7 @@ class VisibilityMatrixTest(unittest.TestCase):
             observed = observe(v)
             expected = rule[v]
             record(row, v, observed, expected)
-            if expected != EITHER and observed != expected:
+            if observed != expected:
                 wrong.append(f"{row} / {v}: {observed}, the rule says {expected}")
         with self.subTest(row):  # a failing row does not hide the rows after it
             self.assertEqual(wrong, [], "\n".join(wrong))
