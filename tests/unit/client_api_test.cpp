@@ -6,7 +6,9 @@
 #include <catch2/catch.hpp>
 
 #include <nlohmann/json.hpp>
+#include <random>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "kith/api/entities.hpp"
@@ -230,4 +232,31 @@ TEST_CASE("entities: Relationship", "[client_api]") {
        {"showing_reblogs", "notifying", "languages", "followed_by", "blocking", "blocked_by",
         "muting", "muting_notifications", "requested_by", "domain_blocking", "endorsed", "note"})
     CHECK(json.contains(key));
+}
+
+TEST_CASE("status text: random input never yields markup it did not write", "[client_api]") {
+  // A cheap stand-in for a fuzz target: strings over an alphabet of the
+  // characters the scanner cares about, and bytes that are not UTF-8.
+  const std::string alphabet = "@#:/.-_ab<>\"'&\n\r hps\x80\xff\xc3\xa9t0";
+  std::mt19937 random(12345);
+  for (int round = 0; round < 5000; ++round) {
+    std::string text;
+    const std::size_t length = random() % 64;
+    for (std::size_t i = 0; i < length; ++i) text += alphabet[random() % alphabet.size()];
+    const auto parsed = api::parse_status_text(text);
+    std::vector<api::ResolvedMention> resolved;
+    for (const auto& m : parsed.mentions)
+      resolved.push_back({m.username, m.domain, "https://x.test/@" + m.username});
+    const std::string html = api::render_status_html(text, resolved, "h.test");
+    INFO(text);
+    // Every '<' in the output starts one of the elements the renderer writes.
+    for (std::size_t at = html.find('<'); at != std::string::npos; at = html.find('<', at + 1)) {
+      const std::string_view rest = std::string_view(html).substr(at);
+      const bool known = rest.starts_with("<p>") || rest.starts_with("</p>") ||
+                         rest.starts_with("<br />") || rest.starts_with("<a href=\"http") ||
+                         rest.starts_with("</a>") || rest.starts_with("<span") ||
+                         rest.starts_with("</span>");
+      REQUIRE(known);
+    }
+  }
 }
