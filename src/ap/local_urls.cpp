@@ -82,14 +82,14 @@ std::string accept_follow_activity(std::string_view actor_uri, std::int64_t foll
 std::string reject_follow_activity(std::string_view actor_uri, std::int64_t follow_id) {
   return with_fragment(actor_uri, "rejects/follows/", follow_id);
 }
-std::string update_activity(std::string_view object_uri, std::int64_t unix_seconds) {
-  return with_fragment(object_uri, "updates/", unix_seconds);
+std::string update_activity(std::string_view object_uri, std::int64_t unix_micros) {
+  return with_fragment(object_uri, "updates/", unix_micros);
 }
 std::string delete_activity(std::string_view object_uri) {
   return std::string(object_uri) + "#delete";
 }
-std::string move_activity(std::string_view actor_uri, std::int64_t unix_seconds) {
-  return with_fragment(actor_uri, "moves/", unix_seconds);
+std::string move_activity(std::string_view actor_uri, std::int64_t unix_micros) {
+  return with_fragment(actor_uri, "moves/", unix_micros);
 }
 std::string flag_activity(std::string_view host, std::int64_t report_id) {
   return with_fragment(instance_actor(host), "flags/", report_id);

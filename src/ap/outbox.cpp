@@ -224,7 +224,7 @@ std::size_t create_status(pqxx::transaction_base& tx, std::string_view, std::int
 std::size_t update_status(pqxx::transaction_base& tx, std::string_view, std::int64_t status_id) {
   auto status = local_status(tx, status_id);
   if (!status) return 0;
-  Activity update = make(urls::update_activity(status->record.uri, status->row.edited_at_unix),
+  Activity update = make(urls::update_activity(status->record.uri, status->row.edited_at_micros),
                          "Update", status->author.uri, status->record.uri);
   update.addressing = status_addressing(status->record);
   update.published = status->record.edited_at;
@@ -313,8 +313,8 @@ std::size_t update_actor(pqxx::transaction_base& tx, std::string_view, std::int6
   auto ref = db::account_ref(tx, account_id);
   if (!account || !ref) return 0;
   Activity update =
-      make(urls::update_activity(account->uri, db::account_updated_unix(tx, account_id)), "Update",
-           account->uri, account->uri);
+      make(urls::update_activity(account->uri, db::account_updated_micros(tx, account_id)),
+           "Update", account->uri, account->uri);
   update.addressing.to = {std::string(kPublicCollection)};
   update.addressing.cc = {account->followers_url};
   update.embedded = Box<Document>(Document{local_actor(*account)});
@@ -359,7 +359,7 @@ std::size_t move(pqxx::transaction_base& tx, std::string_view, std::int64_t acco
                  std::string_view target_uri) {
   auto ref = db::account_ref(tx, account_id);
   if (!ref || !ref->local()) return 0;
-  Activity moved = make(urls::move_activity(ref->uri, db::account_updated_unix(tx, account_id)),
+  Activity moved = make(urls::move_activity(ref->uri, db::account_updated_micros(tx, account_id)),
                         "Move", ref->uri, ref->uri);
   moved.target = std::string(target_uri);
   moved.addressing.to = {ref->followers_url};

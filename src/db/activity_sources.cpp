@@ -11,6 +11,12 @@ std::string iso_time(const std::string& column) {
   return "to_char(" + column + R"( AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))";
 }
 
+// Microseconds since the Unix epoch, PostgreSQL's own resolution: two
+// different stored times never give the same number.
+std::string epoch_micros(const std::string& column) {
+  return "floor(extract(epoch FROM " + column + ") * 1000000)::bigint";
+}
+
 std::vector<RemoteInbox> inboxes(const pqxx::result& rows) {
   std::vector<RemoteInbox> out;
   out.reserve(rows.size());
@@ -111,8 +117,8 @@ std::optional<StatusRow> status_row(pqxx::transaction_base& tx, std::int64_t sta
   const pqxx::result rows = tx.exec_params(
       "SELECT id, account_id, uri, local, visibility, coalesce(reblog_of_id, 0),"
       " coalesce(in_reply_to_id, 0), " +
-          iso_time("created_at") +
-          ", coalesce(extract(epoch FROM edited_at)::bigint, 0), deleted_at IS NOT NULL"
+          iso_time("created_at") + ", coalesce(" + epoch_micros("edited_at") +
+          ", 0), deleted_at IS NOT NULL"
           " FROM statuses WHERE id = $1",
       status_id);
   if (rows.empty()) return std::nullopt;
@@ -126,7 +132,7 @@ std::optional<StatusRow> status_row(pqxx::transaction_base& tx, std::int64_t sta
   status.reblog_of_id = row[5].as<std::int64_t>();
   status.in_reply_to_id = row[6].as<std::int64_t>();
   status.created_at = row[7].as<std::string>();
-  status.edited_at_unix = row[8].as<std::int64_t>();
+  status.edited_at_micros = row[8].as<std::int64_t>();
   status.deleted = row[9].as<bool>();
   return status;
 }
@@ -146,9 +152,9 @@ std::optional<ReportRow> report_row(pqxx::transaction_base& tx, std::int64_t rep
   return report;
 }
 
-std::int64_t account_updated_unix(pqxx::transaction_base& tx, std::int64_t account_id) {
+std::int64_t account_updated_micros(pqxx::transaction_base& tx, std::int64_t account_id) {
   const pqxx::result rows = tx.exec_params(
-      "SELECT extract(epoch FROM updated_at)::bigint FROM accounts WHERE id = $1", account_id);
+      "SELECT " + epoch_micros("updated_at") + " FROM accounts WHERE id = $1", account_id);
   return rows.empty() ? 0 : rows[0][0].as<std::int64_t>();
 }
 

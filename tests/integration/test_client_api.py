@@ -541,6 +541,26 @@ class ClientApiTest(unittest.TestCase):
         self.api("alice", "GET", f"/api/v1/statuses/{first['id']}", expect=404)
         self.api("alice", "DELETE", f"/api/v1/statuses/{first['id']}", expect=404)
 
+    def test_04b_edits_within_one_second_are_each_sent(self):
+        # Two edits (and two profile changes) in quick succession, most often
+        # within one second: each has its own Update id (microseconds), so
+        # neither is swallowed by the delivery dedupe or by the receiver.
+        status = self.api("alice", "POST", "/api/v1/statuses", {"status": "draft"})
+        self.api("alice", "PUT", f"/api/v1/statuses/{status['id']}", {"status": "draft 2"})
+        self.api("alice", "PUT", f"/api/v1/statuses/{status['id']}", {"status": "draft 3"})
+        updates = [j for j in self.jobs() if j[1] == "Update" and
+                   j[4]["id"].startswith(status["uri"] + "#updates/")]
+        self.assertEqual(len(updates), 2, [j[4]["id"] for j in updates])
+        self.assertNotEqual(updates[0][4]["id"], updates[1][4]["id"])
+        self.assertIn("draft 3", updates[1][4]["object"]["content"])
+        alice = self.me("alice")
+        for note in ("first bio", "second bio"):
+            self.api("alice", "PATCH", "/api/v1/accounts/update_credentials", {"note": note})
+        profile = [j for j in self.jobs() if j[1] == "Update" and
+                   j[4]["id"].startswith(alice["uri"] + "#updates/")]
+        self.assertEqual(len(profile), 2, [j[4]["id"] for j in profile])
+        self.assertNotEqual(profile[0][4]["id"], profile[1][4]["id"])
+
     def test_05_favourite_and_boost(self):
         alice = self.me("alice")
         bob = self.bob()

@@ -56,7 +56,8 @@ TEST_CASE("local_urls: activity ids are stable, distinct and under our URLs", "[
   CHECK(ap::urls::block_activity(actor, 5) == actor + "#blocks/5");
   CHECK(ap::urls::accept_follow_activity(actor, 5) == actor + "#accepts/follows/5");
   CHECK(ap::urls::reject_follow_activity(actor, 5) == actor + "#rejects/follows/5");
-  CHECK(ap::urls::update_activity(status, 1700000000) == status + "#updates/1700000000");
+  CHECK(ap::urls::update_activity(status, 1700000000123456) ==
+        status + "#updates/1700000000123456");
   CHECK(ap::urls::delete_activity(status) == status + "#delete");
   CHECK(ap::urls::flag_activity("example.test", 3) == "https://example.test/actor#flags/3");
   CHECK(ap::urls::undo_activity(actor + "#likes/5") == actor + "#likes/5/undo");

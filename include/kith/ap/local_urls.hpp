@@ -62,11 +62,11 @@ std::string tag_page(std::string_view host, std::string_view name);
 //   Reject      <actor>#rejects/follows/<follows.id>
 //   Create      <status uri>/activity                  (status_activity)
 //   Announce    <uri of the boost's own row>/activity   (status_activity)
-//   Update      <status uri>#updates/<unix seconds of the edit>
+//   Update      <status uri>#updates/<unix microseconds of the edit>
 //   Delete      <status uri>#delete
-//   Update      <actor>#updates/<unix seconds of the change>   (the Person)
+//   Update      <actor>#updates/<unix microseconds of the change>  (the Person)
 //   Delete      <actor>#delete                                  (the Person)
-//   Move        <actor>#moves/<unix seconds>
+//   Move        <actor>#moves/<unix microseconds of accounts.updated_at>
 //   Flag        https://<host>/actor#flags/<reports.id>  (sent by the instance actor)
 //   Undo        <id of the undone activity>/undo
 std::string follow_activity(std::string_view actor_uri, std::int64_t follow_id);
@@ -74,9 +74,9 @@ std::string like_activity(std::string_view actor_uri, std::int64_t favourite_id)
 std::string block_activity(std::string_view actor_uri, std::int64_t block_id);
 std::string accept_follow_activity(std::string_view actor_uri, std::int64_t follow_id);
 std::string reject_follow_activity(std::string_view actor_uri, std::int64_t follow_id);
-std::string update_activity(std::string_view object_uri, std::int64_t unix_seconds);
+std::string update_activity(std::string_view object_uri, std::int64_t unix_micros);
 std::string delete_activity(std::string_view object_uri);
-std::string move_activity(std::string_view actor_uri, std::int64_t unix_seconds);
+std::string move_activity(std::string_view actor_uri, std::int64_t unix_micros);
 std::string flag_activity(std::string_view host, std::int64_t report_id);
 std::string undo_activity(std::string_view undone_id);
 

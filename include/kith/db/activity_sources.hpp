@@ -73,10 +73,10 @@ struct StatusRow {
   std::string uri;
   bool local = false;
   std::string visibility;
-  std::int64_t reblog_of_id = 0;    // 0: not a boost
-  std::int64_t in_reply_to_id = 0;  // 0: not a reply to a known status
-  std::string created_at;           // ISO 8601, UTC
-  std::int64_t edited_at_unix = 0;  // 0: never edited
+  std::int64_t reblog_of_id = 0;      // 0: not a boost
+  std::int64_t in_reply_to_id = 0;    // 0: not a reply to a known status
+  std::string created_at;             // ISO 8601, UTC
+  std::int64_t edited_at_micros = 0;  // Unix microseconds; 0: never edited
   bool deleted = false;
 };
 std::optional<StatusRow> status_row(pqxx::transaction_base& tx, std::int64_t status_id);
@@ -90,7 +90,8 @@ struct ReportRow {
 };
 std::optional<ReportRow> report_row(pqxx::transaction_base& tx, std::int64_t report_id);
 
-// accounts.updated_at as Unix seconds (the Update{Person} id).
-std::int64_t account_updated_unix(pqxx::transaction_base& tx, std::int64_t account_id);
+// accounts.updated_at as Unix microseconds (in the Update{Person} and Move
+// ids: two profile changes within one second are two activities).
+std::int64_t account_updated_micros(pqxx::transaction_base& tx, std::int64_t account_id);
 
 }  // namespace kith::db
