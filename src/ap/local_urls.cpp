@@ -3,10 +3,25 @@
 
 #include <algorithm>
 
+#include "kith/ap/digest.hpp"
+
 namespace kith::ap::urls {
 
 namespace {
 constexpr std::size_t kMaxUsernameLength = 30;  // as db/users.cpp
+// Bytes of SHA-256 (as hex) that tell apart the Follows one follow answers.
+constexpr std::size_t kFollowHashBytes = 8;
+
+std::string short_hash(std::string_view text) {
+  constexpr char kHex[] = "0123456789abcdef";
+  const Bytes digest = sha256(text);
+  std::string out;
+  for (std::size_t i = 0; i < kFollowHashBytes && i < digest.size(); ++i) {
+    out += kHex[digest[i] >> 4];
+    out += kHex[digest[i] & 0x0f];
+  }
+  return out;
+}
 }  // namespace
 
 std::string origin(std::string_view host) {
@@ -76,11 +91,15 @@ std::string like_activity(std::string_view actor_uri, std::int64_t favourite_id)
 std::string block_activity(std::string_view actor_uri, std::int64_t block_id) {
   return with_fragment(actor_uri, "blocks/", block_id);
 }
-std::string accept_follow_activity(std::string_view actor_uri, std::int64_t follow_id) {
-  return with_fragment(actor_uri, "accepts/follows/", follow_id);
+std::string accept_follow_activity(std::string_view actor_uri, std::int64_t follow_id,
+                                   std::string_view follow_activity_id) {
+  return with_fragment(actor_uri, "accepts/follows/", follow_id) + "/" +
+         short_hash(follow_activity_id);
 }
-std::string reject_follow_activity(std::string_view actor_uri, std::int64_t follow_id) {
-  return with_fragment(actor_uri, "rejects/follows/", follow_id);
+std::string reject_follow_activity(std::string_view actor_uri, std::int64_t follow_id,
+                                   std::string_view follow_activity_id) {
+  return with_fragment(actor_uri, "rejects/follows/", follow_id) + "/" +
+         short_hash(follow_activity_id);
 }
 std::string update_activity(std::string_view object_uri, std::int64_t unix_micros) {
   return with_fragment(object_uri, "updates/", unix_micros);

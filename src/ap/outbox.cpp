@@ -166,9 +166,13 @@ std::optional<FollowParts> follow_parts(pqxx::transaction_base& tx, std::int64_t
 std::size_t answer_follow(pqxx::transaction_base& tx, std::int64_t follow_id, bool accept) {
   auto parts = follow_parts(tx, follow_id);
   if (!parts || !parts->target.local() || parts->follower.local()) return 0;
-  Activity answer = make(accept ? urls::accept_follow_activity(parts->target.uri, follow_id)
-                                : urls::reject_follow_activity(parts->target.uri, follow_id),
-                         accept ? "Accept" : "Reject", parts->target.uri, parts->follow.id);
+  // The id names the Follow answered: a new Follow (its server lost our
+  // Accept) gets a new answer, not one the delivery dedupe would drop.
+  const std::string& follow_uri = parts->follow.id;
+  Activity answer =
+      make(accept ? urls::accept_follow_activity(parts->target.uri, follow_id, follow_uri)
+                  : urls::reject_follow_activity(parts->target.uri, follow_id, follow_uri),
+           accept ? "Accept" : "Reject", parts->target.uri, parts->follow.id);
   answer.addressing.to = {parts->follower.uri};
   answer.embedded = Box<Document>(Document{parts->follow});
   Recipients recipients;

@@ -54,8 +54,6 @@ TEST_CASE("local_urls: activity ids are stable, distinct and under our URLs", "[
   CHECK(ap::urls::follow_activity(actor, 5) == actor + "#follows/5");
   CHECK(ap::urls::like_activity(actor, 5) == actor + "#likes/5");
   CHECK(ap::urls::block_activity(actor, 5) == actor + "#blocks/5");
-  CHECK(ap::urls::accept_follow_activity(actor, 5) == actor + "#accepts/follows/5");
-  CHECK(ap::urls::reject_follow_activity(actor, 5) == actor + "#rejects/follows/5");
   CHECK(ap::urls::update_activity(status, 1700000000123456) ==
         status + "#updates/1700000000123456");
   CHECK(ap::urls::delete_activity(status) == status + "#delete");
@@ -65,6 +63,23 @@ TEST_CASE("local_urls: activity ids are stable, distinct and under our URLs", "[
   CHECK(ap::urls::authority("https://example.test:8443/users/bob") == "example.test:8443");
   CHECK(ap::urls::authority("http://example.test/") == "");
   CHECK(ap::urls::tag_page("example.test", "cats") == "https://example.test/tags/cats");
+}
+
+TEST_CASE("local_urls: an Accept or Reject names the Follow it answers", "[outbox]") {
+  const std::string actor = "https://example.test/users/alice";
+  const std::string first = "https://remote.test/users/bob#follows/1";
+  const std::string second = "https://remote.test/users/bob#follows/2";
+  // The first 8 bytes of SHA-256 of the Follow's id (sha256sum agrees).
+  const std::string accept = ap::urls::accept_follow_activity(actor, 5, first);
+  CHECK(accept == actor + "#accepts/follows/5/95e8cc9ba2aafee1");
+  // Stable: the same Follow answered twice is one activity.
+  CHECK(ap::urls::accept_follow_activity(actor, 5, first) == accept);
+  // A repeated Follow (new id, same follows row) gets a new Accept.
+  CHECK(ap::urls::accept_follow_activity(actor, 5, second) != accept);
+  const std::string reject = ap::urls::reject_follow_activity(actor, 5, first);
+  CHECK(reject.starts_with(actor + "#rejects/follows/5/"));
+  CHECK(reject.substr(reject.rfind('/')) == accept.substr(accept.rfind('/')));
+  CHECK(ap::urls::reject_follow_activity(actor, 5, second) != reject);
 }
 
 namespace {

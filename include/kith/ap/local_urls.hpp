@@ -58,8 +58,8 @@ std::string tag_page(std::string_view host, std::string_view name);
 //   Follow      <actor>#follows/<follows.id>
 //   Like        <actor>#likes/<favourites.id>
 //   Block       <actor>#blocks/<blocks.id>
-//   Accept      <actor>#accepts/follows/<follows.id>   (the local followee)
-//   Reject      <actor>#rejects/follows/<follows.id>
+//   Accept      <actor>#accepts/follows/<follows.id>/<h>   (the local followee)
+//   Reject      <actor>#rejects/follows/<follows.id>/<h>
 //   Create      <status uri>/activity                  (status_activity)
 //   Announce    <uri of the boost's own row>/activity   (status_activity)
 //   Update      <status uri>#updates/<unix microseconds of the edit>
@@ -69,11 +69,18 @@ std::string tag_page(std::string_view host, std::string_view name);
 //   Move        <actor>#moves/<unix microseconds of accounts.updated_at>
 //   Flag        https://<host>/actor#flags/<reports.id>  (sent by the instance actor)
 //   Undo        <id of the undone activity>/undo
+// <h> is the first 16 hex digits of SHA-256 of the answered Follow's id
+// (follows.uri): a server that lost an Accept sends a new Follow, and the
+// answer to it must be a new activity (the delivery queue, like the
+// receiver, drops a second activity with the same id), while answering the
+// same Follow twice stays one activity.
 std::string follow_activity(std::string_view actor_uri, std::int64_t follow_id);
 std::string like_activity(std::string_view actor_uri, std::int64_t favourite_id);
 std::string block_activity(std::string_view actor_uri, std::int64_t block_id);
-std::string accept_follow_activity(std::string_view actor_uri, std::int64_t follow_id);
-std::string reject_follow_activity(std::string_view actor_uri, std::int64_t follow_id);
+std::string accept_follow_activity(std::string_view actor_uri, std::int64_t follow_id,
+                                   std::string_view follow_activity_id);
+std::string reject_follow_activity(std::string_view actor_uri, std::int64_t follow_id,
+                                   std::string_view follow_activity_id);
 std::string update_activity(std::string_view object_uri, std::int64_t unix_micros);
 std::string delete_activity(std::string_view object_uri);
 std::string move_activity(std::string_view actor_uri, std::int64_t unix_micros);
