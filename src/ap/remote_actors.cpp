@@ -4,7 +4,8 @@
 // the actor's own URL, after the checks in to_remote_actor: a
 // preferredUsername, a key whose owner is the actor and whose id is on the
 // actor's origin (else the key is dropped: the account is kept, but nothing
-// it signs verifies), and HTML reduced by sanitize_html. Ids are stored in
+// it signs verifies), a profile url kept only on the actor's origin, and
+// HTML reduced by sanitize_html. Ids are stored in
 // their normal form (http::parse_url), so that comparing an activity's actor
 // with a signer's account is a plain string comparison after normalising the
 // former. Key ids are looked up exactly as normalised, fragment included.
@@ -88,7 +89,15 @@ std::optional<db::RemoteActorData> to_remote_actor(const Actor& actor, std::stri
   data.display_name = actor.name;
   data.note = sanitize_html(actor.summary).value_or("");
   data.uri = std::string(id);
-  data.url = actor.url;
+  // The profile page link must be on the actor's own origin, as a status's
+  // url must (status_from_object): else eve@evil could publish bob's page as
+  // hers and be what a search for that page finds.
+  if (const http::UrlResult url = http::parse_url(actor.url);
+      url && http::same_origin(url.url->origin, parsed.url->origin)) {
+    data.url = actor.url;
+  } else if (!actor.url.empty()) {
+    spdlog::info("actor {}: url {} is not on the actor's origin; not kept", id, actor.url);
+  }
   data.inbox_url = actor.inbox;
   data.outbox_url = actor.outbox;
   data.shared_inbox_url = actor.shared_inbox;

@@ -244,6 +244,20 @@ TEST_CASE("inbound edge: an actor document as a remote account", "[inbound]") {
     REQUIRE(data);
     CHECK(data->public_key_pem.empty());
   }
+  SECTION("a profile url on the actor's origin is kept") {
+    actor.url = "https://remote.example/@bob";
+    auto data = to_remote_actor(actor, id);
+    REQUIRE(data);
+    CHECK(data->url == "https://remote.example/@bob");
+  }
+  SECTION("a profile url on another origin is not kept") {
+    actor.url = "https://victim.example/@bob";
+    auto data = to_remote_actor(actor, id);
+    REQUIRE(data);
+    CHECK(data->url.empty());
+    actor.url = "not a url";
+    CHECK(to_remote_actor(actor, id)->url.empty());
+  }
   SECTION("no preferredUsername, no account") {
     actor.preferred_username.clear();
     CHECK_FALSE(to_remote_actor(actor, id));
