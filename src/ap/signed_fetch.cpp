@@ -12,7 +12,7 @@
 // requests too, so that a server can fetch the key it needs to verify the
 // signature of the very request that asks for something else; and the
 // instance actor (/actor) is what remote servers verify kith's own fetches
-// with.
+// with. A signature by a suspended account counts as none.
 //
 // Caching. A response that can depend on who signed is Cache-Control:
 // private, so that no shared cache hands one signer's answer to another or
@@ -45,6 +45,18 @@ boost::asio::awaitable<GetSigner> get_signer(ApRoutes& routes, const http::Reque
                  verified.key_id);
     if (required) {
       result.refusal = error(401, verified.reason);
+      result.refusal->set_header("Vary", "Accept, Signature");
+    }
+    co_return result;
+  }
+  if (verified.signer->suspended) {
+    // A suspended account (deleted by its server, or by a moderator here)
+    // is gone: its key proves nothing, and the request is weighed as if it
+    // were unsigned.
+    spdlog::info("GET {}: signed by suspended {}: treated as unsigned", request.path,
+                 verified.signer->uri);
+    if (required) {
+      result.refusal = error(401, "unsigned_request: the signer's account is suspended");
       result.refusal->set_header("Vary", "Accept, Signature");
     }
     co_return result;

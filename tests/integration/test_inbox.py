@@ -236,6 +236,11 @@ class InboxTest(unittest.TestCase):
         headers["Accept"] = AS_TYPE
         return self.kith.get(path, headers=headers)
 
+    def signed_get_with(self, path, actor, key):
+        headers = signing.signed_headers(key, f"{actor}#main-key", "GET", path, self.host)
+        headers["Accept"] = AS_TYPE
+        return self.kith.get(path, headers=headers)
+
     def api_post(self, path, body):
         r = self.kith.post(path, body, headers={"Authorization": f"Bearer {self.token}"})
         self.assertEqual(r.status, 200, (r, r.text()))
@@ -489,6 +494,29 @@ class InboxTest(unittest.TestCase):
         self.assertEqual(mentioned.status, 200, (mentioned, mentioned.text()))
         self.assertEqual(mentioned.header("cache-control"), "private")
         self.assertEqual(self.signed_get(path, "mallory").status, 404)
+
+    def test_suspended_signer_counts_as_unsigned(self):
+        """A remote account that deleted itself (its Delete applied by the
+        inbox worker: the account is suspended) signs nothing any more: its
+        signed GET of a direct status that mentions it is 404, as an
+        unsigned one is."""
+        key = signing.RsaKey(self.dir, "leaver")
+        name = f"leaver{uuid.uuid4().hex[:8]}"
+        leaver = self.remote.add_actor(name, key)
+        status = self.api_post("/api/v1/statuses", {
+            "status": f"@{name}@localhost:{self.remote.port} just you",
+            "visibility": "direct"})
+        path = self.path_of(status["uri"])
+        self.assertEqual(self.signed_get_with(path, leaver, key).status, 200)
+        delete = {"@context": "https://www.w3.org/ns/activitystreams",
+                  "id": f"{leaver}#delete", "type": "Delete", "actor": leaver,
+                  "object": leaver, "to": ["https://www.w3.org/ns/activitystreams#Public"]}
+        self.assertEqual(self.post("/inbox", delete, signer=name, key=key).status, 202)
+        harness.wait_until(lambda: self.psql(
+            f"SELECT suspended_at IS NOT NULL FROM accounts WHERE uri = '{leaver}'") == "t",
+            APPLY_TIMEOUT, message="the leaver's Delete of itself applied")
+        r = self.signed_get_with(path, leaver, key)
+        self.assertEqual(r.status, 404, (r, r.text()))
 
     def test_authorized_fetch(self):
         """With federation.authorized_fetch on (the daemon restarted with
