@@ -6,12 +6,17 @@
 // or fetched from its own origin when kith does not have it (never taken
 // from the Announce, which only the booster wrote), and must be public or
 // unlisted. The boost is kept when it is of a local status or someone here
-// follows the booster.
+// follows the booster. A local status may be named by its page
+// (https://<host>/@<name>/<id>) as well as by its id: some servers send the
+// url they showed their user.
+#include <charconv>
 #include <pqxx/pqxx>
 
 #include "inbox_apply.hpp"
+#include "kith/ap/local_urls.hpp"
 #include "kith/db/inbound.hpp"
 #include "kith/db/pool.hpp"
+#include "kith/http/url.hpp"
 
 namespace kith::ap::inbox {
 
@@ -30,11 +35,37 @@ db::Visibility reblog_visibility(const Received& r) {
   return v == db::Visibility::direct ? db::Visibility::private_ : v;
 }
 
+// The id of the status whose page of ours `object` is
+// (https://<host>/@<name>/<id> -> <actor of name>/statuses/<id>), or
+// `object` itself when it is not such a page. The id built from the page
+// names the author, so a page whose name is not the status's author finds
+// no status.
+std::string status_id_of(std::string_view host, const std::string& object) {
+  const http::UrlResult parsed = http::parse_url(object);
+  if (!parsed || parsed.url->has_fragment) return object;
+  const std::string url = parsed.url->text();
+  const std::string prefix = urls::origin(host) + "/@";
+  if (!url.starts_with(prefix)) return object;
+  const std::string_view rest = std::string_view(url).substr(prefix.size());
+  const std::size_t slash = rest.find('/');
+  if (slash == std::string_view::npos) return object;
+  const std::string_view name = rest.substr(0, slash);
+  const std::string_view digits = rest.substr(slash + 1);
+  std::int64_t id = 0;
+  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), id);
+  if (!urls::valid_username(name) || ec != std::errc() || end != digits.data() + digits.size() ||
+      id <= 0)
+    return object;
+  // Round trip: exactly the page kith would write (no sign, no leading zero).
+  if (urls::status_page(host, name, id) != url) return object;
+  return urls::status(urls::actor(host, name), id);
+}
+
 }  // namespace
 
-asio::awaitable<Prepared> prepare_like(Context&, const Received& r) {
-  const std::string status_uri =
-      r.activity.embedded ? r.activity.embedded->id() : r.activity.object;
+asio::awaitable<Prepared> prepare_like(Context& context, const Received& r) {
+  const std::string status_uri = status_id_of(
+      context.host, r.activity.embedded ? r.activity.embedded->id() : r.activity.object);
   if (status_uri.empty()) co_return invalid("Like without an object");
   const std::int64_t actor_id = r.actor.id;
   const std::string like_uri = r.activity.id;
@@ -49,8 +80,8 @@ asio::awaitable<Prepared> prepare_like(Context&, const Received& r) {
 }
 
 asio::awaitable<Prepared> prepare_announce(Context& context, const Received& r) {
-  const std::string status_uri =
-      r.activity.embedded ? r.activity.embedded->id() : r.activity.object;
+  const std::string status_uri = status_id_of(
+      context.host, r.activity.embedded ? r.activity.embedded->id() : r.activity.object);
   if (status_uri.empty()) co_return invalid("Announce without an object");
   const std::int64_t actor_id = r.actor.id;
   const std::string announce_uri = r.activity.id;

@@ -505,6 +505,35 @@ class InboxWorkerTest(unittest.TestCase):
         self.assertEqual(q("SELECT count(*) FROM favourites f JOIN statuses s"
                            f" ON s.id = f.status_id WHERE NOT s.local"), "0")
 
+    def test_like_and_announce_of_a_local_status_named_by_its_page(self):
+        """Some servers name a status by the page they showed their user
+        (https://<host>/@alice/<id>): kith finds the status from it. A page
+        whose name is not the author's, or that is not exactly a status page,
+        names nothing."""
+        status = self.local_status("alice")
+        number = status.rsplit("/", 1)[1]
+        page = f"{self.origin}/@alice/{number}"
+        favourites = ("SELECT count(*) FROM favourites f JOIN statuses s ON s.id = f.status_id"
+                      f" WHERE s.uri = '{status}'")
+        boosts = ("SELECT count(*) FROM statuses r JOIN statuses s ON s.id = r.reblog_of_id"
+                  f" WHERE s.uri = '{status}'")
+        for wrong in (f"{self.origin}/@carol/{number}", f"{self.origin}/@alice/0{number}",
+                      f"{self.origin}/@alice/{number}/", f"{self.origin}/@alice/{number}#x"):
+            with self.subTest(wrong):
+                self.apply({"id": self.next_id("likes"), "type": "Like", "actor": BOB,
+                            "object": wrong})
+                self.apply({"id": self.next_id("announces"), "type": "Announce",
+                            "actor": BOB, "object": wrong, "to": [PUBLIC],
+                            "published": "2026-11-25T11:00:00Z"})
+                self.assertEqual(q(favourites), "0")
+                self.assertEqual(q(boosts), "0")
+        self.apply({"id": self.next_id("likes"), "type": "Like", "actor": BOB, "object": page})
+        self.assertEqual(q(favourites), "1")
+        announce = {"id": self.next_id("announces"), "type": "Announce", "actor": BOB,
+                    "object": page, "to": [PUBLIC], "published": "2026-11-25T11:00:00Z"}
+        self.apply(announce)
+        self.assertEqual(q(boosts), "1")
+
     # -- Announce --
 
     def test_announce_of_a_local_status(self):
