@@ -199,6 +199,7 @@ boost::asio::awaitable<FetchResult> Fetcher::fetch(std::string url) {
   }
   const http::ClientResponse& response = *answer.response;
   const std::string final_url = response.final_url.text_without_fragment();
+  result.status = response.status;
   if (response.status == 404 || response.status == 410) {
     result.failure = FetchFailure::gone;
     result.detail = std::to_string(response.status) + " from " + final_url;

@@ -18,7 +18,10 @@
 //      relay, a reply forwarded by a third server with a Linked-Data
 //      signature), neither the POST nor any LD signature is believed: the
 //      activity is fetched from its own id's origin (Fetcher) and only that
-//      copy, whose actor must be on the id's origin, is kept (else 401);
+//      copy, whose actor must be on the id's origin, is kept (else 401).
+//      When the origin does not serve it (a fragment id, 404 or 410, 401 or
+//      403: a forwarded reply Delete, a non-public Create), it is 202 and
+//      dropped: a sender retries a 401 for days, and nothing is believed;
 //   6. one job in the "inbox" queue, deduplicated by the activity id; 202
 //      once it is committed (a duplicate is 202 too), then the worker is
 //      woken.
@@ -76,20 +79,38 @@ struct Accepted {
 };
 
 // Step 5 when the signer is not the actor: the activity as its origin
-// serves it, or a refusal.
+// serves it, a refusal, or nothing to keep (dropped): the origin does not
+// serve it to kith.
 struct Refetched {
   std::optional<Accepted> accepted;
   std::string refusal;
+  std::string dropped;  // why nothing is kept, when it is answered 202
 };
+
+// Whether the origin's answer means it does not serve that activity to
+// kith at all (rather than failing now): 404 or 410, or 401 or 403 (not
+// public: Mastodon forwards replies and non-public Creates it will show to
+// no one but their audience).
+bool origin_does_not_serve(const FetchResult& fetched) {
+  if (fetched.failure == FetchFailure::gone) return true;
+  return fetched.failure == FetchFailure::http_status &&
+         (fetched.status == 401 || fetched.status == 403);
+}
 
 boost::asio::awaitable<Refetched> refetch_from_origin(ApRoutes& routes, const Activity& activity) {
   Refetched result;
   const std::optional<http::Url> id = parse_id(activity.id);
   if (!id || id->has_fragment) {
-    result.refusal = "the signer is not the actor, and the activity has no id it can be fetched at";
+    // Mastodon forwards reply Deletes (…/statuses/1#delete) that no one can
+    // fetch; a refusal would only have the sender retry for days.
+    result.dropped = "the activity has no id it can be fetched at";
     co_return result;
   }
   FetchResult fetched = co_await routes.context.fetcher.fetch(id->text());
+  if (!fetched && origin_does_not_serve(fetched)) {
+    result.dropped = fmt::format("its origin does not serve it ({})", fetched.detail);
+    co_return result;
+  }
   if (!fetched || fetched.document->kind() != Kind::activity) {
     spdlog::info("inbox: re-fetch of {} failed: {} {}", id->text(), describe(fetched.failure),
                  fetched.detail);
@@ -188,6 +209,11 @@ boost::asio::awaitable<http::Response> receive(ApRoutes& routes, http::Request& 
     stored.inbound.signer_account_id = signer.id;
   } else {
     Refetched refetched = co_await refetch_from_origin(routes, activity);
+    if (!refetched.dropped.empty()) {
+      spdlog::info("inbox: {} {} forwarded by {}: accepted and dropped: {}", activity.type,
+                   activity.id, signer.uri, refetched.dropped);
+      co_return accepted();
+    }
     if (!refetched.accepted) {
       spdlog::info("inbox: {} signed by {}: 401 {}", activity.id, signer.uri, refetched.refusal);
       co_return error(401, refetched.refusal);

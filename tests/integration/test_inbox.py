@@ -281,9 +281,6 @@ class InboxTest(unittest.TestCase):
              {"date": signing.http_date(time.time() - 3 * 3600)}, 401),
             ("digest not signed", self.create(self.mallory),
              {"covered": ("(request-target)", "host", "date")}, 401),
-            # eve signs, in mallory's name: the activity is not eve's, and
-            # fetching it from its origin finds nothing.
-            ("key owner not the actor", self.create(self.mallory), {"signer": "eve"}, 401),
             ("activity id on a foreign origin",
              self.create(self.mallory, activity_id=f"https://{self.host}/evil/{uuid.uuid4()}"),
              {}, 400),
@@ -396,6 +393,38 @@ class InboxTest(unittest.TestCase):
         r = self.post("/inbox", elsewhere, signer="eve")
         self.assertEqual(r.status, 401, r)
         self.assertEqual(self.jobs_for(elsewhere["id"]), 0)
+
+    def test_forwarded_activity_its_origin_does_not_serve_is_dropped(self):
+        """eve forwards (signs) activities of mallory's that mallory's server
+        does not serve to kith: a reply Delete (a fragment id), one it has
+        not (404) or no longer has (410), a non-public one (401, 403). Each
+        is 202 and stores nothing: a sender retries a 401 for days. A 500
+        from the origin is still 401 (it may serve it later), and so is a
+        bad signature."""
+        fragment = self.create(self.mallory, activity_id=f"{self.mallory}/statuses/1#delete")
+        fragment["type"] = "Delete"
+        fragment["object"] = f"{self.mallory}/statuses/1"
+        cases = [("fragment id", fragment, None)]
+        for status in (404, 410, 401, 403):
+            activity = self.create(self.mallory)
+            self.remote.add(self.path_of(activity["id"]), {"error": "no"}, "application/json",
+                            status=status)
+            cases.append((str(status), activity, status))
+        for name, activity, _ in cases:
+            with self.subTest(name):
+                r = self.post("/inbox", activity, signer="eve")
+                self.assertEqual(r.status, 202, (r, r.text()))
+                self.assertEqual(self.jobs_for(activity["id"]), 0)
+        failing = self.create(self.mallory)
+        self.remote.add(self.path_of(failing["id"]), {"error": "oops"}, "application/json",
+                        status=500)
+        r = self.post("/inbox", failing, signer="eve")
+        self.assertEqual(r.status, 401, r)
+        self.assertIn("error", r.json())
+        forged = self.create(self.mallory)
+        r = self.post("/inbox", forged, signer="eve", key=self.keys["mallory"])
+        self.assertEqual(r.status, 401, r)
+        self.assertEqual(self.jobs_for(forged["id"]), 0)
 
     def test_key_id_served_as_a_stub_of_its_actor(self):
         """GoToSocial's key ids are <actor>/main-key, served as a stub whose

@@ -65,6 +65,7 @@ struct FetchResult {
   std::optional<Document> document;
   FetchFailure failure = FetchFailure::none;
   std::string detail;  // for logs
+  int status = 0;      // the HTTP status of the answer; 0 when there was none
   std::string url;     // with a document: the URL that answered (= its id)
   std::string body;    // with a document: the JSON as served
   // id_mismatch only: the id the document claimed (normalised), which the
