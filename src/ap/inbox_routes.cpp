@@ -12,7 +12,9 @@
 //      deleted account's server keeps sending its Delete to every follower's
 //      server and retrying on any error;
 //   3. read_document, else 400 naming the field;
-//   4. an Activity, else 400;
+//   4. an Activity, else 400 -- except the signer's own activity of a type
+//      kith does not know (its actor the signer, its id on the signer's
+//      origin): 202 and dropped, as Mastodon answers them;
 //   5. its actor is the signer (the key's owner) and its id, when it has one,
 //      on the actor's origin (else 400). When the actor is someone else (a
 //      relay, a reply forwarded by a third server with a Linked-Data
@@ -160,6 +162,17 @@ boost::asio::awaitable<bool> unknown_actor_deleting_itself(ApRoutes& routes,
   co_return !known;
 }
 
+// A document of a type outside the vocabulary (EmojiReact, Listen…) whose
+// actor is the signer and whose id is on the signer's origin: Mastodon
+// answers 202 to any such one and drops it in its worker; kith drops it at
+// once (nothing would apply it).
+bool signers_own_unknown_activity(const ReadResult& read, const db::AccountRef& signer) {
+  const Unsupported& unknown = std::get<Unsupported>(read.document->value);
+  const std::optional<http::Url> actor = parse_id(unknown.actor);
+  const std::optional<http::Url> id = parse_id(unknown.id);
+  return actor && actor->text() == signer.uri && id && id->origin == actor->origin;
+}
+
 boost::asio::awaitable<http::Response> receive(ApRoutes& routes, http::Request& request,
                                                std::int64_t recipient_account_id) {
   if (!inbound_content_type(request.header("Content-Type")))
@@ -191,6 +204,11 @@ boost::asio::awaitable<http::Response> receive(ApRoutes& routes, http::Request& 
   if (!read.document) {
     const ReadError& e = *read.error;
     co_return error(400, e.field.empty() ? e.message : fmt::format("{}: {}", e.field, e.message));
+  }
+  if (read.document->kind() == Kind::unsupported && signers_own_unknown_activity(read, signer)) {
+    spdlog::debug("inbox: {} {} from {}: a type kith does not know: accepted and dropped",
+                  read.document->type(), read.document->id(), signer.uri);
+    co_return accepted();
   }
   if (read.document->kind() != Kind::activity)
     co_return error(400, fmt::format("not an activity: {}", read.document->type()));

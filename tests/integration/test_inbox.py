@@ -426,6 +426,42 @@ class InboxTest(unittest.TestCase):
         self.assertEqual(r.status, 401, r)
         self.assertEqual(self.jobs_for(forged["id"]), 0)
 
+    def test_signers_own_activity_of_an_unknown_type_is_accepted_and_dropped(self):
+        """An EmojiReact (a type kith does not know) signed by its actor,
+        with an id on the actor's origin, is 202 and stores nothing, as
+        Mastodon answers it. One whose actor is not the signer, whose id is
+        on another origin or missing, or a body that is no document at all,
+        is still 400."""
+        def react(**changes):
+            activity = {"@context": "https://www.w3.org/ns/activitystreams",
+                        "id": f"{self.mallory}#reacts/{uuid.uuid4().hex}", "type": "EmojiReact",
+                        "actor": self.mallory, "object": f"{self.alice}/statuses/1",
+                        "content": "🦊"}
+            activity.update(changes)
+            return {k: v for k, v in activity.items() if v is not None}
+        for path in ("/users/alice/inbox", "/inbox"):
+            activity = react()
+            r = self.post(path, activity)
+            self.assertEqual(r.status, 202, (path, r, r.text()))
+            self.assertEqual(self.jobs_for(activity["id"]), 0)
+        activity = react(actor={"id": self.mallory})
+        r = self.post("/inbox", activity)
+        self.assertEqual(r.status, 202, (r, r.text()))
+        self.assertEqual(self.jobs_for(activity["id"]), 0)
+        refused = [
+            ("actor not the signer", react(actor=self.eve)),
+            ("no actor", react(actor=None)),
+            ("id on another origin", react(id=f"https://{self.host}/reacts/{uuid.uuid4()}")),
+            ("no id", react(id=None)),
+        ]
+        for name, activity in refused:
+            with self.subTest(name):
+                r = self.post("/inbox", activity)
+                self.assertEqual(r.status, 400, (r, r.text()))
+                self.assertIn("not an activity: EmojiReact", r.json()["error"])
+        r = self.post("/inbox", None, body=b'{"type": "EmojiReact", "actor": ')
+        self.assertEqual(r.status, 400, r)
+
     def test_key_id_served_as_a_stub_of_its_actor(self):
         """GoToSocial's key ids are <actor>/main-key, served as a stub whose
         id is the actor's: kith fetches the actor from its own id and

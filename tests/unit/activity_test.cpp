@@ -336,6 +336,32 @@ TEST_CASE("read_document: a type outside the vocabulary is Unsupported, not an e
     CHECK(unsupported.kind() == Kind::unsupported);
     CHECK(unsupported.id().find("javascript") == std::string::npos);
   }
+  // Of an unsupported document only its id and actor are read, each dropped
+  // (not an error) when it is not a valid id; an actor id has no fragment.
+  CHECK(as<Unsupported>(document).actor == "https://localhost:3003/users/dan");
+  const std::vector<std::pair<std::string, std::string>> actors = {
+      {R"({"type": "EmojiReact", "actor": "https://localhost:3001/users/alice"})",
+       "https://localhost:3001/users/alice"},
+      {R"({"type": "EmojiReact", "actor": {"id": "https://localhost:3001/users/alice"}})",
+       "https://localhost:3001/users/alice"},
+      {R"({"type": "EmojiReact", "actor": ["https://localhost:3001/users/alice"]})",
+       "https://localhost:3001/users/alice"},
+      {R"({"type": "EmojiReact", "actor": "https://localhost:3001/users/alice#me"})", ""},
+      {R"j({"type": "EmojiReact", "actor": "javascript:alert(1)"})j", ""},
+      {R"({"type": "EmojiReact", "actor": 42})", ""},
+      {R"({"type": "EmojiReact", "actor": "https://localhost:3001/)" + std::string(3000, 'a') +
+           R"("})",
+       ""},
+      {R"({"type": "EmojiReact"})", ""},
+  };
+  for (const auto& [json, actor] : actors) {
+    INFO(json);
+    Document unsupported = read_ok(json);
+    REQUIRE(unsupported.kind() == Kind::unsupported);
+    CHECK(as<Unsupported>(unsupported).actor == actor);
+    check_round_trip(unsupported);
+  }
+
   // An Announce of something unsupported: the activity is read, its object
   // kept as an embedded Unsupported.
   Document announce = read_ok(R"({"id": "https://localhost:3001/a/1", "type": "Announce",

@@ -254,6 +254,7 @@ struct Tombstone {
 struct Unsupported {
   std::string id;  // "" when absent or not a valid id
   std::string type;
+  std::string actor;  // "" when absent or not a valid id (no fragment)
   bool operator==(const Unsupported&) const = default;
 };
 

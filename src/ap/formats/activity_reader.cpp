@@ -398,6 +398,14 @@ class Reader {
         if (given && given->size() <= kMaxIdBytes &&
             valid_id(*given, allow_http_, FragmentRule::allowed))
           unsupported.id = *given;
+        // Its actor, when it has one that reads as an id, so that the inbox
+        // can tell a signer's own activity of an unknown type (dropped) from
+        // anything else. Nothing else of it is read.
+        if (const std::vector<const json*> actors = values_of(get(value, "actor")); !actors.empty())
+          if (const std::string* actor = id_in(*actors.front());
+              actor && actor->size() <= kMaxIdBytes &&
+              valid_id(*actor, allow_http_, FragmentRule::forbidden))
+            unsupported.actor = *actor;
         out.value = std::move(unsupported);
         return true;
       }

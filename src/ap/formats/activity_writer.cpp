@@ -236,6 +236,7 @@ json unsupported_json(const Unsupported& unsupported) {
   json out = json::object();
   put(out, "id", unsupported.id);
   out["type"] = unsupported.type;
+  put(out, "actor", unsupported.actor);
   return out;
 }
 
