@@ -141,10 +141,13 @@ std::map<std::int64_t, StatusView> status_views(pqxx::transaction_base& tx,
       " coalesce(s.text, ''), s.spoiler_text, s.sensitive, coalesce(s.language, ''), " +
           iso_time("s.created_at") + ", coalesce(" + iso_time("s.edited_at") +
           ", ''), s.in_reply_to_id, s.in_reply_to_account_id, s.reblog_of_id,"
+          // Only replies and boosts anyone may see are counted (Mastodon
+          // counts only distributable ones): a count must not reveal that
+          // a private or direct reply exists.
           " (SELECT count(*) FROM statuses r WHERE r.in_reply_to_id = s.id"
-          "   AND r.deleted_at IS NULL),"
+          "   AND r.deleted_at IS NULL AND r.visibility IN ('public', 'unlisted')),"
           " (SELECT count(*) FROM statuses r WHERE r.reblog_of_id = s.id"
-          "   AND r.deleted_at IS NULL),"
+          "   AND r.deleted_at IS NULL AND r.visibility IN ('public', 'unlisted')),"
           " (SELECT count(*) FROM favourites f WHERE f.status_id = s.id),"
           " EXISTS (SELECT 1 FROM favourites f WHERE f.status_id = s.id"
           "   AND f.account_id = $1::bigint),"
