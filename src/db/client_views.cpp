@@ -25,9 +25,18 @@ std::string id_array(const std::vector<std::int64_t>& ids) {
 // Whether the viewer ($1; 0 for nobody) may see status `s`: public and
 // unlisted statuses: everyone; local-only: every signed-in (local) user;
 // followers-only: the author, accepted followers and mentioned accounts;
-// direct: the author and mentioned accounts. Never a deleted status.
+// direct: the author and mentioned accounts. Never a deleted status, and
+// for a signed-in viewer never one whose author (or, for a boost, the
+// boosted status's author) blocks the viewer or is blocked by it, as
+// Mastodon hides them (StatusPolicy#show?, its timeline filters).
 const char* const kVisibleTo =
-    " (s.deleted_at IS NULL AND (s.visibility IN ('public', 'unlisted')"
+    " (s.deleted_at IS NULL"
+    " AND ($1::bigint = 0 OR NOT EXISTS (SELECT 1 FROM blocks vb"
+    "   WHERE (vb.account_id = $1::bigint AND vb.target_account_id IN (s.account_id,"
+    "       coalesce((SELECT vr.account_id FROM statuses vr WHERE vr.id = s.reblog_of_id), 0)))"
+    "   OR (vb.target_account_id = $1::bigint AND vb.account_id IN (s.account_id,"
+    "       coalesce((SELECT vr.account_id FROM statuses vr WHERE vr.id = s.reblog_of_id), 0)))))"
+    " AND (s.visibility IN ('public', 'unlisted')"
     " OR ($1::bigint <> 0 AND (s.account_id = $1::bigint OR s.visibility = 'local'"
     "   OR (s.visibility = 'private' AND EXISTS (SELECT 1 FROM follows vf"
     "       WHERE vf.account_id = $1::bigint AND vf.target_account_id = s.account_id"

@@ -65,6 +65,48 @@ class ClientViewsTest(base.ClientApiTest):
         seen = self.api(None, "GET", f"/api/v1/statuses/{post['id']}")
         self.assertEqual((seen["replies_count"], seen["reblogs_count"]), (1, 1))
 
+    def test_09_blocks_hide_statuses_and_refuse_actions(self):
+        dan = self.me("dan")
+        bob = self.bob()
+        carol = self.me("carol")
+        hidden = self.bob_status("block-9")
+        # FIXTURE: bob blocks dan (his Block would come through the inbox),
+        # and a status of bob's mentions dan.
+        mentioning = self.bob_status("block-9-mention", "<p>@dan hi</p>")
+        psql(f"INSERT INTO mentions (status_id, account_id) VALUES ({mentioning}, {dan['id']});"
+             f"INSERT INTO blocks (account_id, target_account_id, uri) VALUES "
+             f"({bob['id']}, {dan['id']}, '{self.remote.actor_id}#blocks/9')")
+        self.api(None, "GET", f"/api/v1/statuses/{hidden}")  # others still see it
+        self.api("alice", "GET", f"/api/v1/statuses/{hidden}")
+        self.api("dan", "GET", f"/api/v1/statuses/{hidden}", expect=404)
+        self.api("dan", "GET", f"/api/v1/statuses/{hidden}/context", expect=404)
+        self.api("dan", "POST", f"/api/v1/statuses/{hidden}/favourite", expect=404)
+        self.api("dan", "POST", f"/api/v1/statuses/{hidden}/reblog", expect=404)
+        self.api("dan", "POST", "/api/v1/statuses",
+                 {"status": "hey", "in_reply_to_id": hidden}, expect=404)
+        home = self.api("dan", "GET", "/api/v1/timelines/home?limit=40")
+        self.assertNotIn(mentioning, [s["id"] for s in home])
+        public = self.api("dan", "GET", "/api/v1/timelines/public?limit=40")
+        self.assertNotIn(hidden, [s["id"] for s in public])
+        self.assertIn(hidden, [s["id"] for s in self.api(None, "GET",
+                                                        "/api/v1/timelines/public?limit=40")])
+        self.assertEqual(self.api("dan", "GET", f"/api/v1/accounts/{bob['id']}/statuses"), [])
+        self.assertEqual([], [j for j in self.jobs() if j[2] == int(dan["id"]) and
+                              j[1] in ("Like", "Announce")])
+        psql(f"DELETE FROM blocks WHERE account_id = {bob['id']}")
+        self.api("dan", "GET", f"/api/v1/statuses/{hidden}")
+        # The other way: dan blocks carol; her statuses leave his views and
+        # his favourite or reply of one is refused.
+        post = self.api("carol", "POST", "/api/v1/statuses", {"status": "before the block"})
+        self.api("dan", "POST", f"/api/v1/accounts/{carol['id']}/block")
+        self.api("dan", "GET", f"/api/v1/statuses/{post['id']}", expect=404)
+        self.api("dan", "POST", f"/api/v1/statuses/{post['id']}/favourite", expect=404)
+        self.api("dan", "POST", "/api/v1/statuses",
+                 {"status": "hey", "in_reply_to_id": post["id"]}, expect=404)
+        self.assertEqual(self.api("dan", "GET", f"/api/v1/accounts/{carol['id']}/statuses"), [])
+        self.api("dan", "POST", f"/api/v1/accounts/{carol['id']}/unblock")
+        self.api("dan", "GET", f"/api/v1/statuses/{post['id']}")
+
 
 def load_tests(loader, tests, pattern):
     """Only this class's own tests (not those it inherits)."""
