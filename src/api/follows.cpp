@@ -95,9 +95,14 @@ Outcome do_follow(pqxx::transaction_base& tx, const std::string& host, const db:
   }
   const std::int64_t follow_id = db::next_id(tx);
   const bool accepted = target.local() && !target.locked;
-  db::insert_local_follow(tx, follow_id, me.id, target.id,
-                          ap::urls::follow_activity(me.uri, follow_id), accepted, reblogs, notify);
-  ap::outbox::follow(tx, host, follow_id);
+  if (db::insert_local_follow(tx, follow_id, me.id, target.id,
+                              ap::urls::follow_activity(me.uri, follow_id), accepted, reblogs,
+                              notify)) {
+    ap::outbox::follow(tx, host, follow_id);
+  } else if (auto raced = db::find_follow(tx, me.id, target.id)) {
+    // A concurrent request followed first and queued the Follow.
+    db::set_follow_options(tx, raced->id, reblogs, notify);
+  }
   return Outcome::ok;
 }
 

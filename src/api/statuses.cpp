@@ -365,9 +365,10 @@ http::Handler favourite(ApiRoutes& routes, bool add) {
       auto existing = db::find_local_favourite(tx, caller.account_id, *id);
       if (add && !existing) {
         const std::int64_t favourite_id = db::next_id(tx);
-        db::insert_local_favourite(tx, favourite_id, me->id, *id,
-                                   ap::urls::like_activity(me->uri, favourite_id));
-        ap::outbox::like(tx, host, favourite_id);
+        // false: a concurrent request favourited it first and queued the Like.
+        if (db::insert_local_favourite(tx, favourite_id, me->id, *id,
+                                       ap::urls::like_activity(me->uri, favourite_id)))
+          ap::outbox::like(tx, host, favourite_id);
       } else if (!add && existing) {
         ap::outbox::unlike(tx, host, *existing);
         db::delete_favourite(tx, *existing);
@@ -424,10 +425,13 @@ http::Handler reblog(ApiRoutes& routes, bool add) {
           shown = *existing;
         } else {
           const std::int64_t reblog_id = db::next_id(tx);
-          db::insert_local_reblog(tx, reblog_id, me->id, status->id,
-                                  ap::urls::status(me->uri, reblog_id), visibility);
-          ap::outbox::announce(tx, host, reblog_id);
-          shown = reblog_id;
+          if (db::insert_local_reblog(tx, reblog_id, me->id, status->id,
+                                      ap::urls::status(me->uri, reblog_id), visibility)) {
+            ap::outbox::announce(tx, host, reblog_id);
+            shown = reblog_id;
+          } else if (auto raced = db::find_local_reblog(tx, caller.account_id, status->id)) {
+            shown = *raced;  // a concurrent request boosted it first
+          }
         }
       } else if (existing) {
         ap::outbox::unannounce(tx, host, *existing);

@@ -1,5 +1,7 @@
 // The rows local actions write (local_actions.hpp), in the caller's
-// transaction.
+// transaction. A favourite, boost or follow that a concurrent request
+// already wrote is not an error: ON CONFLICT DO NOTHING, and the caller
+// finds the existing row (the same answer Mastodon's services give).
 #include "kith/db/local_actions.hpp"
 
 #include <pqxx/pqxx>
@@ -82,13 +84,14 @@ std::optional<std::int64_t> find_local_reblog(pqxx::transaction_base& tx, std::i
   return rows[0][0].as<std::int64_t>();
 }
 
-void insert_local_reblog(pqxx::transaction_base& tx, std::int64_t id, std::int64_t account_id,
+bool insert_local_reblog(pqxx::transaction_base& tx, std::int64_t id, std::int64_t account_id,
                          std::int64_t status_id, const std::string& uri,
                          const std::string& visibility) {
-  tx.exec_params(
-      "INSERT INTO statuses (id, account_id, uri, local, reblog_of_id, visibility)"
-      " VALUES ($1, $2, $3, true, $4, $5)",
-      id, account_id, uri, status_id, visibility);
+  return !tx.exec_params(
+                "INSERT INTO statuses (id, account_id, uri, local, reblog_of_id, visibility)"
+                " VALUES ($1, $2, $3, true, $4, $5) ON CONFLICT DO NOTHING RETURNING id",
+                id, account_id, uri, status_id, visibility)
+              .empty();
 }
 
 void delete_status_row(pqxx::transaction_base& tx, std::int64_t status_id) {
@@ -103,10 +106,13 @@ std::optional<std::int64_t> find_local_favourite(pqxx::transaction_base& tx,
   return rows[0][0].as<std::int64_t>();
 }
 
-void insert_local_favourite(pqxx::transaction_base& tx, std::int64_t id, std::int64_t account_id,
+bool insert_local_favourite(pqxx::transaction_base& tx, std::int64_t id, std::int64_t account_id,
                             std::int64_t status_id, const std::string& uri) {
-  tx.exec_params("INSERT INTO favourites (id, account_id, status_id, uri) VALUES ($1, $2, $3, $4)",
-                 id, account_id, status_id, uri);
+  return !tx.exec_params(
+                "INSERT INTO favourites (id, account_id, status_id, uri) VALUES ($1, $2, $3, $4)"
+                " ON CONFLICT DO NOTHING RETURNING id",
+                id, account_id, status_id, uri)
+              .empty();
 }
 
 void delete_favourite(pqxx::transaction_base& tx, std::int64_t favourite_id) {
@@ -122,14 +128,15 @@ std::optional<FollowRow> find_follow(pqxx::transaction_base& tx, std::int64_t ac
   return follow_row(tx, rows[0][0].as<std::int64_t>());
 }
 
-void insert_local_follow(pqxx::transaction_base& tx, std::int64_t id, std::int64_t account_id,
+bool insert_local_follow(pqxx::transaction_base& tx, std::int64_t id, std::int64_t account_id,
                          std::int64_t target_account_id, const std::string& uri, bool accepted,
                          bool show_reblogs, bool notify) {
-  tx.exec_params(
-      "INSERT INTO follows (id, account_id, target_account_id, uri, state, show_reblogs, notify)"
-      " VALUES ($1, $2, $3, $4, $5, $6, $7)",
-      id, account_id, target_account_id, uri, accepted ? "accepted" : "pending", show_reblogs,
-      notify);
+  return !tx.exec_params(
+                "INSERT INTO follows (id, account_id, target_account_id, uri, state, show_reblogs,"
+                " notify) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING id",
+                id, account_id, target_account_id, uri, accepted ? "accepted" : "pending",
+                show_reblogs, notify)
+              .empty();
 }
 
 void set_follow_options(pqxx::transaction_base& tx, std::int64_t follow_id, bool show_reblogs,

@@ -107,6 +107,34 @@ class ClientViewsTest(base.ClientApiTest):
         self.api("dan", "POST", f"/api/v1/accounts/{carol['id']}/unblock")
         self.api("dan", "GET", f"/api/v1/statuses/{post['id']}")
 
+    def test_10_concurrent_favourite_reblog_follow(self):
+        carol = self.me("carol")
+        bob = self.bob()
+        target = self.bob_status("race-10")
+        results = []
+
+        def hit(path):
+            r = self.kith.request("POST", path,
+                                  headers={"Authorization": f"Bearer {self.tokens['carol']}"})
+            results.append((path, r.status, r.json()))
+
+        for path in (f"/api/v1/statuses/{target}/favourite", f"/api/v1/statuses/{target}/reblog",
+                     f"/api/v1/accounts/{bob['id']}/follow"):
+            threads = [threading.Thread(target=hit, args=(path,)) for _ in range(6)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+        self.assertEqual([r[1] for r in results], [200] * 18, results)
+        boosts = {r[2]["id"] for r in results if r[0].endswith("/reblog")}
+        self.assertEqual(len(boosts), 1)
+        mine = [j for j in self.jobs() if j[2] == int(carol["id"])]
+        self.assertEqual(len([j for j in mine if j[1] == "Like" and
+                              j[4]["object"].endswith("/statuses/race-10")]), 1)
+        self.assertEqual(len([j for j in mine if j[1] == "Announce" and
+                              j[4]["object"].endswith("/statuses/race-10")]), 1)
+        self.assertEqual(len([j for j in mine if j[1] == "Follow"]), 1)
+
 
 def load_tests(loader, tests, pattern):
     """Only this class's own tests (not those it inherits)."""

@@ -53,21 +53,24 @@ void mark_status_deleted(pqxx::transaction_base& tx, std::int64_t status_id);
 // The boost of `status_id` by `account_id`, if any (not deleted).
 std::optional<std::int64_t> find_local_reblog(pqxx::transaction_base& tx, std::int64_t account_id,
                                               std::int64_t status_id);
-// A boost row: no content of its own, reblog_of_id set.
-void insert_local_reblog(pqxx::transaction_base& tx, std::int64_t id, std::int64_t account_id,
+// A boost row: no content of its own, reblog_of_id set. These three
+// inserts return false, writing nothing, when the row already exists (a
+// concurrent request made it): the caller then finds it and queues no
+// activity.
+bool insert_local_reblog(pqxx::transaction_base& tx, std::int64_t id, std::int64_t account_id,
                          std::int64_t status_id, const std::string& uri,
                          const std::string& visibility);
 void delete_status_row(pqxx::transaction_base& tx, std::int64_t status_id);
 
 std::optional<std::int64_t> find_local_favourite(pqxx::transaction_base& tx,
                                                  std::int64_t account_id, std::int64_t status_id);
-void insert_local_favourite(pqxx::transaction_base& tx, std::int64_t id, std::int64_t account_id,
+bool insert_local_favourite(pqxx::transaction_base& tx, std::int64_t id, std::int64_t account_id,
                             std::int64_t status_id, const std::string& uri);
 void delete_favourite(pqxx::transaction_base& tx, std::int64_t favourite_id);
 
 std::optional<FollowRow> find_follow(pqxx::transaction_base& tx, std::int64_t account_id,
                                      std::int64_t target_account_id);
-void insert_local_follow(pqxx::transaction_base& tx, std::int64_t id, std::int64_t account_id,
+bool insert_local_follow(pqxx::transaction_base& tx, std::int64_t id, std::int64_t account_id,
                          std::int64_t target_account_id, const std::string& uri, bool accepted,
                          bool show_reblogs, bool notify);
 void set_follow_options(pqxx::transaction_base& tx, std::int64_t follow_id, bool show_reblogs,
