@@ -346,20 +346,26 @@ std::optional<std::int64_t> account_id_by_acct(pqxx::transaction_base& tx,
   return rows[0][0].as<std::int64_t>();
 }
 
+// The exact object id first (unique index), then the URL (partial index,
+// migration 0005): two indexed look-ups rather than one `uri = $1 OR url =
+// $1` that PostgreSQL answers with a sequential scan. An id always wins
+// over a URL, which another account or status could also claim.
 std::optional<std::int64_t> account_id_by_uri(pqxx::transaction_base& tx, const std::string& uri) {
-  const pqxx::result rows = tx.exec_params(
-      "SELECT id FROM accounts WHERE uri = $1 OR url = $1 ORDER BY uri = $1 DESC"
-      " LIMIT 1",
-      uri);
+  pqxx::result rows = tx.exec_params("SELECT id FROM accounts WHERE uri = $1", uri);
+  if (rows.empty())
+    rows = tx.exec_params("SELECT id FROM accounts WHERE url = $1 ORDER BY id LIMIT 1", uri);
   if (rows.empty()) return std::nullopt;
   return rows[0][0].as<std::int64_t>();
 }
 
 std::optional<std::int64_t> status_id_by_uri(pqxx::transaction_base& tx, const std::string& uri) {
-  const pqxx::result rows = tx.exec_params(
-      "SELECT id FROM statuses WHERE (uri = $1 OR url = $1) AND deleted_at IS NULL"
-      " ORDER BY uri = $1 DESC LIMIT 1",
-      uri);
+  pqxx::result rows =
+      tx.exec_params("SELECT id FROM statuses WHERE uri = $1 AND deleted_at IS NULL", uri);
+  if (rows.empty())
+    rows = tx.exec_params(
+        "SELECT id FROM statuses WHERE url = $1 AND url IS NOT NULL AND deleted_at IS NULL"
+        " ORDER BY id LIMIT 1",
+        uri);
   if (rows.empty()) return std::nullopt;
   return rows[0][0].as<std::int64_t>();
 }

@@ -135,6 +135,23 @@ class ClientViewsTest(base.ClientApiTest):
                               j[4]["object"].endswith("/statuses/race-10")]), 1)
         self.assertEqual(len([j for j in mine if j[1] == "Follow"]), 1)
 
+    def test_11_search_prefers_id_over_url_and_urls_are_indexed(self):
+        # FIXTURE: status A's id is status B's url (a server may claim any url).
+        claimed = f"{self.remote.actor_id}/statuses/search-11a"
+        first = self.bob_status("search-11a")
+        second = self.bob_status("search-11b", extra={"url": f"'{claimed}'"})
+        self.assertLess(int(first), int(second))
+        found = self.api("alice", "GET", "/api/v2/search?type=statuses&q=" +
+                         urllib.parse.quote(claimed))
+        self.assertEqual([s["id"] for s in found["statuses"]], [first])
+        by_url = self.api("alice", "GET", "/api/v2/search?type=statuses&q=" +
+                          urllib.parse.quote(f"{self.remote.origin}/@bob/search-11a"))
+        self.assertEqual([s["id"] for s in by_url["statuses"]], [first])
+        self.api(None, "GET", "/api/v2/search?q=" + urllib.parse.quote(claimed))  # anonymous
+        indexes = psql("SELECT indexname FROM pg_indexes WHERE indexname IN "
+                       "('accounts_url_idx', 'statuses_url_idx') ORDER BY 1")
+        self.assertEqual(indexes.split(), ["accounts_url_idx", "statuses_url_idx"])
+
 
 def load_tests(loader, tests, pattern):
     """Only this class's own tests (not those it inherits)."""
