@@ -277,14 +277,24 @@ std::vector<std::int64_t> ancestors(pqxx::transaction_base& tx, std::int64_t sta
 
 std::vector<std::int64_t> descendants(pqxx::transaction_base& tx, std::int64_t status_id,
                                       std::size_t limit) {
+  // Bounded however large the thread: each status contributes at most
+  // `limit` replies (its oldest, read in order from the (in_reply_to_id, id)
+  // index of migration 0005), and since PostgreSQL computes a recursive
+  // query's rows only as the query above asks for them, the inner LIMIT
+  // stops the walk (breadth first) after kDescendantsVisitedPerShown *
+  // limit rows. A thread that another server filled with thousands of
+  // replies costs each /context request a bounded read, not the tree.
   std::vector<std::int64_t> ids;
-  for (const auto& row :
-       tx.exec_params("WITH RECURSIVE down(id, path) AS ("
-                      "  SELECT id, ARRAY[id] FROM statuses WHERE in_reply_to_id = $1"
-                      "  UNION ALL SELECT s.id, down.path || s.id FROM statuses s"
-                      "  JOIN down ON s.in_reply_to_id = down.id WHERE cardinality(down.path) < 64)"
-                      " SELECT id FROM down ORDER BY path LIMIT $2",
-                      status_id, static_cast<std::int64_t>(limit)))
+  for (const auto& row : tx.exec_params(
+           "WITH RECURSIVE down(id, path) AS ("
+           "  (SELECT id, ARRAY[id] FROM statuses WHERE in_reply_to_id = $1 ORDER BY id LIMIT $2)"
+           "  UNION ALL SELECT c.id, down.path || c.id FROM down CROSS JOIN LATERAL"
+           "  (SELECT s.id FROM statuses s WHERE s.in_reply_to_id = down.id ORDER BY s.id"
+           "   LIMIT $2) c WHERE cardinality(down.path) < $4)"
+           " SELECT id FROM (SELECT id, path FROM down LIMIT $3) visited ORDER BY path LIMIT $2",
+           status_id, static_cast<std::int64_t>(limit),
+           static_cast<std::int64_t>(limit * kDescendantsVisitedPerShown),
+           static_cast<std::int64_t>(kMaxDescendantDepth)))
     ids.push_back(row[0].as<std::int64_t>());
   return ids;
 }

@@ -152,6 +152,26 @@ class ClientViewsTest(base.ClientApiTest):
                        "('accounts_url_idx', 'statuses_url_idx') ORDER BY 1")
         self.assertEqual(indexes.split(), ["accounts_url_idx", "statuses_url_idx"])
 
+    def test_12_context_of_a_huge_thread(self):
+        root = self.bob_status("thread-12")
+        bob = self.bob()
+        # FIXTURE: 3,000 replies to one status, the first of them with a reply.
+        psql(f"INSERT INTO statuses (account_id, uri, content, visibility, in_reply_to_id) "
+             f"SELECT {bob['id']}, '{self.remote.actor_id}/statuses/thread-12-' || n, '', "
+             f"'public', {root} FROM generate_series(1, 3000) n")
+        first = psql(f"SELECT min(id) FROM statuses WHERE in_reply_to_id = {root}").strip()
+        nested = self.bob_status("thread-12-nested", extra={"in_reply_to_id": first})
+        started = time.monotonic()
+        context = self.api(None, "GET", f"/api/v1/statuses/{root}/context")
+        self.assertLess(time.monotonic() - started, 5)
+        ids = [s["id"] for s in context["descendants"]]
+        self.assertEqual(len(ids), 100)
+        self.assertEqual(len(set(ids)), 100)
+        self.assertEqual(ids[:2], [first, nested])  # depth first, in id order
+        replies = self.api(None, "GET", f"/api/v1/statuses/{first}/context")
+        self.assertEqual([s["id"] for s in replies["descendants"]], [nested])
+        self.assertEqual([s["id"] for s in replies["ancestors"]], [root])
+
 
 def load_tests(loader, tests, pattern):
     """Only this class's own tests (not those it inherits)."""

@@ -116,6 +116,11 @@ std::vector<std::int64_t> account_timeline(pqxx::transaction_base& tx, std::int6
 // when they are rendered (status_views).
 std::vector<std::int64_t> ancestors(pqxx::transaction_base& tx, std::int64_t status_id,
                                     std::size_t limit);
+// descendants() reads at most `limit` replies of each status and walks at
+// most kDescendantsVisitedPerShown * limit rows (breadth first), however
+// large the thread, down to kMaxDescendantDepth.
+inline constexpr std::size_t kDescendantsVisitedPerShown = 4;
+inline constexpr std::size_t kMaxDescendantDepth = 64;
 std::vector<std::int64_t> descendants(pqxx::transaction_base& tx, std::int64_t status_id,
                                       std::size_t limit);
 
