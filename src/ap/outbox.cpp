@@ -10,6 +10,11 @@
 //     it is direct, the remote accounts it mentions, and for a public or
 //     unlisted status the parent's remote author (of a reply) and the remote
 //     followers of local accounts that boosted it; local-only: nobody;
+//   its Update and Delete, when it is public or unlisted, also: the remote
+//     accounts that boosted, favourited or replied to it (they have it,
+//     following or not; Mastodon's StatusReachFinder does the same), at
+//     most kMaxInteractorInboxes inboxes; never for private, direct or
+//     local-only statuses, whose audience must not grow;
 //   Announce and its Undo: the booster's remote followers and the boosted
 //     status's remote author;
 //   Like, Follow, Block and their Undo, Accept, Reject: the one remote
@@ -32,6 +37,11 @@ namespace kith::ap::outbox {
 namespace {
 
 using Recipients = std::vector<Recipient>;
+
+// Delivery targets (shared inboxes, else inboxes) of remote accounts that
+// interacted with a status, per Update or Delete of it: a few thousand
+// servers at most, whatever a popular status collected.
+constexpr std::size_t kMaxInteractorInboxes = 5000;
 
 void add(Recipients& to, const std::vector<db::RemoteInbox>& inboxes) {
   for (const db::RemoteInbox& inbox : inboxes) to.push_back({inbox.inbox, inbox.shared_inbox});
@@ -87,6 +97,16 @@ Recipients status_audience(pqxx::transaction_base& tx, const db::StatusRecord& s
   }
   // Followers of local boosters saw it too (only open statuses are boosted).
   if (open) add(recipients, db::remote_booster_follower_inboxes(tx, status.id));
+  return recipients;
+}
+
+// The audience of an edit or deletion: who received the status, and for a
+// public or unlisted one whoever remote boosted, favourited or replied to it.
+Recipients change_audience(pqxx::transaction_base& tx, const db::StatusRecord& status,
+                           const db::StatusRow& row) {
+  Recipients recipients = status_audience(tx, status, row);
+  if (status.visibility == db::Visibility::public_ || status.visibility == db::Visibility::unlisted)
+    add(recipients, db::remote_interactor_inboxes(tx, status.id, kMaxInteractorInboxes));
   return recipients;
 }
 
@@ -233,7 +253,7 @@ std::size_t update_status(pqxx::transaction_base& tx, std::string_view, std::int
   update.addressing = status_addressing(status->record);
   update.published = status->record.edited_at;
   update.embedded = Box<Document>(Document{status_note(status->record)});
-  return send(tx, status->author, update, status_audience(tx, status->record, status->row));
+  return send(tx, status->author, update, change_audience(tx, status->record, status->row));
 }
 
 std::size_t delete_status(pqxx::transaction_base& tx, std::string_view, std::int64_t status_id) {
@@ -243,7 +263,7 @@ std::size_t delete_status(pqxx::transaction_base& tx, std::string_view, std::int
                          status->record.uri);
   remove.addressing = status_addressing(status->record);
   remove.embedded = Box<Document>(Document{Tombstone{status->record.uri, "Note", ""}});
-  return send(tx, status->author, remove, status_audience(tx, status->record, status->row));
+  return send(tx, status->author, remove, change_audience(tx, status->record, status->row));
 }
 
 std::size_t follow(pqxx::transaction_base& tx, std::string_view, std::int64_t follow_id) {

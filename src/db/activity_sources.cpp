@@ -48,6 +48,22 @@ std::vector<RemoteInbox> remote_booster_follower_inboxes(pqxx::transaction_base&
       status_id));
 }
 
+std::vector<RemoteInbox> remote_interactor_inboxes(pqxx::transaction_base& tx,
+                                                   std::int64_t status_id, std::size_t limit) {
+  // One row per delivery target (the shared inbox, else the inbox), so the
+  // limit counts servers' inboxes rather than accounts.
+  return inboxes(tx.exec_params(
+      "SELECT DISTINCT ON (coalesce(nullif(a.shared_inbox_url, ''), a.inbox_url))"
+      " a.inbox_url, coalesce(a.shared_inbox_url, '') FROM accounts a"
+      " WHERE a.id IN (SELECT account_id FROM statuses"
+      "   WHERE reblog_of_id = $1 AND deleted_at IS NULL"
+      " UNION SELECT account_id FROM favourites WHERE status_id = $1"
+      " UNION SELECT account_id FROM statuses WHERE in_reply_to_id = $1 AND deleted_at IS NULL)"
+      " AND a.domain IS NOT NULL AND a.suspended_at IS NULL AND a.inbox_url <> ''"
+      " ORDER BY coalesce(nullif(a.shared_inbox_url, ''), a.inbox_url), a.id LIMIT $2",
+      status_id, static_cast<std::int64_t>(limit)));
+}
+
 std::vector<RemoteInbox> remote_mention_inboxes(pqxx::transaction_base& tx,
                                                 std::int64_t status_id) {
   return inboxes(

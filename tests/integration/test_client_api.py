@@ -631,6 +631,63 @@ class ClientApiTest(unittest.TestCase):
                            {"status": "mine only", "visibility": "private"})
         self.api("alice", "POST", f"/api/v1/statuses/{private['id']}/reblog", expect=403)
 
+    def test_05b_edits_and_deletes_reach_who_interacted(self):
+        # bob follows alice, not carol; carol has no remote follower. bob
+        # favourited one public post of carol's, boosted an unlisted one and
+        # replied to a third (FIXTURE rows: they would come through the
+        # inbox). Each post's edit and deletion reach his server, as with
+        # Mastodon; a private post's never do, whoever interacted with it,
+        # nor does the Create of a post.
+        bob = self.bob()
+        carol = self.me("carol")
+        shared_inbox = f"{self.remote.origin}/inbox"
+
+        def fixture(kind, status_id):
+            uri = f"{self.remote.actor_id}/{kind}/{status_id}"
+            if kind == "favourite":
+                sql = (f"INSERT INTO favourites (account_id, status_id, uri) VALUES "
+                       f"({bob['id']}, {status_id}, '{uri}')")
+            elif kind == "boost":
+                sql = (f"INSERT INTO statuses (account_id, uri, visibility, reblog_of_id) "
+                       f"VALUES ({bob['id']}, '{uri}', 'public', {status_id})")
+            else:
+                sql = (f"INSERT INTO statuses (account_id, uri, content, visibility, "
+                       f"in_reply_to_id, in_reply_to_account_id) VALUES ({bob['id']}, "
+                       f"'{uri}', '<p>re</p>', 'public', {status_id}, {carol['id']})")
+            pg.psql(sql, dbname="api")
+
+        def sent(status):
+            updates = [j[0] for j in self.jobs() if j[1] == "Update" and
+                       j[4]["id"].startswith(status["uri"] + "#updates/")]
+            return updates, [j[0] for j in self.jobs_for(status["uri"] + "#delete")]
+
+        for kind, visibility in (("favourite", "public"), ("boost", "unlisted"),
+                                 ("reply", "public")):
+            status = self.api("carol", "POST", "/api/v1/statuses",
+                              {"status": f"{kind} me", "visibility": visibility})
+            self.assertEqual(self.jobs_for(status["uri"] + "/activity"), [])
+            fixture(kind, status["id"])
+            self.api("carol", "PUT", f"/api/v1/statuses/{status['id']}",
+                     {"status": f"{kind}d"})
+            self.api("carol", "DELETE", f"/api/v1/statuses/{status['id']}")
+            self.assertEqual(sent(status), ([shared_inbox], [shared_inbox]), kind)
+            delete = self.jobs_for(status["uri"] + "#delete")[0]
+            self.assertEqual(delete[4]["object"]["type"], "Tombstone")
+        # A private post with all three: its audience does not grow.
+        private = self.api("carol", "POST", "/api/v1/statuses",
+                           {"status": "followers only", "visibility": "private"})
+        for kind in ("favourite", "boost", "reply"):
+            fixture(kind, private["id"])
+        self.api("carol", "PUT", f"/api/v1/statuses/{private['id']}", {"status": "still"})
+        self.api("carol", "DELETE", f"/api/v1/statuses/{private['id']}")
+        self.assertEqual(sent(private), ([], []))
+        # The fixture rows go, so that later timelines are as they were.
+        pg.psql(f"DELETE FROM favourites WHERE account_id = {bob['id']} AND uri LIKE "
+                f"'{self.remote.actor_id}/favourite/%'", dbname="api")
+        pg.psql(f"DELETE FROM statuses WHERE account_id = {bob['id']} AND "
+                f"(uri LIKE '{self.remote.actor_id}/boost/%' OR "
+                f"uri LIKE '{self.remote.actor_id}/reply/%')", dbname="api")
+
     def test_06_locked_account_and_timelines(self):
         carol = self.api("carol", "PATCH", "/api/v1/accounts/update_credentials",
                          urllib.parse.urlencode({"locked": "true"}).encode(),

@@ -7,6 +7,7 @@
 // "inbox" is this server) or an account with no inbox.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -34,6 +35,12 @@ std::vector<RemoteInbox> remote_follower_inboxes(pqxx::transaction_base& tx,
 // it through the boost, so its edits and deletion go to them too.
 std::vector<RemoteInbox> remote_booster_follower_inboxes(pqxx::transaction_base& tx,
                                                          std::int64_t status_id);
+// Remote accounts that boosted, favourited or replied to `status_id` (the
+// boosts and replies not deleted), one per delivery target (shared inbox,
+// else inbox), at most `limit` of them: they have the status, so its edits
+// and deletion concern them, followers or not.
+std::vector<RemoteInbox> remote_interactor_inboxes(pqxx::transaction_base& tx,
+                                                   std::int64_t status_id, std::size_t limit);
 // Remote accounts the status mentions (silent ones included).
 std::vector<RemoteInbox> remote_mention_inboxes(pqxx::transaction_base& tx, std::int64_t status_id);
 
