@@ -192,7 +192,8 @@ http::Handler account_statuses(ApiRoutes& routes) {
     });
     if (!statuses) co_return not_found();
     http::Response response = json_ok(*statuses);
-    set_link_header(response, host, request.path, ids, page.limit);
+    set_link_header(response, host, request.path, ids, page.limit, &params,
+                    {"exclude_replies", "exclude_reblogs", "only_media", "pinned", "tagged"});
     co_return response;
   };
 }

@@ -59,6 +59,24 @@ Caller caller_of(const db::TokenGrant& grant) {
                 grant.application_website};
 }
 
+// A query component, percent-encoded but for RFC 3986's unreserved bytes
+// (and '[' ']', which Mastodon's own array parameters keep).
+std::string query_escape(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+        c == '.' || c == '_' || c == '~' || c == '[' || c == ']') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 boost::asio::awaitable<std::variant<std::optional<Caller>, http::Response>> authenticate_optional(
@@ -110,10 +128,18 @@ db::PageRequest page_request(const Params& params, std::size_t default_limit,
 }
 
 void set_link_header(http::Response& response, std::string_view host, std::string_view path,
-                     const std::vector<std::int64_t>& ids, std::size_t limit) {
+                     const std::vector<std::int64_t>& ids, std::size_t limit, const Params* params,
+                     std::initializer_list<std::string_view> kept) {
   if (ids.empty()) return;
-  const std::string base =
+  std::string base =
       "https://" + std::string(host) + std::string(path) + "?limit=" + std::to_string(limit) + "&";
+  if (params) {
+    for (std::string_view name : kept) {
+      const std::string key(name);
+      for (const std::string& value : params->all(key))
+        base += query_escape(key) + "=" + query_escape(value) + "&";
+    }
+  }
   response.set_header("Link", "<" + base + "max_id=" + std::to_string(ids.back()) +
                                   ">; rel=\"next\", <" + base +
                                   "min_id=" + std::to_string(ids.front()) + ">; rel=\"prev\"");

@@ -7,6 +7,7 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <cstdint>
+#include <initializer_list>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -58,9 +59,13 @@ db::PageRequest page_request(const Params& params, std::size_t default_limit = 2
 
 // Link: <...?max_id=oldest>; rel="next", <...?min_id=newest>; rel="prev"
 // (next first: some clients read only the first), when `ids` (newest
-// first) is not empty. `path` is the request's path.
+// first) is not empty. `path` is the request's path. The parameters named
+// in `kept` (an endpoint's filters: local, only_media, ...) that `params`
+// has are carried into both links, so the next page is of the same list.
 void set_link_header(http::Response& response, std::string_view host, std::string_view path,
-                     const std::vector<std::int64_t>& ids, std::size_t limit);
+                     const std::vector<std::int64_t>& ids, std::size_t limit,
+                     const Params* params = nullptr,
+                     std::initializer_list<std::string_view> kept = {});
 
 // The statuses `ids` (in that order) that `viewer` may see, rendered, with
 // boosted statuses nested.

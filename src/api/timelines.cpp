@@ -59,7 +59,8 @@ http::Handler public_timeline(ApiRoutes& routes) {
       return render_statuses(tx, ids, viewer, host);
     });
     http::Response response = json_ok(statuses);
-    set_link_header(response, host, request.path, ids, page.limit);
+    set_link_header(response, host, request.path, ids, page.limit, &params,
+                    {"local", "remote", "only_media"});
     co_return response;
   };
 }

@@ -172,6 +172,34 @@ class ClientViewsTest(base.ClientApiTest):
         self.assertEqual([s["id"] for s in replies["descendants"]], [nested])
         self.assertEqual([s["id"] for s in replies["ancestors"]], [root])
 
+    def test_13_link_headers_keep_filters(self):
+        carol = self.me("carol")
+        for i in range(2):
+            self.api("carol", "POST", "/api/v1/statuses", {"status": f"link {i}"})
+        pages = (("/api/v1/timelines/public?local=true&only_media=false&limit=1",
+                  ["local=true", "only_media=false"]),
+                 (f"/api/v1/accounts/{carol['id']}/statuses?exclude_replies=true"
+                  "&exclude_reblogs=1&tagged=a%20b&limit=1",
+                  ["exclude_replies=true", "exclude_reblogs=1", "tagged=a%20b"]))
+        for path, kept in pages:
+            r = self.kith.get(path)
+            self.assertEqual(r.status, 200, path)
+            link = r.header("link")
+            self.assertRegex(link, r'^<[^>]*max_id=\d+[^>]*>; rel="next", <[^>]*min_id=\d+[^>]*>; '
+                             r'rel="prev"$')
+            next_link, prev_link = link.split(", ")
+            for param in kept + ["limit=1"]:
+                self.assertIn(param, next_link, path)
+                self.assertIn(param, prev_link, path)
+        # Following next gives the next page of the same list.
+        r = self.kith.get("/api/v1/timelines/public?local=true&limit=1")
+        following = r.header("link").split(">")[0][1:]
+        self.assertTrue(following.startswith(f"https://{self.host}/api/v1/timelines/public?"))
+        path = following[len(f"https://{self.host}"):]
+        second = self.api(None, "GET", path)
+        self.assertEqual(len(second), 1)
+        self.assertLess(int(second[0]["id"]), int(r.json()[0]["id"]))
+
 
 def load_tests(loader, tests, pattern):
     """Only this class's own tests (not those it inherits)."""
