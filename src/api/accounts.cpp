@@ -177,6 +177,7 @@ http::Handler account_statuses(ApiRoutes& routes) {
     const db::PageRequest page = page_request(params);
     const bool exclude_replies = parse_bool(params.first("exclude_replies")).value_or(false);
     const bool exclude_reblogs = parse_bool(params.first("exclude_reblogs")).value_or(false);
+    const bool only_media = parse_bool(params.first("only_media")).value_or(false);
     // kith has no pinned statuses yet: the pinned list is empty.
     const bool pinned = parse_bool(params.first("pinned")).value_or(false);
     const std::string& host = routes.context.config.host;
@@ -186,7 +187,8 @@ http::Handler account_statuses(ApiRoutes& routes) {
       pqxx::read_transaction tx(c);
       if (db::account_views(tx, {*id}).empty()) return out;
       if (!pinned)
-        ids = db::account_timeline(tx, *id, viewer, exclude_replies, exclude_reblogs, page);
+        ids = db::account_timeline(tx, *id, viewer, exclude_replies, exclude_reblogs, page,
+                                   only_media);
       out = render_statuses(tx, ids, viewer, host);
       return out;
     });

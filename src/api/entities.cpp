@@ -56,6 +56,48 @@ std::string html_to_text(std::string_view html) {
   return out;
 }
 
+// A remote attachment: kith does not copy remote media, so url and
+// preview_url are the remote URL too (Mastodon's MediaAttachment entity).
+json media_json(const db::MediaView& m) {
+  json meta = json::parse(m.meta_json, nullptr, false);
+  if (!meta.is_object()) meta = json::object();
+  return {
+      {"id", std::to_string(m.id)},
+      {"type", m.type},
+      {"url", string_or_null(m.remote_url)},
+      {"preview_url", string_or_null(m.remote_url)},
+      {"remote_url", string_or_null(m.remote_url)},
+      {"text_url", nullptr},
+      {"meta", std::move(meta)},
+      {"description", string_or_null(m.description)},
+      {"blurhash", string_or_null(m.blurhash)},
+  };
+}
+
+// Mastodon's Poll entity; votes_count is the options' votes added up, and
+// kith's users cannot vote yet (voted false, own_votes empty).
+json poll_json(const db::PollView& p) {
+  json options = json::array();
+  std::int64_t votes = 0;
+  for (const db::PollOptionView& option : p.options) {
+    options.push_back({{"title", option.title},
+                       {"votes_count", option.votes ? json(*option.votes) : json(nullptr)}});
+    votes += option.votes.value_or(0);
+  }
+  return {
+      {"id", std::to_string(p.id)},
+      {"expires_at", string_or_null(p.expires_at)},
+      {"expired", p.expired},
+      {"multiple", p.multiple},
+      {"votes_count", votes},
+      {"voters_count", p.voters_count ? json(*p.voters_count) : json(nullptr)},
+      {"options", std::move(options)},
+      {"emojis", json::array()},
+      {"voted", false},
+      {"own_votes", json::array()},
+  };
+}
+
 }  // namespace
 
 std::string acct_of(const db::AccountView& account) {
@@ -137,6 +179,8 @@ json status_json(const db::StatusView& s, const db::AccountView& author, const j
   json tags = json::array();
   for (const std::string& tag : s.tags)
     tags.push_back({{"name", tag}, {"url", "https://" + std::string(host) + "/tags/" + tag}});
+  json media = json::array();
+  for (const db::MediaView& m : s.media) media.push_back(media_json(m));
   json out = {
       {"id", std::to_string(s.id)},
       {"uri", s.uri},
@@ -146,7 +190,7 @@ json status_json(const db::StatusView& s, const db::AccountView& author, const j
       {"visibility", std::string(mastodon_visibility(s.visibility))},
       {"sensitive", s.sensitive},
       {"spoiler_text", s.spoiler_text},
-      {"media_attachments", json::array()},
+      {"media_attachments", std::move(media)},
       {"application", nullptr},
       {"mentions", std::move(mentions)},
       {"tags", std::move(tags)},
@@ -158,7 +202,7 @@ json status_json(const db::StatusView& s, const db::AccountView& author, const j
       {"in_reply_to_id", id_or_null(s.in_reply_to_id)},
       {"in_reply_to_account_id", id_or_null(s.in_reply_to_account_id)},
       {"reblog", reblog ? *reblog : json(nullptr)},
-      {"poll", nullptr},
+      {"poll", s.poll ? poll_json(*s.poll) : json(nullptr)},
       {"card", nullptr},
       {"language", string_or_null(s.language)},
       {"edited_at", string_or_null(s.edited_at)},

@@ -48,14 +48,14 @@ http::Handler public_timeline(ApiRoutes& routes) {
     db::Origin origin = db::Origin::all;
     if (parse_bool(params.first("local")).value_or(false)) origin = db::Origin::local;
     if (parse_bool(params.first("remote")).value_or(false)) origin = db::Origin::remote;
-    // kith has no media on local statuses yet; only_media=true is an empty
-    // page rather than a wrong one.
+    // Statuses with media attachments (remote ones: kith has no media on
+    // local statuses yet).
     const bool only_media = parse_bool(params.first("only_media")).value_or(false);
     const std::string& host = routes.context.config.host;
     std::vector<std::int64_t> ids;
     json statuses = co_await routes.context.pool.run([&](pqxx::connection& c) {
       pqxx::read_transaction tx(c);
-      if (!only_media) ids = db::public_timeline(tx, viewer, origin, page);
+      ids = db::public_timeline(tx, viewer, origin, page, only_media);
       return render_statuses(tx, ids, viewer, host);
     });
     http::Response response = json_ok(statuses);

@@ -212,6 +212,46 @@ std::map<std::int64_t, StatusView> status_views(pqxx::transaction_base& tx,
     if (status.tags.size() >= kMaxStatusViewMentions) continue;
     status.tags.push_back(row[1].as<std::string>());
   }
+  // Media and polls (remote statuses only so far): one query each for the
+  // whole page.
+  for (const auto& row : tx.exec_params(
+           "SELECT m.status_id, m.id, m.type, coalesce(m.remote_url, ''), m.description,"
+           " coalesce(m.blurhash, ''), m.meta::text FROM media_attachments m"
+           " WHERE m.status_id = ANY($1::bigint[]) ORDER BY m.status_id, m.position, m.id",
+           id_array(found))) {
+    auto& status = out.at(row[0].as<std::int64_t>());
+    if (status.media.size() >= kMaxStatusViewMedia) continue;
+    status.media.push_back({row[1].as<std::int64_t>(), row[2].as<std::string>(),
+                            row[3].as<std::string>(), row[4].as<std::string>(),
+                            row[5].as<std::string>(), row[6].as<std::string>()});
+  }
+  for (const auto& row : tx.exec_params(
+           "SELECT p.status_id, p.id, coalesce(" + iso_time("p.expires_at") +
+               ", ''), p.closed_at IS NOT NULL OR p.expires_at < now(), p.multiple,"
+               " p.voters_count, o.n, coalesce(o.option->>'title', ''),"
+               " CASE WHEN jsonb_typeof(o.option->'votes') = 'number'"
+               "   AND (o.option->>'votes')::numeric BETWEEN 0 AND 1e15"
+               "   THEN (o.option->>'votes')::numeric::bigint END"
+               " FROM polls p LEFT JOIN LATERAL jsonb_array_elements(CASE WHEN"
+               "   jsonb_typeof(p.options) = 'array' THEN p.options ELSE '[]'::jsonb END)"
+               "   WITH ORDINALITY AS o(option, n) ON jsonb_typeof(o.option) = 'object'"
+               " WHERE p.status_id = ANY($1::bigint[]) ORDER BY p.status_id, o.n",
+           id_array(found))) {
+    auto& status = out.at(row[0].as<std::int64_t>());
+    if (!status.poll) {
+      PollView poll;
+      poll.id = row[1].as<std::int64_t>();
+      poll.expires_at = row[2].as<std::string>();
+      poll.expired = row[3].as<bool>();
+      poll.multiple = row[4].as<bool>();
+      if (!row[5].is_null()) poll.voters_count = row[5].as<std::int64_t>();
+      status.poll = std::move(poll);
+    }
+    if (row[6].is_null() || status.poll->options.size() >= kMaxStatusViewPollOptions) continue;
+    PollOptionView option{row[7].as<std::string>(), std::nullopt};
+    if (!row[8].is_null()) option.votes = row[8].as<std::int64_t>();
+    status.poll->options.push_back(std::move(option));
+  }
   return out;
 }
 
@@ -228,8 +268,12 @@ std::vector<std::int64_t> home_timeline(pqxx::transaction_base& tx, std::int64_t
   return ids_page(tx, sql, viewer, page, upward);
 }
 
+// " AND the status has media" for only_media.
+const char* const kHasMedia =
+    " AND EXISTS (SELECT 1 FROM media_attachments ma WHERE ma.status_id = s.id)";
+
 std::vector<std::int64_t> public_timeline(pqxx::transaction_base& tx, std::int64_t viewer,
-                                          Origin origin, const PageRequest& page) {
+                                          Origin origin, const PageRequest& page, bool only_media) {
   bool upward = false;
   std::string condition = "s.visibility = 'public'";
   if (origin == Origin::local)
@@ -238,18 +282,20 @@ std::vector<std::int64_t> public_timeline(pqxx::transaction_base& tx, std::int64
   else if (origin == Origin::remote)
     condition = "NOT s.local AND s.visibility = 'public'";
   const std::string sql = "SELECT s.id FROM statuses s WHERE " + condition +
-                          " AND s.reblog_of_id IS NULL AND" + kVisibleTo +
-                          page_clause("s.id", page, upward);
+                          " AND s.reblog_of_id IS NULL" + (only_media ? kHasMedia : "") + " AND" +
+                          kVisibleTo + page_clause("s.id", page, upward);
   return ids_page(tx, sql, viewer, page, upward);
 }
 
 std::vector<std::int64_t> account_timeline(pqxx::transaction_base& tx, std::int64_t account_id,
                                            std::int64_t viewer, bool exclude_replies,
-                                           bool exclude_reblogs, const PageRequest& page) {
+                                           bool exclude_reblogs, const PageRequest& page,
+                                           bool only_media) {
   bool upward = false;
   std::string sql = "SELECT s.id FROM statuses s WHERE s.account_id = $5";
   if (exclude_replies) sql += " AND s.in_reply_to_id IS NULL AND s.in_reply_to_uri IS NULL";
   if (exclude_reblogs) sql += " AND s.reblog_of_id IS NULL";
+  if (only_media) sql += kHasMedia;
   sql += std::string(" AND") + kVisibleTo + page_clause("s.id", page, upward);
   std::vector<std::int64_t> ids;
   for (const auto& row :

@@ -200,6 +200,51 @@ class ClientViewsTest(base.ClientApiTest):
         self.assertEqual(len(second), 1)
         self.assertLess(int(second[0]["id"]), int(r.json()[0]["id"]))
 
+    def test_14_remote_media_and_polls(self):
+        bob = self.bob()
+        plain = self.bob_status("media-14-plain")
+        pictured = self.bob_status("media-14")
+        asked = self.bob_status("poll-14")
+        meta = '{"original": {"width": 640, "height": 480}, "focus": {"x": 0.5, "y": -0.1}}'
+        psql(f"INSERT INTO media_attachments (status_id, account_id, type, remote_url, "
+             f"media_type, description, blurhash, meta, position) VALUES "
+             f"({pictured}, {bob['id']}, 'video', 'https://files.example/2.mp4', 'video/mp4', "
+             f"'', NULL, '{{}}', 1),"
+             f"({pictured}, {bob['id']}, 'image', 'https://files.example/1.png', 'image/png', "
+             f"'a cat', 'LEHV6nWB2yk8', '{meta}', 0);"
+             f"INSERT INTO polls (status_id, multiple, options, voters_count, expires_at) VALUES "
+             f"({asked}, true, '[{{\"title\": \"yes\", \"votes\": 3}}, "
+             f"{{\"title\": \"no\", \"votes\": 1}}]', 3, now() - interval '1 hour')")
+        status = self.api(None, "GET", f"/api/v1/statuses/{pictured}")
+        media = status["media_attachments"]
+        self.assertEqual([m["type"] for m in media], ["image", "video"])
+        image = media[0]
+        self.assertIsInstance(image["id"], str)
+        self.assertEqual((image["url"], image["preview_url"], image["remote_url"]),
+                         ("https://files.example/1.png",) * 3)
+        self.assertEqual((image["text_url"], image["description"], image["blurhash"]),
+                         (None, "a cat", "LEHV6nWB2yk8"))
+        self.assertEqual(image["meta"]["original"], {"width": 640, "height": 480})
+        self.assertEqual((media[1]["description"], media[1]["blurhash"], media[1]["meta"]),
+                         (None, None, {}))
+        self.assertIsNone(status["poll"])
+        poll = self.api("alice", "GET", f"/api/v1/statuses/{asked}")["poll"]
+        self.assertEqual(set(poll), {"id", "expires_at", "expired", "multiple", "votes_count",
+                                     "voters_count", "options", "emojis", "voted", "own_votes"})
+        self.assertEqual(poll["options"], [{"title": "yes", "votes_count": 3},
+                                           {"title": "no", "votes_count": 1}])
+        self.assertEqual((poll["expired"], poll["multiple"], poll["votes_count"],
+                          poll["voters_count"], poll["voted"], poll["own_votes"]),
+                         (True, True, 4, 3, False, []))
+        self.check_time(poll["expires_at"])
+        self.assertEqual(self.api(None, "GET", f"/api/v1/statuses/{plain}")
+                         ["media_attachments"], [])
+        # only_media: the statuses with media, not an empty page.
+        for path in ("/api/v1/timelines/public?only_media=true&limit=40",
+                     "/api/v1/timelines/public?remote=true&only_media=true&limit=40",
+                     f"/api/v1/accounts/{bob['id']}/statuses?only_media=true&limit=40"):
+            self.assertEqual([s["id"] for s in self.api(None, "GET", path)], [pictured], path)
+
 
 def load_tests(loader, tests, pattern):
     """Only this class's own tests (not those it inherits)."""

@@ -65,6 +65,36 @@ struct MentionView {
   std::string uri;
 };
 
+// Most media attachments and poll options shown per status (Mastodon
+// shows 4 attachments of its own; other servers send more).
+inline constexpr std::size_t kMaxStatusViewMedia = 16;
+inline constexpr std::size_t kMaxStatusViewPollOptions = 64;
+
+// A media attachment of a remote status: kith does not copy remote media,
+// so the remote URL is all there is.
+struct MediaView {
+  std::int64_t id = 0;
+  std::string type;  // image, gifv, video, audio, unknown
+  std::string remote_url;
+  std::string description;  // "" when none
+  std::string blurhash;     // "" when none
+  std::string meta_json;    // {"original": {...}, "focus": {...}} or {}
+};
+
+struct PollOptionView {
+  std::string title;
+  std::optional<std::int64_t> votes;  // unknown when the server hides it
+};
+
+struct PollView {
+  std::int64_t id = 0;
+  std::string expires_at;  // "" when open-ended
+  bool expired = false;    // closed, or past expires_at
+  bool multiple = false;
+  std::optional<std::int64_t> voters_count;
+  std::vector<PollOptionView> options;
+};
+
 struct StatusView {
   std::int64_t id = 0;
   std::int64_t account_id = 0;
@@ -89,6 +119,8 @@ struct StatusView {
   bool reblogged = false;   // by the viewer
   std::vector<MentionView> mentions;
   std::vector<std::string> tags;
+  std::vector<MediaView> media;  // in position order
+  std::optional<PollView> poll;
 };
 
 // The statuses among `ids` that `viewer` may see, by id.
@@ -102,14 +134,18 @@ std::map<std::int64_t, StatusView> status_views(pqxx::transaction_base& tx,
 std::vector<std::int64_t> home_timeline(pqxx::transaction_base& tx, std::int64_t viewer,
                                         const PageRequest& page);
 // Public: public statuses (no boosts), all, only local or only remote;
-// local-only statuses too when `local` and a viewer is signed in.
+// local-only statuses too when `local` and a viewer is signed in; only
+// those with media attachments when `only_media`.
 enum class Origin { all, local, remote };
 std::vector<std::int64_t> public_timeline(pqxx::transaction_base& tx, std::int64_t viewer,
-                                          Origin origin, const PageRequest& page);
-// One account's statuses (and boosts unless excluded).
+                                          Origin origin, const PageRequest& page,
+                                          bool only_media = false);
+// One account's statuses (and boosts unless excluded; only those with
+// media attachments when `only_media`).
 std::vector<std::int64_t> account_timeline(pqxx::transaction_base& tx, std::int64_t account_id,
                                            std::int64_t viewer, bool exclude_replies,
-                                           bool exclude_reblogs, const PageRequest& page);
+                                           bool exclude_reblogs, const PageRequest& page,
+                                           bool only_media = false);
 
 // A thread around a status: its ancestors (oldest first) and descendants
 // (depth first, in id order), at most `limit` each; visibility is applied
