@@ -15,7 +15,7 @@
 #include <pqxx/pqxx>
 
 #include "inbox_apply.hpp"
-#include "kith/ap/outbox.hpp"
+#include "kith/ap/move_followers.hpp"
 #include "kith/db/inbound.hpp"
 
 namespace kith::ap::inbox {
@@ -41,19 +41,9 @@ asio::awaitable<Prepared> prepare_move(Context& context, const Received& r) {
   const std::string host = context.host;
   co_return apply([=](pqxx::transaction_base& tx) {
     WriteResult result;
-    std::size_t moved = 0;
-    for (const auto& follow : db::mark_moved(tx, origin_id, target_id)) {
-      if (!db::blocks(tx, follow.follower_id, target_id) &&
-          !db::blocks(tx, target_id, follow.follower_id)) {
-        if (auto new_follow = db::insert_local_follow(tx, follow.follower_id, target_id))
-          result.deliveries += outbox::follow(tx, host, *new_follow);
-      }
-      // Undo{Follow} is built from the row, so it is queued before the row goes.
-      result.deliveries += outbox::unfollow(tx, host, follow.follow_id);
-      db::remove_follow(tx, follow.follow_id);
-      ++moved;
-    }
-    result.note = "account moved; " + std::to_string(moved) + " local follower(s) moved";
+    const MovedFollowers moved = move_local_followers(tx, host, origin_id, target_id);
+    result.deliveries = moved.deliveries;
+    result.note = "account moved; " + std::to_string(moved.followers) + " local follower(s) moved";
     return result;
   });
 }

@@ -31,6 +31,7 @@ Actor local_actor(const db::LocalAccount& account) {
   for (const db::ProfileField& field : account.fields)
     actor.fields.push_back(ProfileField{field.name, field.value});
   actor.moved_to = account.moved_to_uri;
+  actor.also_known_as = account.also_known_as;
   actor.published = account.created_at;
   return actor;
 }

@@ -12,6 +12,7 @@ std::shared_ptr<ApiRoutes> add_api_routes(http::Router& router, ApiContext conte
   router.add("POST", "/oauth/token", token_handler(*routes));
   router.add("POST", "/oauth/revoke", revoke_handler(*routes));
   add_account_routes(router, *routes);
+  add_account_move_routes(router, *routes);
   add_follow_routes(router, *routes);
   add_status_routes(router, *routes);
   add_timeline_routes(router, *routes);

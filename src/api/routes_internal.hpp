@@ -65,5 +65,6 @@ void add_follow_routes(http::Router& router, ApiRoutes& routes);    // follows.c
 void add_timeline_routes(http::Router& router, ApiRoutes& routes);  // timelines.cpp
 void add_report_routes(http::Router& router, ApiRoutes& routes);    // reports.cpp
 void add_search_routes(http::Router& router, ApiRoutes& routes);    // search.cpp
+void add_account_move_routes(http::Router& router, ApiRoutes& routes);  // account_moves.cpp
 
 }  // namespace kith::api

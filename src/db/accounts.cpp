@@ -71,6 +71,11 @@ std::optional<LocalAccount> read_local_account(pqxx::transaction_base& txn,
     for (const auto& field : fields)
       account.fields.push_back({field[0].as<std::string>(), field[1].as<std::string>()});
   }
+  const pqxx::result aliases = txn.exec_params(
+      "SELECT e.alias FROM accounts a, jsonb_array_elements_text(a.also_known_as) AS e(alias)"
+      " WHERE a.id = $1 AND jsonb_typeof(a.also_known_as) = 'array' LIMIT $2",
+      account.id, static_cast<std::int64_t>(kMaxAccountAliases));
+  for (const auto& alias : aliases) account.also_known_as.push_back(alias[0].as<std::string>());
   return account;
 }
 

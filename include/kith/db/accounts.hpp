@@ -22,6 +22,9 @@ namespace kith::db {
 // Most profile fields read for one account (as the ActivityStreams reader
 // keeps, kith::ap::kMaxProfileFields).
 inline constexpr std::size_t kMaxAccountFields = 64;
+// Most alsoKnownAs entries of a local account read back (the client API
+// accepts fewer: api kMaxAliases).
+inline constexpr std::size_t kMaxAccountAliases = 16;
 
 struct ProfileField {
   std::string name;
@@ -50,6 +53,7 @@ struct LocalAccount {
   std::string header_url;  // "" when none
   std::vector<ProfileField> fields;
   std::string moved_to_uri;  // "" unless the account moved
+  std::vector<std::string> also_known_as;  // at most kMaxAccountAliases
   std::string created_at;    // ISO 8601, UTC
   bool suspended = false;    // by a moderator: the account is gone for everyone
   bool disabled = false;     // the user may not sign in
