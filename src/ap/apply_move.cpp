@@ -34,7 +34,6 @@ asio::awaitable<Prepared> prepare_move(Context& context, const Received& r) {
   if (std::find(target->also_known_as.begin(), target->also_known_as.end(), origin_uri) ==
       target->also_known_as.end())
     co_return invalid("the Move's target does not list the origin in alsoKnownAs");
-  if (target->local()) co_return ignored("a Move to a local account is not applied");
   if (target->suspended) co_return ignored("the Move's target is suspended");
   const std::int64_t origin_id = r.actor.id;
   const std::int64_t target_id = target->id;

@@ -177,7 +177,9 @@ http::Handler delete_account(ApiRoutes& routes) {
       // Queued while the follows that choose its recipients still exist.
       ap::outbox::delete_actor(tx, host, id);
       // The same clean-up as a remote account's Delete{Person}
-      // (db::delete_remote_account), and no more signing in.
+      // (db::delete_remote_account). Suspended, the account's actor answers
+      // 410 and its user gets no token (db::find_login); users.disabled is
+      // left alone, since a disabled account's actor answers 404 instead.
       tx.exec_params(
           "DELETE FROM statuses WHERE reblog_of_id IN (SELECT id FROM statuses WHERE account_id ="
           " $1) OR (account_id = $1 AND reblog_of_id IS NOT NULL)",
@@ -193,7 +195,6 @@ http::Handler delete_account(ApiRoutes& routes) {
           "UPDATE accounts SET suspended_at = now(), updated_at = now()"
           " WHERE id = $1 AND suspended_at IS NULL",
           id);
-      tx.exec_params("UPDATE users SET disabled = true WHERE account_id = $1", id);
       tx.commit();
     });
     routes.context.wake_delivery();

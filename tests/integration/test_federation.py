@@ -39,9 +39,10 @@ authorized-fetch ("secure") mode and shows that they still resolve, follow,
 deliver and fetch from each other (kith signs its fetches), while an
 unsigned GET of a public status is 401.
 
-Not here: Delete{Person} and Move, which no client API call causes (in
-Mastodon too, deleting or moving an account is a settings page, not an API
-endpoint); the inbox worker's own test (test_inbox_worker) applies them.
+Move and Delete{Person} come from GoToSocial's client API endpoints
+(POST /api/v1/accounts/alias, /move, /delete; Mastodon has only settings
+pages): each of those scenarios makes its own users, since a moved or
+deleted account is no use to any other test.
 """
 
 import os
@@ -397,6 +398,101 @@ class FederationTest(unittest.TestCase):
         self.assertEqual(reporter_domain, fed[x].host, "the Flag's actor is not of the sender")
         self.ok(f"Flag {x}->{y}: reports row on {y} for alice with the status, from {x}")
 
+    def new_user(self, node, name):
+        """A user made for one scenario (moving or deleting an account
+        spoils it for every other test), logged in."""
+        if name not in fed[node].users:
+            fed[node].add_user(name)
+        return self.user(node, name)
+
+    def check_move(self, x, y):
+        # mover@x has a follower on y (fan) and one on x (pal); target@y
+        # lists mover in alsoKnownAs; mover moves to target.
+        mover, pal = self.new_user(x, f"mover_{x}"), self.new_user(x, f"pal_{x}")
+        target, fan = self.new_user(y, f"target_{x}"), self.new_user(y, f"fan_{x}")
+        self.ensure_following(fan, mover)
+        mover_on_x = pal.api("GET", "/api/v1/accounts/lookup", params={"acct": mover.name})
+        pal.api("POST", f"/api/v1/accounts/{mover_on_x['id']}/follow")
+        self.assertTrue(pal.relationship(mover_on_x["id"]).get("following"))
+        target_on_x = self.remote_account_id(mover, target)
+
+        # Without the alias the move is refused, and so is a wrong password.
+        status, body = mover.try_api("POST", "/api/v1/accounts/move",
+                                     body={"password": mover.password,
+                                           "moved_to_uri": target.uri})
+        self.assertEqual(status, 422, body)
+        self.assertIn("error", body)
+        status, body = mover.try_api("POST", "/api/v1/accounts/move",
+                                     body={"password": "wrong", "moved_to_uri": target.uri})
+        self.assertEqual(status, 403, body)
+        self.ok(f"{x}: move refused without the alias (422) and with a wrong password (403)")
+
+        me = target.api("POST", "/api/v1/accounts/alias",
+                        body={"also_known_as_uris": [mover.uri]})
+        self.assertEqual(me["username"], target.name)
+        actor = fed[y].request("GET", f"/users/{target.name}",
+                               headers={"Accept": "application/activity+json"}).json()
+        self.assertEqual(actor.get("alsoKnownAs"), [mover.uri], actor)
+        self.ok(f"{y}: alias set; the actor document lists alsoKnownAs")
+
+        status, body = mover.try_api("POST", "/api/v1/accounts/move",
+                                     body={"password": mover.password,
+                                           "moved_to_uri": target.uri})
+        self.assertEqual(status, 202, body)
+        self.assertEqual(body, {})
+        self.ok(f"{x}: POST /api/v1/accounts/move answered 202 {{}}")
+
+        # The local follower moved at once.
+        self.assertFalse(pal.relationship(mover_on_x["id"]).get("following"))
+        rel = pal.relationship(target_on_x)
+        self.assertTrue(rel.get("following") or rel.get("requested"), rel)
+        self.eventually(lambda: pal.relationship(target_on_x).get("following"),
+                        f"{x}: pal following {target.acct} (Accept from {y})")
+        self.ok(f"{x}: the local follower now follows {target.acct}, not the mover")
+
+        # The follower on y moved on receiving the Move.
+        target_on_y = fan.api("GET", "/api/v1/accounts/lookup", params={"acct": target.name})
+        mover_on_y = self.remote_account_id(fan, mover)
+        self.eventually(lambda: fan.relationship(target_on_y["id"]).get("following"),
+                        f"{y}: fan following {target.acct} after the Move")
+        self.assertFalse(fan.relationship(mover_on_y).get("following"))
+        self.ok(f"{y}: the remote follower now follows {target.acct}, not the mover")
+        account = fan.api("GET", f"/api/v1/accounts/{mover_on_y}")
+        if "moved" in account:
+            self.assertEqual((account["moved"] or {}).get("id"), target_on_y["id"], account)
+            self.ok(f"{y}: the mover's Account entity shows moved")
+
+    def check_delete_account(self, x, y):
+        # leaver@x, followed by reader@y, deletes herself.
+        leaver, reader = self.new_user(x, f"leaver_{x}"), self.new_user(y, f"reader_{x}")
+        self.ensure_following(reader, leaver)
+        posted = leaver.post(f"a post of {leaver.name} before leaving", visibility="public")
+        self.eventually(lambda: self.in_home(reader, posted["uri"]),
+                        f"{y}: the post in reader's home")
+        leaver_on_y = self.remote_account_id(reader, leaver)
+
+        status, body = leaver.try_api("POST", "/api/v1/accounts/delete",
+                                      body={"password": "wrong"})
+        self.assertEqual(status, 403, body)
+        status, body = leaver.try_api("POST", "/api/v1/accounts/delete",
+                                      body={"password": leaver.password})
+        self.assertEqual(status, 202, body)
+        self.assertEqual(body, {})
+        self.ok(f"{x}: wrong password 403; POST /api/v1/accounts/delete answered 202 {{}}")
+
+        r = fed[x].request("GET", f"/users/{leaver.name}",
+                           headers={"Accept": "application/activity+json"})
+        self.assertEqual(r.status, 410)
+        status, _ = leaver.try_api("GET", "/api/v1/accounts/verify_credentials")
+        self.assertEqual(status, 401)
+        self.ok(f"{x}: the actor answers 410 and the token no longer works")
+
+        self.eventually(lambda: self.in_home(reader, posted["uri"]) is None,
+                        f"{y}: the post gone from reader's home after Delete{{Person}}")
+        status, _ = reader.try_api("GET", f"/api/v1/accounts/{leaver_on_y}")
+        self.assertEqual(status, 404)
+        self.ok(f"{y}: the deleted account is gone (404) with its posts")
+
 
     def test_98_federation_went_through_the_tls_proxies(self):
         # Each node's nginx log shows the other node's deliveries (inbox
@@ -473,7 +569,7 @@ class AuthorizedFetchFederationTest(unittest.TestCase):
 
 SCENARIOS = ["resolve", "follow_and_undo", "locked_authorize", "locked_reject", "create",
              "reply", "direct", "edit", "update_profile", "delete", "like_and_undo",
-             "announce_and_undo", "block_and_undo", "flag"]
+             "announce_and_undo", "block_and_undo", "flag", "move", "delete_account"]
 
 
 def _make_test(scenario, x, y):

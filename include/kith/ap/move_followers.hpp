@@ -3,7 +3,8 @@
 // client API's POST /api/v1/accounts/move (a local one did).
 //
 // The one idea: each local follower of the origin gets a follow of the
-// target (pending, its Follow queued through the outbox) unless a block
+// target (accepted at once when the target is local and not locked, else
+// pending with its Follow queued through the outbox) unless a block
 // stands between them, and stops following the origin (Undo{Follow} queued,
 // row removed), in the caller's transaction.
 // What it must never do: follow a target that blocks the follower or that
