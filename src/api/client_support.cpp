@@ -193,10 +193,20 @@ std::optional<nlohmann::json> render_status(pqxx::transaction_base& tx, std::int
 nlohmann::json render_accounts(pqxx::transaction_base& tx, const std::vector<std::int64_t>& ids,
                                std::string_view host) {
   auto accounts = db::account_views(tx, ids);
+  // Mastodon's Account.moved: the account moved to, rendered one level
+  // deep (its own `moved` is left out), absent when there is none.
+  std::vector<std::int64_t> targets;
+  for (const auto& [id, account] : accounts)
+    if (account.moved_to_account_id != 0) targets.push_back(account.moved_to_account_id);
+  const auto moved_to = targets.empty() ? decltype(accounts){} : db::account_views(tx, targets);
   nlohmann::json out = nlohmann::json::array();
   for (std::int64_t id : ids)
-    if (auto it = accounts.find(id); it != accounts.end() && !it->second.suspended)
+    if (auto it = accounts.find(id); it != accounts.end() && !it->second.suspended) {
       out.push_back(account_json(it->second, host));
+      auto target = moved_to.find(it->second.moved_to_account_id);
+      if (target != moved_to.end() && !target->second.suspended)
+        out.back()["moved"] = account_json(target->second, host);
+    }
   return out;
 }
 

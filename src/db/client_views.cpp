@@ -99,7 +99,8 @@ std::map<std::int64_t, AccountView> account_views(pqxx::transaction_base& tx,
           " (SELECT count(*) FROM statuses s WHERE s.account_id = a.id AND s.deleted_at IS NULL"
           "   AND s.visibility <> 'direct'),"
           " a.suspended_at IS NOT NULL,"
-          " CASE WHEN jsonb_typeof(a.fields) = 'array' THEN a.fields ELSE '[]'::jsonb END::text"
+          " CASE WHEN jsonb_typeof(a.fields) = 'array' THEN a.fields ELSE '[]'::jsonb END::text,"
+          " coalesce(a.moved_to_account_id, 0)"
           " FROM accounts a WHERE a.id = ANY($1::bigint[])",
       id_array(ids));
   for (const auto& row : rows) {
@@ -123,6 +124,7 @@ std::map<std::int64_t, AccountView> account_views(pqxx::transaction_base& tx,
     a.following_count = row[16].as<std::int64_t>();
     a.statuses_count = row[17].as<std::int64_t>();
     a.suspended = row[18].as<bool>();
+    a.moved_to_account_id = row[20].as<std::int64_t>();
     out.emplace(a.id, std::move(a));
   }
   // Profile fields, bounded per account.

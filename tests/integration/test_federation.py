@@ -458,9 +458,12 @@ class FederationTest(unittest.TestCase):
         self.assertFalse(fan.relationship(mover_on_y).get("following"))
         self.ok(f"{y}: the remote follower now follows {target.acct}, not the mover")
         account = fan.api("GET", f"/api/v1/accounts/{mover_on_y}")
-        if "moved" in account:
-            self.assertEqual((account["moved"] or {}).get("id"), target_on_y["id"], account)
-            self.ok(f"{y}: the mover's Account entity shows moved")
+        self.assertEqual((account.get("moved") or {}).get("id"), target_on_y["id"], account)
+        self.assertNotIn("moved", target_on_y)
+        self.ok(f"{y}: the mover's Account entity shows moved: {target.acct}")
+        account = pal.api("GET", f"/api/v1/accounts/{mover_on_x['id']}")
+        self.assertEqual((account.get("moved") or {}).get("id"), target_on_x, account)
+        self.ok(f"{x}: so does the mover's own node")
 
     def check_delete_account(self, x, y):
         # leaver@x, followed by reader@y, deletes herself.

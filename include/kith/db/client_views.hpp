@@ -48,6 +48,7 @@ struct AccountView {
   std::int64_t following_count = 0;
   std::int64_t statuses_count = 0;
   bool suspended = false;
+  std::int64_t moved_to_account_id = 0;  // 0 unless the account moved
 };
 
 // The accounts among `ids` that exist, by id.
