@@ -354,6 +354,7 @@ std::size_t delete_actor(pqxx::transaction_base& tx, std::string_view, std::int6
   remove.addressing.to = {std::string(kPublicCollection)};
   Recipients recipients;
   add(recipients, db::remote_follower_inboxes(tx, account_id));
+  add(recipients, db::remote_followee_inboxes(tx, account_id));
   return send(tx, *ref, remove, recipients);
 }
 

@@ -36,6 +36,16 @@ std::vector<RemoteInbox> remote_follower_inboxes(pqxx::transaction_base& tx,
       account_id));
 }
 
+std::vector<RemoteInbox> remote_followee_inboxes(pqxx::transaction_base& tx,
+                                                 std::int64_t account_id) {
+  return inboxes(
+      tx.exec_params("SELECT a.inbox_url, coalesce(a.shared_inbox_url, '') FROM follows f"
+                     " JOIN accounts a ON a.id = f.target_account_id"
+                     " WHERE f.account_id = $1 AND a.domain IS NOT NULL"
+                     " AND a.suspended_at IS NULL AND a.inbox_url <> '' ORDER BY f.id",
+                     account_id));
+}
+
 std::vector<RemoteInbox> remote_booster_follower_inboxes(pqxx::transaction_base& tx,
                                                          std::int64_t status_id) {
   return inboxes(tx.exec_params(

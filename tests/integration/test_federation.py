@@ -467,8 +467,13 @@ class FederationTest(unittest.TestCase):
 
     def check_delete_account(self, x, y):
         # leaver@x, followed by reader@y, deletes herself.
+        # She also follows kept@y, whose server must drop that follow.
         leaver, reader = self.new_user(x, f"leaver_{x}"), self.new_user(y, f"reader_{x}")
+        kept = self.new_user(y, f"kept_{x}")
         self.ensure_following(reader, leaver)
+        self.ensure_following(leaver, kept)
+        self.assertEqual(kept.api("GET", "/api/v1/accounts/verify_credentials")
+                         ["followers_count"], 1)
         posted = leaver.post(f"a post of {leaver.name} before leaving", visibility="public")
         self.eventually(lambda: self.in_home(reader, posted["uri"]),
                         f"{y}: the post in reader's home")
@@ -495,6 +500,28 @@ class FederationTest(unittest.TestCase):
         status, _ = reader.try_api("GET", f"/api/v1/accounts/{leaver_on_y}")
         self.assertEqual(status, 404)
         self.ok(f"{y}: the deleted account is gone (404) with its posts")
+        self.assertEqual(kept.api("GET", "/api/v1/accounts/verify_credentials")
+                         ["followers_count"], 0)
+        self.ok(f"{y}: the account she followed has lost her as a follower")
+
+        # An account nobody on y follows still tells the servers it follows.
+        loner, watched = self.new_user(x, f"loner_{x}"), self.new_user(y, f"watched_{x}")
+        self.ensure_following(loner, watched)
+        loner.api("POST", "/api/v1/accounts/delete", body={"password": loner.password},
+                  expect=(202,))
+        self.eventually(lambda: watched.api("GET", "/api/v1/accounts/verify_credentials")
+                        ["followers_count"] == 0,
+                        f"{y}: Delete{{Person}} of a follower with no followers arrives")
+        self.ok(f"{y}: an account that only followed someone there is gone too")
+
+        # Refused aliases: an account that does not exist, too many.
+        status, body = reader.try_api("POST", "/api/v1/accounts/alias", body={
+            "also_known_as_uris": [f"{fed[x].base_url}/users/nobody_{x}"]})
+        self.assertEqual(status, 422, body)
+        status, body = reader.try_api("POST", "/api/v1/accounts/alias", body={
+            "also_known_as_uris": [kept.uri] * 6})
+        self.assertEqual(status, 422, body)
+        self.ok(f"{y}: alias refused (422) for an unknown account and for more than 5")
 
 
     def test_98_federation_went_through_the_tls_proxies(self):

@@ -54,15 +54,15 @@ std::size_t unlike(pqxx::transaction_base& tx, std::string_view host, std::int64
 // Announce / Undo{Announce} (the boost is a statuses row with reblog_of_id),
 // to the booster's followers and the boosted status's author.
 std::size_t announce(pqxx::transaction_base& tx, std::string_view host, std::int64_t reblog_id);
-std::size_t unannounce(pqxx::transaction_base& tx, std::string_view host,
-                       std::int64_t reblog_id);
+std::size_t unannounce(pqxx::transaction_base& tx, std::string_view host, std::int64_t reblog_id);
 // Block / Undo{Block} of a remote account.
 std::size_t block(pqxx::transaction_base& tx, std::string_view host, std::int64_t block_id);
 std::size_t unblock(pqxx::transaction_base& tx, std::string_view host, std::int64_t block_id);
 // Update{Person} of a local account after a profile change, to its followers.
 std::size_t update_actor(pqxx::transaction_base& tx, std::string_view host,
                          std::int64_t account_id);
-// Delete{Person} of a local account, to every server that follows it.
+// Delete{Person} of a local account, to every server that follows it or
+// that it follows.
 std::size_t delete_actor(pqxx::transaction_base& tx, std::string_view host,
                          std::int64_t account_id);
 // Flag of a remote account (a reports row), sent by the instance actor to

@@ -31,6 +31,10 @@ struct RemoteInbox {
 // Remote accounts with an accepted follow of `account_id`.
 std::vector<RemoteInbox> remote_follower_inboxes(pqxx::transaction_base& tx,
                                                  std::int64_t account_id);
+// Remote accounts `account_id` follows or asked to follow (their servers
+// keep a follower row for it: a Delete{Person} goes to them too).
+std::vector<RemoteInbox> remote_followee_inboxes(pqxx::transaction_base& tx,
+                                                 std::int64_t account_id);
 // Remote followers of the local accounts that boosted `status_id`: they saw
 // it through the boost, so its edits and deletion go to them too.
 std::vector<RemoteInbox> remote_booster_follower_inboxes(pqxx::transaction_base& tx,
