@@ -4,8 +4,8 @@ with the scopes Mastodon.py asks for, push included), read the account,
 post, favourite, boost, read the home timeline, delete; and a wrong password
 comes back as Mastodon.py's error, not a crash or a redirect.
 
-Skipped when python3-mastodon is not installed (`apt-get install
-python3-mastodon`); run with Debian's /usr/bin/python3, where it lives.
+scripts/setup installs python3-mastodon; the test is skipped (and says so)
+only where it is missing. Run with Debian's /usr/bin/python3, where it lives.
 """
 
 import os
