@@ -59,12 +59,12 @@ http::Handler token_handler(ApiRoutes& routes);
 http::Handler revoke_handler(ApiRoutes& routes);
 
 // Each file registers its resource's routes.
-void add_status_routes(http::Router& router, ApiRoutes& routes);    // statuses.cpp
-void add_account_routes(http::Router& router, ApiRoutes& routes);   // accounts.cpp
-void add_follow_routes(http::Router& router, ApiRoutes& routes);    // follows.cpp
-void add_timeline_routes(http::Router& router, ApiRoutes& routes);  // timelines.cpp
-void add_report_routes(http::Router& router, ApiRoutes& routes);    // reports.cpp
-void add_search_routes(http::Router& router, ApiRoutes& routes);    // search.cpp
+void add_status_routes(http::Router& router, ApiRoutes& routes);        // statuses.cpp
+void add_account_routes(http::Router& router, ApiRoutes& routes);       // accounts.cpp
+void add_follow_routes(http::Router& router, ApiRoutes& routes);        // follows.cpp
+void add_timeline_routes(http::Router& router, ApiRoutes& routes);      // timelines.cpp
+void add_report_routes(http::Router& router, ApiRoutes& routes);        // reports.cpp
+void add_search_routes(http::Router& router, ApiRoutes& routes);        // search.cpp
 void add_account_move_routes(http::Router& router, ApiRoutes& routes);  // account_moves.cpp
 
 }  // namespace kith::api

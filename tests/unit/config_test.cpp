@@ -118,8 +118,9 @@ bin_dir = "/usr/lib/postgresql/15/bin"
   CHECK(c.embedded_postgres.bin_dir == "/usr/lib/postgresql/15/bin");
 }
 
-TEST_CASE("config: federation.authorized_fetch is off by default, read from TOML and the environment",
-          "[config]") {
+TEST_CASE(
+    "config: federation.authorized_fetch is off by default, read from TOML and the environment",
+    "[config]") {
   CHECK_FALSE(load("").federation.authorized_fetch);
   CHECK(load("[federation]\nauthorized_fetch = true").federation.authorized_fetch);
   CHECK_FALSE(load("federation.authorized_fetch = false").federation.authorized_fetch);

@@ -30,11 +30,11 @@ inline constexpr std::size_t kMaxInboxBodyBytes = 1024 * 1024;
 
 // What the HTTP side stores and the worker reads.
 struct InboundActivity {
-  std::string body;                   // the activity JSON exactly as received
-  std::string signer;                 // the actor id of the key that signed the POST
-  std::int64_t signer_account_id = 0;  // its accounts row (a remote account)
+  std::string body;                       // the activity JSON exactly as received
+  std::string signer;                     // the actor id of the key that signed the POST
+  std::int64_t signer_account_id = 0;     // its accounts row (a remote account)
   std::int64_t recipient_account_id = 0;  // 0: the shared or instance inbox
-  std::string received_at;            // ISO 8601, UTC
+  std::string received_at;                // ISO 8601, UTC
 };
 
 // Job payload, JSON text: {"body": "...", "signer": "...",

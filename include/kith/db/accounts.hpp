@@ -52,11 +52,11 @@ struct LocalAccount {
   std::string avatar_url;  // "" when none
   std::string header_url;  // "" when none
   std::vector<ProfileField> fields;
-  std::string moved_to_uri;  // "" unless the account moved
+  std::string moved_to_uri;                // "" unless the account moved
   std::vector<std::string> also_known_as;  // at most kMaxAccountAliases
-  std::string created_at;    // ISO 8601, UTC
-  bool suspended = false;    // by a moderator: the account is gone for everyone
-  bool disabled = false;     // the user may not sign in
+  std::string created_at;                  // ISO 8601, UTC
+  bool suspended = false;                  // by a moderator: the account is gone for everyone
+  bool disabled = false;                   // the user may not sign in
 };
 
 // The local account whose username equals `username` ignoring ASCII case,
