@@ -17,6 +17,7 @@
 #include <variant>
 
 #include "kith/ap/acct.hpp"
+#include "kith/ap/html_sanitizer.hpp"
 #include "kith/ap/local_urls.hpp"
 #include "kith/db/instance_stats.hpp"
 #include "kith/http/url.hpp"
@@ -135,39 +136,12 @@ std::string webfinger_template(const ApRoutes& routes) {
   return urls::origin(routes.host) + "/.well-known/webfinger?resource={uri}";
 }
 
-// Attribute values in the few XML documents kith writes.
-std::string xml_escape(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
 http::Response host_meta_xml(const ApRoutes& routes) {
   std::string body =
       "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
       "<XRD xmlns=\"http://docs.oasis-open.org/ns/xri/xrd-1.0\">\n"
       "  <Link rel=\"lrdd\" type=\"application/jrd+json\" template=\"" +
-      xml_escape(webfinger_template(routes)) + "\"/>\n</XRD>\n";
+      escape_html(webfinger_template(routes)) + "\"/>\n</XRD>\n";
   http::Response response =
       http::text_response(200, std::move(body), "application/xrd+xml; charset=utf-8");
   cache_publicly(response, kDiscoveryMaxAge);

@@ -8,6 +8,8 @@
 #include <functional>
 #include <optional>
 
+#include "kith/ap/html_sanitizer.hpp"
+
 namespace kith::api {
 namespace {
 
@@ -134,50 +136,25 @@ void scan(std::string_view text, const std::function<void(const Span&)>& found) 
 
 // Escaped text with newlines as <br> and blank lines as paragraph breaks.
 void append_text(std::string& out, std::string_view text) {
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (c == '\r') continue;
-    if (c == '\n') {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const std::size_t line_end = std::min(text.find_first_of("\r\n", i), text.size());
+    out += ap::escape_html(text.substr(i, line_end - i));
+    i = line_end;
+    if (i == text.size()) break;
+    if (text[i] == '\n') {
       if (i + 1 < text.size() && text[i + 1] == '\n') {
         while (i + 1 < text.size() && (text[i + 1] == '\n' || text[i + 1] == '\r')) ++i;
         out += "</p><p>";
       } else {
         out += "<br />";
       }
-      continue;
     }
-    out += escape_html(std::string_view(&text[i], 1));
+    ++i;  // past the \n, or a \r, which is dropped
   }
 }
 
 }  // namespace
-
-std::string escape_html(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 std::size_t count_characters(std::string_view text) {
   return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
@@ -213,15 +190,15 @@ std::string render_status_html(std::string_view text, const std::vector<Resolved
     const std::string_view written = text.substr(span.begin, span.end - span.begin);
     done = span.end;
     if (span.kind == SpanKind::url) {
-      const std::string href = escape_html(written);
+      const std::string href = ap::escape_html(written);
       out += "<a href=\"" + href + "\" target=\"_blank\" rel=\"nofollow noopener noreferrer\">" +
              href + "</a>";
       return;
     }
     if (span.kind == SpanKind::hashtag) {
-      out += "<a href=\"https://" + escape_html(host) + "/tags/" + escape_html(lower(span.tag)) +
-             "\" class=\"mention hashtag\" rel=\"tag\">#<span>" + escape_html(span.tag) +
-             "</span></a>";
+      out += "<a href=\"https://" + ap::escape_html(host) + "/tags/" +
+             ap::escape_html(lower(span.tag)) + "\" class=\"mention hashtag\" rel=\"tag\">#<span>" +
+             ap::escape_html(span.tag) + "</span></a>";
       return;
     }
     // A mention links only if the caller resolved it: @name (local, or the
@@ -239,8 +216,8 @@ std::string render_status_html(std::string_view text, const std::vector<Resolved
       append_text(out, written);
       return;
     }
-    out += "<span class=\"h-card\" translate=\"no\"><a href=\"" + escape_html(match->url) +
-           "\" class=\"u-url mention\">@<span>" + escape_html(match->username) +
+    out += "<span class=\"h-card\" translate=\"no\"><a href=\"" + ap::escape_html(match->url) +
+           "\" class=\"u-url mention\">@<span>" + ap::escape_html(match->username) +
            "</span></a></span>";
   });
   append_text(out, text.substr(done));

@@ -57,9 +57,6 @@ struct ResolvedMention {
 std::string render_status_html(std::string_view text, const std::vector<ResolvedMention>& mentions,
                                std::string_view host);
 
-// Escapes &, <, >, " and ' for HTML text and attribute values.
-std::string escape_html(std::string_view text);
-
 // Number of UTF-8 code points (bytes that are not continuation bytes).
 std::size_t count_characters(std::string_view text);
 
