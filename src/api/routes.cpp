@@ -1,6 +1,6 @@
 // The api module's routes: OAuth and the small endpoints here, then each
-// resource's file (accounts.cpp, follows.cpp, statuses.cpp, timelines.cpp,
-// reports.cpp, search.cpp) registers its own, listed at the end of it.
+// resource's file (accounts.cpp, statuses.cpp, lists.cpp, ...) registers
+// its own, listed at the end of that file.
 #include "routes_internal.hpp"
 
 namespace kith::api {
@@ -18,6 +18,21 @@ std::shared_ptr<ApiRoutes> add_api_routes(http::Router& router, ApiContext conte
   add_timeline_routes(router, *routes);
   add_report_routes(router, *routes);
   add_search_routes(router, *routes);
+  add_media_routes(router, *routes);
+  add_notification_routes(router, *routes);
+  add_marker_routes(router, *routes);
+  add_conversation_routes(router, *routes);
+  add_poll_routes(router, *routes);
+  add_relationship_routes(router, *routes);
+  add_preference_routes(router, *routes);
+  add_status_action_routes(router, *routes);
+  add_scheduled_status_routes(router, *routes);
+  add_list_routes(router, *routes);
+  add_filter_routes(router, *routes);
+  add_tag_routes(router, *routes);
+  add_placeholder_routes(router, *routes);
+  add_streaming_routes(router, *routes);
+  add_push_routes(router, *routes);
   return routes;
 }
 

@@ -59,12 +59,28 @@ http::Handler token_handler(ApiRoutes& routes);
 http::Handler revoke_handler(ApiRoutes& routes);
 
 // Each file registers its resource's routes.
-void add_status_routes(http::Router& router, ApiRoutes& routes);        // statuses.cpp
-void add_account_routes(http::Router& router, ApiRoutes& routes);       // accounts.cpp
-void add_follow_routes(http::Router& router, ApiRoutes& routes);        // follows.cpp
-void add_timeline_routes(http::Router& router, ApiRoutes& routes);      // timelines.cpp
-void add_report_routes(http::Router& router, ApiRoutes& routes);        // reports.cpp
-void add_search_routes(http::Router& router, ApiRoutes& routes);        // search.cpp
-void add_account_move_routes(http::Router& router, ApiRoutes& routes);  // account_moves.cpp
+void add_status_routes(http::Router& router, ApiRoutes& routes);         // statuses.cpp
+void add_account_routes(http::Router& router, ApiRoutes& routes);        // accounts.cpp
+void add_follow_routes(http::Router& router, ApiRoutes& routes);         // follows.cpp
+void add_timeline_routes(http::Router& router, ApiRoutes& routes);       // timelines.cpp
+void add_report_routes(http::Router& router, ApiRoutes& routes);         // reports.cpp
+void add_search_routes(http::Router& router, ApiRoutes& routes);         // search.cpp
+void add_account_move_routes(http::Router& router, ApiRoutes& routes);   // account_moves.cpp
+void add_media_routes(http::Router& router, ApiRoutes& routes);          // media.cpp
+void add_notification_routes(http::Router& router, ApiRoutes& routes);   // notifications.cpp
+void add_marker_routes(http::Router& router, ApiRoutes& routes);         // markers.cpp
+void add_conversation_routes(http::Router& router, ApiRoutes& routes);   // conversations.cpp
+void add_poll_routes(http::Router& router, ApiRoutes& routes);           // polls.cpp
+void add_relationship_routes(http::Router& router, ApiRoutes& routes);   // relationships.cpp
+void add_preference_routes(http::Router& router, ApiRoutes& routes);     // preferences.cpp
+void add_status_action_routes(http::Router& router, ApiRoutes& routes);  // status_actions.cpp
+void add_scheduled_status_routes(http::Router& router,
+                                 ApiRoutes& routes);                   // scheduled_statuses.cpp
+void add_list_routes(http::Router& router, ApiRoutes& routes);         // lists.cpp
+void add_filter_routes(http::Router& router, ApiRoutes& routes);       // filters.cpp
+void add_tag_routes(http::Router& router, ApiRoutes& routes);          // tags.cpp
+void add_placeholder_routes(http::Router& router, ApiRoutes& routes);  // placeholders.cpp
+void add_streaming_routes(http::Router& router, ApiRoutes& routes);    // streaming.cpp
+void add_push_routes(http::Router& router, ApiRoutes& routes);         // push.cpp
 
 }  // namespace kith::api
