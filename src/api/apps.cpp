@@ -1,11 +1,15 @@
-// POST /api/v1/apps: OAuth client registration, as Mastodon does it. Any
-// redirect URI that is absolute is accepted (custom schemes for mobile apps,
-// urn:ietf:wg:oauth:2.0:oob for copy-the-code flows); exact matching against
-// them happens at authorization time.
+// POST /api/v1/apps: OAuth client registration, as Mastodon does it, from
+// a JSON, form or multipart body. Any redirect URI that is absolute and has
+// no fragment is accepted (custom schemes for mobile apps, loopback for
+// desktop ones, urn:ietf:wg:oauth:2.0:oob for copy-the-code flows), several
+// at once as an array or one per line; exact matching against them happens
+// at authorization time (web/authorize.cpp), so nothing here can make the
+// server redirect anywhere it was not told to.
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
-#include <set>
 
+#include "kith/api/oauth_scopes.hpp"
 #include "kith/api/params.hpp"
 #include "kith/db/applications.hpp"
 #include "routes_internal.hpp"
@@ -16,21 +20,6 @@ namespace {
 constexpr std::size_t kMaxAppNameLength = 60;
 constexpr std::size_t kMaxUriLength = 2000;
 constexpr std::size_t kMaxRedirectUris = 16;
-
-bool known_scope(const std::string& scope) {
-  static const std::set<std::string> top = {"read",    "write",      "follow",     "push",
-                                            "profile", "admin:read", "admin:write"};
-  if (top.count(scope)) return true;
-  static const std::set<std::string> granular = {
-      "read:accounts",       "read:blocks",         "read:bookmarks",       "read:favourites",
-      "read:filters",        "read:follows",        "read:lists",           "read:mutes",
-      "read:notifications",  "read:search",         "read:statuses",        "write:accounts",
-      "write:blocks",        "write:bookmarks",     "write:conversations",  "write:favourites",
-      "write:filters",       "write:follows",       "write:lists",          "write:media",
-      "write:mutes",         "write:notifications", "write:reports",        "write:statuses",
-      "admin:read:accounts", "admin:read:reports",  "admin:write:accounts", "admin:write:reports"};
-  return granular.count(scope) > 0;
-}
 
 std::vector<std::string> split(const std::string& text, std::string_view separators) {
   std::vector<std::string> out;
@@ -56,8 +45,13 @@ bool absolute_uri(const std::string& uri) {
       return false;
   }
   for (char c : uri)
-    if (static_cast<unsigned char>(c) <= 0x20) return false;
+    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) return false;
   return true;
+}
+
+// RFC 6749 3.1.2: "The endpoint URI MUST NOT include a fragment component."
+bool valid_redirect_uri(const std::string& uri) {
+  return absolute_uri(uri) && uri.find('#') == std::string::npos;
 }
 
 http::Response validation_error(const std::string& message) {
@@ -82,17 +76,22 @@ http::Handler create_app_handler(ApiRoutes& routes) {
       co_return validation_error("Website is not a valid URL");
 
     for (const std::string& value : params.all("redirect_uris"))
-      for (std::string& uri : split(value, "\n ")) app.redirect_uris.push_back(std::move(uri));
+      for (std::string& uri : split(value, "\r\n ")) app.redirect_uris.push_back(std::move(uri));
     if (app.redirect_uris.empty()) co_return validation_error("Redirect URI can't be blank");
     if (app.redirect_uris.size() > kMaxRedirectUris)
       co_return validation_error("Redirect URI has too many entries");
     for (const std::string& uri : app.redirect_uris)
-      if (!absolute_uri(uri)) co_return validation_error("Redirect URI must be an absolute URI.");
+      if (!valid_redirect_uri(uri))
+        co_return validation_error("Redirect URI must be an absolute URI without a fragment.");
 
-    app.scopes = split(params.first("scopes").value_or("read"), " +");
+    // A string ("read write", "read+write") or, in JSON, an array.
+    for (const std::string& value : params.all("scopes"))
+      for (std::string& scope : split(value, " +"))
+        if (std::find(app.scopes.begin(), app.scopes.end(), scope) == app.scopes.end())
+          app.scopes.push_back(std::move(scope));
     if (app.scopes.empty()) app.scopes = {"read"};
     for (const std::string& scope : app.scopes)
-      if (!known_scope(scope)) co_return validation_error("Scopes are not valid: " + scope);
+      if (!scope_known(scope)) co_return validation_error("Scopes are not valid: " + scope);
 
     db::Application created = co_await routes.context.pool.run(
         [&app](pqxx::connection& c) { return db::create_application(c, app); });

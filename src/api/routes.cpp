@@ -11,6 +11,7 @@ std::shared_ptr<ApiRoutes> add_api_routes(http::Router& router, ApiContext conte
   router.add("POST", "/api/v1/apps", create_app_handler(*routes), http::kDefaultBodyLimit);
   router.add("POST", "/oauth/token", token_handler(*routes));
   router.add("POST", "/oauth/revoke", revoke_handler(*routes));
+  router.add("GET", "/.well-known/oauth-authorization-server", oauth_metadata_handler(*routes));
   add_account_routes(router, *routes);
   add_account_move_routes(router, *routes);
   add_follow_routes(router, *routes);

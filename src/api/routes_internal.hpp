@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "kith/api/login_throttle.hpp"
 #include "kith/api/routes.hpp"
 #include "kith/core/lru_cache.hpp"
 
@@ -47,6 +48,7 @@ struct ApiRoutes {
   ApiContext context;
   core::LruCache<std::string, CachedDocument> documents;
   IdempotencyKeys idempotency;
+  LoginThrottle login_throttle;  // failed sign-ins: oauth.cpp and the web pages
 };
 
 extern const char* const kMastodonVersion;
@@ -57,6 +59,7 @@ http::Handler create_app_handler(ApiRoutes& routes);
 // oauth.cpp
 http::Handler token_handler(ApiRoutes& routes);
 http::Handler revoke_handler(ApiRoutes& routes);
+http::Handler oauth_metadata_handler(ApiRoutes& routes);  // RFC 8414
 
 // Each file registers its resource's routes.
 void add_status_routes(http::Router& router, ApiRoutes& routes);         // statuses.cpp

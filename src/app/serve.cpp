@@ -27,6 +27,7 @@
 #include "kith/ap/fetcher.hpp"
 #include "kith/ap/inbox_worker.hpp"
 #include "kith/ap/routes.hpp"
+#include "kith/api/login_throttle.hpp"
 #include "kith/api/routes.hpp"
 #include "kith/app/database.hpp"
 #include "kith/app/ops_routes.hpp"
@@ -35,6 +36,7 @@
 #include "kith/core/process_stats.hpp"
 #include "kith/http/client.hpp"
 #include "kith/http/server.hpp"
+#include "kith/web/routes.hpp"
 
 namespace kith::app {
 namespace {
@@ -163,6 +165,8 @@ int serve(const core::Config& config) {
                                                            actors, wake_inbox, wake_delivery});
   auto api_routes = api::add_api_routes(
       router, api::ApiContext{config, *pool, budget, fetcher, actors, wake_delivery});
+  auto web_routes = web::add_web_routes(
+      router, web::WebContext{config, *pool, api::login_throttle(*api_routes)});
 
   const unsigned threads = config.http.threads;
   boost::asio::io_context io(static_cast<int>(threads));

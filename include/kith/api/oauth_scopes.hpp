@@ -24,4 +24,20 @@ bool scopes_within(const std::vector<std::string>& requested,
 // Splits on spaces and '+' (how scopes come in forms), dropping empties.
 std::vector<std::string> split_scopes(std::string_view text);
 
+// Every scope Mastodon defines, top-level ones first (RFC 8414's
+// scopes_supported, and what POST /api/v1/apps accepts).
+const std::vector<std::string>& known_scopes();
+bool scope_known(std::string_view scope);
+
+// The scopes joined with single spaces (how tokens and codes store them).
+std::string join_scopes(const std::vector<std::string>& scopes);
+
+// RFC 7636 4.1/4.6, the S256 method: whether `verifier` (43 to 128
+// characters of [A-Za-z0-9-._~]) hashes to `challenge`, i.e.
+// BASE64URL(SHA256(verifier)) == challenge, compared in constant time.
+bool pkce_s256_matches(std::string_view verifier, std::string_view challenge);
+
+// A code_challenge as RFC 7636 4.2 allows for S256: 43 base64url characters.
+bool valid_code_challenge(std::string_view challenge);
+
 }  // namespace kith::api

@@ -1,0 +1,69 @@
+// The HTML of the sign-in, consent, code and error pages, and the headers
+// every page carries. Internal to the web module.
+//
+// Pages are complete documents rendered on the server: no script, one
+// inline style sheet (allowed by its hash in the Content-Security-Policy),
+// every value from a request or the database HTML-escaped. Their words
+// come from a table per language (strings.cpp), English for any word a
+// language lacks.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "kith/http/message.hpp"
+
+namespace kith::web {
+
+// The language of the page: `lang` if kith has words for it (its primary
+// subtag, lower case), else "en".
+std::string page_language(std::string_view lang);
+
+// The word for `key` in `language`, English if that language lacks it.
+std::string_view text(std::string_view language, std::string_view key);
+
+// What the client asked for, carried through the sign-in form unchanged.
+struct AuthorizationRequest {
+  std::string client_id;
+  std::string redirect_uri;
+  std::string scope;  // space-separated, validated
+  std::string state;
+  std::string code_challenge;
+  std::string code_challenge_method;
+  std::string language;  // page_language of `lang`
+};
+
+struct Application {
+  std::string name;
+  std::string website;  // may be empty
+};
+
+// The sign-in page. `error` (a text key) is shown above the fields and
+// tied to them with aria-describedby; `login` is put back in its field.
+http::Response login_page(const AuthorizationRequest& request, const Application& app,
+                          std::string_view host, std::string_view csrf,
+                          std::optional<std::string_view> error, std::string_view login,
+                          int status = 200);
+
+// The consent page: who is signed in, the application, the scopes in
+// words, and the Authorize / Deny form carrying the sealed ticket.
+http::Response consent_page(const AuthorizationRequest& request, const Application& app,
+                            std::string_view username, std::string_view ticket,
+                            std::string_view csrf);
+
+// The code, for clients registered with urn:ietf:wg:oauth:2.0:oob.
+http::Response code_page(std::string_view language, const Application& app, std::string_view code);
+
+// An error page (status 400 and the like): `message` is a text key.
+http::Response error_page(int status, std::string_view language, std::string_view message);
+
+// 429 with Retry-After: too many failed sign-ins.
+http::Response throttled_page(std::string_view language, std::chrono::seconds wait);
+
+// 302 to `location`, with the page headers.
+http::Response redirect(std::string_view location);
+
+}  // namespace kith::web
