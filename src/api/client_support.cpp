@@ -6,6 +6,7 @@
 
 #include "kith/api/entities.hpp"
 #include "kith/api/oauth_scopes.hpp"
+#include "kith/db/applications.hpp"
 #include "kith/db/oauth_tokens.hpp"
 
 namespace kith::api {
@@ -15,20 +16,6 @@ namespace {
 // is refused without a query.
 constexpr std::size_t kMaxTokenLength = 512;
 
-std::optional<std::string> bearer_token(const http::Request& request) {
-  if (auto header = request.header("Authorization")) {
-    std::string_view value = *header;
-    if (value.size() > 7 && http::iequals(value.substr(0, 7), "Bearer ")) {
-      value.remove_prefix(7);
-      while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-      while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
-      return std::string(value);
-    }
-    return std::string();  // another scheme: not a token we know
-  }
-  if (auto query = request.query_param("access_token")) return *query;
-  return std::nullopt;
-}
 
 http::Response invalid_token() {
   http::Response response = http::error_response(401, "The access token is invalid");
@@ -49,6 +36,7 @@ boost::asio::awaitable<std::variant<std::optional<db::TokenGrant>, http::Respons
   std::optional<db::TokenGrant> grant = co_await routes.context.pool.run(
       [&value](pqxx::connection& c) { return db::find_access_token(c, value); });
   if (!grant) co_return invalid_token();
+  if (grant->account_id) routes.token_accounts.put(db::sha256_hex(value), *grant->account_id);
   if (!scope_allows(grant->scopes, scope))
     co_return http::error_response(403, "This action is outside the authorized scopes");
   co_return grant;
@@ -78,6 +66,21 @@ std::string query_escape(std::string_view text) {
 }
 
 }  // namespace
+
+std::optional<std::string> bearer_token(const http::Request& request) {
+  if (auto header = request.header("Authorization")) {
+    std::string_view value = *header;
+    if (value.size() > 7 && http::iequals(value.substr(0, 7), "Bearer ")) {
+      value.remove_prefix(7);
+      while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+      while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
+      return std::string(value);
+    }
+    return std::string();  // another scheme: not a token we know
+  }
+  if (auto query = request.query_param("access_token")) return *query;
+  return std::nullopt;
+}
 
 boost::asio::awaitable<std::variant<std::optional<Caller>, http::Response>> authenticate_optional(
     ApiRoutes& routes, const http::Request& request, std::string_view scope) {

@@ -8,6 +8,7 @@ namespace kith::api {
 std::shared_ptr<ApiRoutes> add_api_routes(http::Router& router, ApiContext context) {
   auto routes = std::make_shared<ApiRoutes>(context);
   router.add("GET", "/api/v1/instance", instance_handler(*routes));
+  router.add("GET", "/api/v2/instance", instance_v2_handler(*routes));
   router.add("POST", "/api/v1/apps", create_app_handler(*routes), http::kDefaultBodyLimit);
   router.add("POST", "/oauth/token", token_handler(*routes));
   router.add("POST", "/oauth/revoke", revoke_handler(*routes));
@@ -34,6 +35,7 @@ std::shared_ptr<ApiRoutes> add_api_routes(http::Router& router, ApiContext conte
   add_placeholder_routes(router, *routes);
   add_streaming_routes(router, *routes);
   add_push_routes(router, *routes);
+  add_rate_limits(router, *routes);  // last: covers every /api/ route above
   return routes;
 }
 

@@ -11,6 +11,7 @@
 #include "kith/api/login_throttle.hpp"
 #include "kith/api/routes.hpp"
 #include "kith/core/lru_cache.hpp"
+#include "kith/core/rate_limiter.hpp"
 
 namespace kith::api {
 
@@ -42,18 +43,26 @@ class IdempotencyKeys {
 struct ApiRoutes {
   explicit ApiRoutes(ApiContext ctx)
       : context(ctx),
-        documents(ctx.budget, "api_documents", [](const std::string& key, const CachedDocument& d) {
-          return key.size() + d.body.size() + sizeof(CachedDocument);
-        }) {}
+        documents(ctx.budget, "api_documents",
+                  [](const std::string& key, const CachedDocument& d) {
+                    return key.size() + d.body.size() + sizeof(CachedDocument);
+                  }),
+        token_accounts(ctx.budget, "api_token_accounts",
+                       [](const std::string& key, std::int64_t) { return key.size() + 8; }) {}
   ApiContext context;
   core::LruCache<std::string, CachedDocument> documents;
   IdempotencyKeys idempotency;
+  // Rate limits (rate_limits.cpp): counts per account or IP, and the
+  // account behind each token seen (SHA-256 of the token -> account id).
+  core::RateLimiter rate_limiter{std::chrono::minutes(5)};
+  core::LruCache<std::string, std::int64_t> token_accounts;
   LoginThrottle login_throttle;  // failed sign-ins: oauth.cpp and the web pages
 };
 
 extern const char* const kMastodonVersion;
 
 http::Handler instance_handler(ApiRoutes& routes);
+http::Handler instance_v2_handler(ApiRoutes& routes);
 http::Handler create_app_handler(ApiRoutes& routes);
 
 // oauth.cpp
@@ -85,5 +94,13 @@ void add_tag_routes(http::Router& router, ApiRoutes& routes);          // tags.c
 void add_placeholder_routes(http::Router& router, ApiRoutes& routes);  // placeholders.cpp
 void add_streaming_routes(http::Router& router, ApiRoutes& routes);    // streaming.cpp
 void add_push_routes(http::Router& router, ApiRoutes& routes);         // push.cpp
+
+// Wraps every /api/ route registered so far in the rate limits (rate_limits.cpp).
+void add_rate_limits(http::Router& router, ApiRoutes& routes);
+
+// The bearer token of a request: the Authorization header's, or the
+// access_token query parameter (as streaming clients send it); "" for
+// another scheme, nullopt without one (client_support.cpp).
+std::optional<std::string> bearer_token(const http::Request& request);
 
 }  // namespace kith::api

@@ -309,7 +309,22 @@ void apply_keys(KeyReader& keys, Config& c) {
     if (*v < 0 || *v > 256) fail("inbox.workers", "must be an integer from 0 to 256");
     c.inbox.workers = static_cast<unsigned>(*v);
   }
+  if (auto v = keys.string("media.directory")) c.media.directory = *v;
+  if (c.media.directory.empty()) c.media.directory = c.data_dir / "media";
+  if (auto v = keys.byte_size("media.max_image_bytes")) {
+    if (*v < 1024 || *v > (std::size_t{1} << 30))
+      fail("media.max_image_bytes", "must be between 1KiB and 1GiB");
+    c.media.max_image_bytes = *v;
+  }
   if (auto v = keys.boolean("api.password_grant")) c.api.password_grant = *v;
+  if (auto v = keys.integer("api.rate_limit.authenticated")) {
+    if (*v < 0 || *v > 1'000'000) fail("api.rate_limit.authenticated", "must be from 0 to 1000000");
+    c.api.rate_limit_authenticated = static_cast<unsigned>(*v);
+  }
+  if (auto v = keys.integer("api.rate_limit.anonymous")) {
+    if (*v < 0 || *v > 1'000'000) fail("api.rate_limit.anonymous", "must be from 0 to 1000000");
+    c.api.rate_limit_anonymous = static_cast<unsigned>(*v);
+  }
   // A lease that can run out while its attempt is still going lets a second
   // worker deliver the same job at the same time.
   const auto longest_attempt = c.federation.request_timeout + c.database.acquire_timeout;

@@ -1,6 +1,9 @@
-// Route matching. Routes are few (tens), so a linear scan over split
-// templates is both fast enough and obvious; the first registered match wins,
-// so literal routes are registered before parameterised ones that overlap.
+// Route matching. Routes are a few hundred at most, so a linear scan over
+// split templates is fast enough and obvious. When several templates match,
+// the most specific wins, segment by segment from the left: a literal
+// segment beats a parameter with a literal prefix, which beats a bare
+// parameter. So "/api/v1/accounts/lookup" wins over "/api/v1/accounts/:id"
+// whichever file registered first; among equals the first registered wins.
 #include "kith/http/router.hpp"
 
 #include <algorithm>
@@ -41,9 +44,14 @@ RouteMatch Router::match(std::string_view method, std::string_view path) const {
   RouteMatch result;
   if (path.empty() || path.front() != '/' || path.size() > kMaxPathLength) return result;
   const auto segments = split_path(path);
+  // How specific the best match so far is: one rank per segment (2 literal,
+  // 1 parameter with a literal prefix, 0 bare parameter).
+  std::vector<int> best_rank;
   for (const Route& route : routes_) {
     if (route.segments.size() != segments.size()) continue;
     std::map<std::string, std::string> params;
+    std::vector<int> rank;
+    rank.reserve(segments.size());
     bool matched = true;
     for (std::size_t i = 0; i < segments.size() && matched; ++i) {
       const std::string& expected = route.segments[i];
@@ -57,21 +65,37 @@ RouteMatch Router::match(std::string_view method, std::string_view path) const {
         auto decoded = percent_decode(segments[i].substr(prefix.size()), false);
         matched = decoded && !decoded->empty();
         if (matched) params.emplace(expected.substr(colon + 1), std::move(*decoded));
+        rank.push_back(colon == 0 ? 0 : 1);
       } else {
         matched = expected == segments[i];
+        rank.push_back(2);
       }
     }
     if (!matched) continue;
     if (route.method != method) {
-      result.method_not_allowed = true;
+      if (!result.route) result.method_not_allowed = true;
       continue;
     }
+    if (result.route && !(rank > best_rank)) continue;
     result.route = &route;
     result.method_not_allowed = false;
     result.params = std::move(params);
-    return result;
+    best_rank = std::move(rank);
   }
   return result;
+}
+
+void Router::wrap(std::string_view prefix, const std::function<Handler(Handler)>& decorator) {
+  for (Route& route : routes_) {
+    if (route.pattern.starts_with(prefix)) route.handler = decorator(std::move(route.handler));
+  }
+}
+
+std::vector<std::pair<std::string, std::string>> Router::routes() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  out.reserve(routes_.size());
+  for (const Route& route : routes_) out.emplace_back(route.method, route.pattern);
+  return out;
 }
 
 std::size_t Router::largest_body_limit() const {

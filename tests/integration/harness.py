@@ -609,6 +609,10 @@ class Kith:
             "data_dir": self.data_dir,
             "database_url": self.database_url or "",
             "log_level": "info",
+            # Tests make many API calls from 127.0.0.1 in little time; the
+            # limits themselves are tested with small values
+            # (test_api_conventions.py).
+            "api": {"rate_limit.authenticated": 100000, "rate_limit.anonymous": 100000},
         }
         self.config = _merge(base, self.overrides)
         with open(self.config_path, "w") as f:

@@ -1,6 +1,6 @@
 // The router: literal and :param segments, one ignored trailing slash,
-// percent-decoded parameters, 404 versus 405, first registration wins, and
-// the path length limit.
+// percent-decoded parameters, 404 versus 405, the most specific template
+// wins, wrapping a family of routes, and the path length limit.
 #include <catch2/catch.hpp>
 
 #include <string>
@@ -126,14 +126,45 @@ TEST_CASE("router: the root and degenerate slashes", "[router]") {
   CHECK_FALSE(empty.match("GET", "/").method_not_allowed);
 }
 
-TEST_CASE("router: the first registered match wins", "[router]") {
+TEST_CASE("router: the most specific template wins, whatever the order", "[router]") {
   Router router;
   router.add("GET", "/users/:name", {});
   router.add("GET", "/users/new", {});
+  router.add("GET", "/:a/:b/x", {});
+  router.add("GET", "/users/:name/x", {});
+  router.add("GET", "/p/:any", {});
+  router.add("GET", "/p/@:name", {});
   auto match = router.match("GET", "/users/new");
   REQUIRE(match.route != nullptr);
+  CHECK(match.route->pattern == "/users/new");
+  CHECK(router.match("GET", "/users/bob").params.at("name") == "bob");
+  // Leftmost literal first.
+  CHECK(router.match("GET", "/users/bob/x").route->pattern == "/users/:name/x");
+  CHECK(router.match("GET", "/p/@bob").route->pattern == "/p/@:name");
+  CHECK(router.match("GET", "/p/bob").route->pattern == "/p/:any");
+}
+
+TEST_CASE("router: among equally specific templates the first registered wins", "[router]") {
+  Router router;
+  router.add("GET", "/users/:name", {});
+  router.add("GET", "/users/:id", {});
+  auto match = router.match("GET", "/users/7");
+  REQUIRE(match.route != nullptr);
   CHECK(match.route->pattern == "/users/:name");
-  CHECK(match.params.at("name") == "new");
+}
+
+TEST_CASE("router: wrap decorates the routes under a prefix only", "[router]") {
+  Router router;
+  router.add("GET", "/api/v1/a", {});
+  router.add("GET", "/other", {});
+  int wrapped = 0;
+  router.wrap("/api/", [&wrapped](kith::http::Handler inner) {
+    ++wrapped;
+    return inner;
+  });
+  CHECK(wrapped == 1);
+  CHECK(router.routes().size() == 2);
+  CHECK(router.routes()[0].second == "/api/v1/a");
 }
 
 TEST_CASE("router: a later route with the right method beats an earlier 405", "[router]") {

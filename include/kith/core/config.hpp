@@ -78,6 +78,19 @@ struct ApiConfig {
   // Mastodon.py use it. An operator who wants sign-in only through the
   // authorization pages switches it off.
   bool password_grant = true;
+  // api.rate_limit.authenticated / api.rate_limit.anonymous: client API
+  // requests per 5 minutes per account (signed in) and per IP address
+  // (anonymous), as Mastodon counts them; 0 switches the limit off.
+  unsigned rate_limit_authenticated = 300;
+  unsigned rate_limit_anonymous = 300;
+};
+
+// Uploaded media (kith::media, the client API's media endpoints).
+struct MediaConfig {
+  // media.directory: where uploaded files are kept and served from; empty
+  // means <data_dir>/media.
+  std::filesystem::path directory;
+  std::size_t max_image_bytes = 16u << 20;  // media.max_image_bytes (413 above)
 };
 
 // Applying other servers' activities (kith::ap::InboxWorker).
@@ -99,6 +112,7 @@ struct Config {
   FederationConfig federation;
   DeliveryConfig delivery;
   InboxConfig inbox;
+  MediaConfig media;
   ApiConfig api;
 };
 

@@ -4,7 +4,8 @@
 // Templates are literal segments and `:name` parameters, e.g.
 // "/users/:name/inbox"; a parameter may follow a literal prefix within its
 // segment ("/@:name" matches "/@alice", the profile URLs people share).
-// Matching is segment by segment; one trailing slash is ignored
+// Matching is segment by segment, and the most specific template wins (a
+// literal segment over a parameter, leftmost first); one trailing slash is ignored
 // ("/api/v1/instance/" is "/api/v1/instance", as clients expect).
 // Parameters are percent-decoded; a malformed escape, or an empty value,
 // does not match.
@@ -52,6 +53,12 @@ class Router {
   RouteMatch match(std::string_view method, std::string_view path) const;
   // Largest body any route accepts: the most the server will ever buffer.
   std::size_t largest_body_limit() const;
+  // Replaces the handler of every route registered so far whose pattern
+  // starts with `prefix` by decorator(handler): how a policy such as rate
+  // limiting covers a whole family of routes.
+  void wrap(std::string_view prefix, const std::function<Handler(Handler)>& decorator);
+  // (method, pattern) of every route, in registration order.
+  std::vector<std::pair<std::string, std::string>> routes() const;
 
  private:
   std::vector<Route> routes_;
