@@ -7,6 +7,9 @@
 //   4. read the body                 body_timeout, route's body_limit -> 413
 //
 // Then the handler runs and the response is written under body_timeout.
+// A handler may instead take the connection over (a WebSocket or an event
+// stream, http/stream.hpp): the connection then belongs to the stream until
+// it ends (stream_session.cpp), and is closed after it.
 // Whenever kith answers without reading what the client sent (413, 431, a
 // 404 with a body), it closes the connection with a short lingering read, so
 // the client sees the answer rather than a reset.
@@ -31,6 +34,8 @@
 
 #include "kith/core/errors.hpp"
 #include "kith/http/request_reader.hpp"
+#include "kith/http/stream.hpp"
+#include "stream_session.hpp"
 
 namespace kith::http {
 
@@ -51,6 +56,7 @@ struct Connection {
   beast::tcp_stream stream;
   asio::any_io_executor executor;  // the connection's strand; immutable
   bool idle = true;                // waiting for a request to start; touched only on the strand
+  StreamControl stream_control;    // set while a long-lived stream runs; touched only on the strand
 };
 
 struct Server::State {
@@ -293,6 +299,7 @@ asio::awaitable<void> serve_connection(std::shared_ptr<Server::State> state, tcp
     bool keep_alive = head.get().keep_alive();
 
     Response response;
+    bhttp::request<bhttp::string_body> message;  // kept for a WebSocket handshake
     const Route* route = outcome.route;
     if (outcome.rejection) {
       // Answer without reading the body; the connection cannot be reused
@@ -331,8 +338,32 @@ asio::awaitable<void> serve_connection(std::shared_ptr<Server::State> state, tcp
       }
       request.body = std::move(parser.get().body());
       keep_alive = parser.get().keep_alive();
+      message = parser.release();
       response = co_await run_handler(*route, request);
     }
+
+    // The handler takes the connection over: it is the stream's until it
+    // ends, then closed.
+    if (response.upgrade && route && !state->draining) {
+      std::shared_ptr<StreamUpgrade> upgrade = std::move(response.upgrade);
+      const bool websocket = upgrade->kind == StreamUpgrade::Kind::websocket;
+      const int status = websocket ? 101 : 200;
+      const auto elapsed = Clock::now() - started;
+      state->requests_total.add(
+          {{"route", route->pattern}, {"method", request.method}, {"status", std::to_string(status)}});
+      state->request_seconds.observe({{"route", route->pattern}},
+                                     std::chrono::duration<double>(elapsed).count());
+      log_request(request, status, 0, elapsed);
+      if (websocket)
+        co_await run_websocket(stream, std::move(message), *upgrade, connection.stream_control);
+      else
+        co_await run_event_stream(stream, version, *upgrade, connection.stream_control);
+      spdlog::info("{} \"{} {}\" stream ended after {:.1f}s", request.remote_address,
+                   request.method, request.path,
+                   std::chrono::duration<double>(Clock::now() - started).count());
+      co_return;
+    }
+    if (response.upgrade) response = error_response(503, "shutting down");
 
     if (state->draining) keep_alive = false;
     const int status = response.status;
@@ -451,7 +482,11 @@ void Server::begin_shutdown(std::function<void()> on_drained) {
         asio::post(connection->executor, [state, id = id] {
           std::lock_guard lock(state->mutex);
           auto it = state->connections.find(id);
-          if (it != state->connections.end() && it->second->idle) it->second->stream.cancel();
+          if (it == state->connections.end()) return;
+          if (it->second->idle)
+            it->second->stream.cancel();
+          else if (it->second->stream_control.stop)
+            it->second->stream_control.stop();
         });
       }
     }

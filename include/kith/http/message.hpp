@@ -10,6 +10,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -39,10 +40,15 @@ struct Request {
   std::optional<std::string> query_param(std::string_view name) const;
 };
 
+struct StreamUpgrade;  // stream.hpp
+
 struct Response {
   int status = 200;
   std::vector<Header> headers;
   std::string body;
+  // Set when the handler takes the connection over (a WebSocket or an
+  // event stream, see stream.hpp); status, headers and body are then unused.
+  std::shared_ptr<StreamUpgrade> upgrade;
 
   // Replaces any header of the same name.
   Response& set_header(std::string name, std::string value);
