@@ -1,6 +1,8 @@
 // Database values -> ActivityStreams vocabulary (to_activitystreams.hpp).
 #include "kith/ap/to_activitystreams.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include "kith/ap/local_urls.hpp"
 
 namespace kith::ap {
@@ -87,6 +89,35 @@ Addressing status_addressing(const db::StatusRecord& status) {
   return status_addressing(status.visibility, status.account_followers_url, mentioned);
 }
 
+namespace {
+
+// A local upload as Mastodon serialises it: a Document with mediaType,
+// url, name (the alt text), blurhash, width, height and focalPoint.
+Attachment attachment(std::string_view author_host, const db::StatusAttachment& media) {
+  Attachment out;
+  out.type = "Document";
+  out.url = "https://" + std::string(author_host) + "/system/media/" + media.file_path;
+  out.media_type = media.media_type;
+  out.name = media.description;
+  out.blurhash = media.blurhash;
+  const nlohmann::json meta = nlohmann::json::parse(media.meta_json, nullptr, false);
+  if (meta.is_object()) {
+    const auto& original = meta.value("original", nlohmann::json::object());
+    if (original.is_object() && original.value("width", nlohmann::json()).is_number_integer() &&
+        original.value("height", nlohmann::json()).is_number_integer()) {
+      out.width = original["width"].get<std::int64_t>();
+      out.height = original["height"].get<std::int64_t>();
+    }
+    const auto& focus = meta.value("focus", nlohmann::json::object());
+    if (focus.is_object() && focus.value("x", nlohmann::json()).is_number() &&
+        focus.value("y", nlohmann::json()).is_number())
+      out.focal_point = std::pair{focus["x"].get<double>(), focus["y"].get<double>()};
+  }
+  return out;
+}
+
+}  // namespace
+
 Object status_note(const db::StatusRecord& status) {
   Object note;
   note.id = status.uri;
@@ -111,6 +142,8 @@ Object status_note(const db::StatusRecord& status) {
   const std::string author_host = urls::authority(status.account_uri);
   for (const std::string& tag : status.tags)
     note.hashtags.push_back(Hashtag{urls::tag_page(author_host, tag), "#" + tag});
+  for (const db::StatusAttachment& media : status.attachments)
+    note.attachments.push_back(attachment(author_host, media));
   return note;
 }
 

@@ -18,6 +18,14 @@ json id_or_null(const std::optional<std::int64_t>& id) {
   return id ? json(std::to_string(*id)) : json(nullptr);
 }
 
+}  // namespace
+
+std::string local_media_url(std::string_view host, std::string_view file_name) {
+  return "https://" + std::string(host) + "/system/media/" + std::string(file_name);
+}
+
+namespace {
+
 // Mastodon's picture for accounts without one; clients need a URL.
 std::string missing_image(std::string_view host, std::string_view kind) {
   return "https://" + std::string(host) + "/" + std::string(kind) + "/original/missing.png";
@@ -56,16 +64,21 @@ std::string html_to_text(std::string_view html) {
   return out;
 }
 
-// A remote attachment: kith does not copy remote media, so url and
-// preview_url are the remote URL too (Mastodon's MediaAttachment entity).
-json media_json(const db::MediaView& m) {
+}  // namespace
+
+// Mastodon's MediaAttachment entity: kith does not copy remote media, so a
+// remote attachment's url and preview_url are the remote URL too.
+json media_attachment_json(const db::MediaView& m, std::string_view host) {
   json meta = json::parse(m.meta_json, nullptr, false);
   if (!meta.is_object()) meta = json::object();
+  // A local upload is served by this server (null while processing).
+  const std::string url =
+      m.file_path.empty() ? m.remote_url : local_media_url(host, m.file_path);
   return {
       {"id", std::to_string(m.id)},
       {"type", m.type},
-      {"url", string_or_null(m.remote_url)},
-      {"preview_url", string_or_null(m.remote_url)},
+      {"url", string_or_null(url)},
+      {"preview_url", string_or_null(url)},
       {"remote_url", string_or_null(m.remote_url)},
       {"text_url", nullptr},
       {"meta", std::move(meta)},
@@ -73,6 +86,8 @@ json media_json(const db::MediaView& m) {
       {"blurhash", string_or_null(m.blurhash)},
   };
 }
+
+namespace {
 
 // Mastodon's Poll entity; votes_count is the options' votes added up, and
 // kith's users cannot vote yet (voted false, own_votes empty).
@@ -180,7 +195,7 @@ json status_json(const db::StatusView& s, const db::AccountView& author, const j
   for (const std::string& tag : s.tags)
     tags.push_back({{"name", tag}, {"url", "https://" + std::string(host) + "/tags/" + tag}});
   json media = json::array();
-  for (const db::MediaView& m : s.media) media.push_back(media_json(m));
+  for (const db::MediaView& m : s.media) media.push_back(media_attachment_json(m, host));
   json out = {
       {"id", std::to_string(s.id)},
       {"uri", s.uri},

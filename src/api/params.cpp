@@ -1,8 +1,7 @@
 // Reading Mastodon API parameters from query strings, JSON, form and
 // multipart bodies. Multipart (RFC 7578: what Tusky, Elk and other clients
-// send to update_credentials and apps) is read for its text fields; file
-// parts (avatar, header, media) are left out until the media work reads
-// them.
+// send to update_credentials, apps and media) is read for its text fields
+// and its file parts (avatar, header, file), which are kept apart as files.
 #include "kith/api/params.hpp"
 
 #include <nlohmann/json.hpp>
@@ -90,7 +89,8 @@ std::optional<std::string> header_parameter(std::string_view value, std::string_
 
 // multipart/form-data: each part between "--boundary" lines, its headers,
 // a blank line, its content. Text parts become parameters; parts with a
-// filename are skipped. False when the body is not well formed.
+// filename become files (at most kMaxMultipartFiles). False when the body
+// is not well formed.
 bool read_multipart(std::string_view body, std::string_view boundary, Params& params) {
   const std::string delimiter = "--" + std::string(boundary);
   std::size_t pos;
@@ -101,6 +101,7 @@ bool read_multipart(std::string_view body, std::string_view boundary, Params& pa
     if (pos == std::string_view::npos) return false;
     pos += 2 + delimiter.size();
   }
+  std::size_t files = 0;
   for (std::size_t parts = 0;; ++parts) {
     if (body.substr(pos).starts_with("--")) return true;  // the close delimiter
     if (parts >= kMaxMultipartParts || !body.substr(pos).starts_with("\r\n")) return false;
@@ -109,7 +110,8 @@ bool read_multipart(std::string_view body, std::string_view boundary, Params& pa
     if (headers_end == std::string_view::npos || headers_end - pos > kMaxPartHeaderBytes)
       return false;
     std::optional<std::string> name;
-    bool file = false;
+    std::optional<std::string> filename;
+    std::string content_type;
     std::string_view headers = body.substr(pos, headers_end - pos);
     while (!headers.empty()) {
       const std::size_t eol = headers.find("\r\n");
@@ -117,17 +119,24 @@ bool read_multipart(std::string_view body, std::string_view boundary, Params& pa
       headers = eol == std::string_view::npos ? std::string_view() : headers.substr(eol + 2);
       const std::size_t colon = line.find(':');
       if (colon == std::string_view::npos) return false;
-      if (!http::iequals(line.substr(0, colon), "Content-Disposition")) continue;
       std::string_view value = line.substr(colon + 1);
       while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+      if (http::iequals(line.substr(0, colon), "Content-Type")) content_type = value;
+      if (!http::iequals(line.substr(0, colon), "Content-Disposition")) continue;
       if (value.size() < 9 || !http::iequals(value.substr(0, 9), "form-data")) return false;
       name = header_parameter(value, "name");
-      file = header_parameter(value, "filename").has_value();
+      filename = header_parameter(value, "filename");
     }
     const std::size_t content = headers_end + 4;
     const std::size_t end = body.find("\r\n" + delimiter, content);
     if (end == std::string_view::npos || !name) return false;
-    if (!file) params.add(*name, std::string(body.substr(content, end - content)));
+    if (!filename) {
+      params.add(*name, std::string(body.substr(content, end - content)));
+    } else {
+      if (++files > kMaxMultipartFiles) return false;
+      params.add_file(*name, {std::move(*filename), std::move(content_type),
+                              std::string(body.substr(content, end - content))});
+    }
     pos = end + 2 + delimiter.size();
   }
 }
@@ -142,6 +151,15 @@ std::optional<std::string> Params::first(const std::string& name) const {
   auto it = values_.find(name);
   if (it == values_.end() || it->second.empty()) return std::nullopt;
   return it->second.front();
+}
+
+void Params::add_file(std::string name, UploadedFile file) {
+  files_.emplace(base_name(std::move(name)), std::move(file));  // the first one wins
+}
+
+const UploadedFile* Params::file(const std::string& name) const {
+  auto it = files_.find(name);
+  return it == files_.end() ? nullptr : &it->second;
 }
 
 std::vector<std::string> Params::all(const std::string& name) const {

@@ -12,6 +12,7 @@
 #include <pqxx/pqxx>
 
 #include "client_support.hpp"
+#include "media_support.hpp"
 #include "kith/ap/acct.hpp"
 #include "kith/ap/fetcher.hpp"
 #include "kith/ap/local_urls.hpp"
@@ -98,6 +99,7 @@ struct Composition {
   std::string language;
   std::string visibility = "public";
   std::optional<std::int64_t> in_reply_to_id;
+  std::vector<std::int64_t> media_ids;  // in order; the caller's own uploads (media.cpp)
 };
 
 // The error to answer, or "" when `params` make a valid status.
@@ -106,15 +108,14 @@ std::string read_composition(const Params& params, Composition& out, bool editin
   out.spoiler_text = params.first("spoiler_text").value_or("");
   out.sensitive = parse_bool(params.first("sensitive")).value_or(false);
   out.language = params.first("language").value_or("");
-  if (!params.all("media_ids").empty() && !params.first("media_ids")->empty())
-    return "Media attachments are not supported yet";
+  if (std::string error = read_media_ids(params, out.media_ids); !error.empty()) return error;
   if (params.first("poll[options]") || !params.all("poll[options]").empty())
     return "Polls are not supported yet";
   // Posting now what was meant for later would be a surprise: refused
   // until scheduled statuses exist (issue 4).
   if (auto when = params.first("scheduled_at"); when && !when->empty())
     return "Scheduled statuses are not supported yet";
-  if (out.text.empty()) return "Text can't be blank";
+  if (out.text.empty() && out.media_ids.empty()) return "Text can't be blank";
   if (count_characters(out.text) + count_characters(out.spoiler_text) > kMaxStatusCharacters)
     return "Text character limit of " + std::to_string(kMaxStatusCharacters) + " exceeded";
   if (out.language.size() > kMaxLanguageLength) return "Language is not a valid language tag";
@@ -181,6 +182,7 @@ http::Handler create_status(ApiRoutes& routes) {
     const ResolvedMentions mentions = co_await resolve_mentions(routes, parsed_text);
     const std::string& host = routes.context.config.host;
 
+    bool media_refused = false;
     std::optional<json> created = co_await routes.context.pool.run([&](pqxx::connection& c) {
       std::optional<json> out;
       pqxx::work tx(c);
@@ -204,11 +206,16 @@ http::Handler create_status(ApiRoutes& routes) {
       std::erase(status.mentioned_account_ids, me->id);
       status.tags = parsed_text.hashtags;
       db::insert_local_status(tx, status);
+      if (!db::attach_media(tx, status.id, me->id, post.media_ids)) {
+        media_refused = true;
+        return out;  // rolled back
+      }
       ap::outbox::create_status(tx, host, status.id);
       out = render_status(tx, status.id, caller.account_id, host);
       tx.commit();
       return out;
     });
+    if (media_refused) co_return unprocessable(kMediaNotAttachable);
     if (!created) co_return not_found();
     routes.context.wake_delivery();
     if (!key.empty())

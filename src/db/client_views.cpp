@@ -218,14 +218,16 @@ std::map<std::int64_t, StatusView> status_views(pqxx::transaction_base& tx,
   // whole page.
   for (const auto& row : tx.exec_params(
            "SELECT m.status_id, m.id, m.type, coalesce(m.remote_url, ''), m.description,"
-           " coalesce(m.blurhash, ''), m.meta::text FROM media_attachments m"
+           " coalesce(m.blurhash, ''), m.meta::text, coalesce(m.file_path, ''),"
+           " coalesce(m.media_type, '') FROM media_attachments m"
            " WHERE m.status_id = ANY($1::bigint[]) ORDER BY m.status_id, m.position, m.id",
            id_array(found))) {
     auto& status = out.at(row[0].as<std::int64_t>());
     if (status.media.size() >= kMaxStatusViewMedia) continue;
     status.media.push_back({row[1].as<std::int64_t>(), row[2].as<std::string>(),
                             row[3].as<std::string>(), row[4].as<std::string>(),
-                            row[5].as<std::string>(), row[6].as<std::string>()});
+                            row[5].as<std::string>(), row[6].as<std::string>(),
+                            row[7].as<std::string>(), row[8].as<std::string>()});
   }
   for (const auto& row : tx.exec_params(
            "SELECT p.status_id, p.id, coalesce(" + iso_time("p.expires_at") +

@@ -41,6 +41,13 @@ nlohmann::json credential_account_json(const db::AccountView& account, const Acc
 nlohmann::json status_json(const db::StatusView& status, const db::AccountView& author,
                            const nlohmann::json* reblog, std::string_view host, bool with_text);
 
+// The MediaAttachment entity. A local upload's url and preview_url are
+// local_media_url (null while it is processing); a remote one's are its
+// remote URL.
+nlohmann::json media_attachment_json(const db::MediaView& media, std::string_view host);
+// https://<host>/system/media/<file_name>: where the daemon serves uploads.
+std::string local_media_url(std::string_view host, std::string_view file_name);
+
 // The Relationship entity.
 nlohmann::json relationship_json(const db::RelationshipView& relationship);
 

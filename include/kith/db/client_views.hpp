@@ -71,8 +71,8 @@ struct MentionView {
 inline constexpr std::size_t kMaxStatusViewMedia = 16;
 inline constexpr std::size_t kMaxStatusViewPollOptions = 64;
 
-// A media attachment of a remote status: kith does not copy remote media,
-// so the remote URL is all there is.
+// A media attachment: a remote one has its remote URL only (kith does not
+// copy remote media); a local upload has its file under media.directory.
 struct MediaView {
   std::int64_t id = 0;
   std::string type;  // image, gifv, video, audio, unknown
@@ -80,6 +80,8 @@ struct MediaView {
   std::string description;  // "" when none
   std::string blurhash;     // "" when none
   std::string meta_json;    // {"original": {...}, "focus": {...}} or {}
+  std::string file_path;    // local uploads: the stored file's name; "" otherwise
+  std::string media_type;   // image/png ...; "" when unknown
 };
 
 struct PollOptionView {

@@ -44,6 +44,17 @@ struct StatusMention {
 // most kith::api's limits; a remote one what the reader kept).
 inline constexpr std::size_t kMaxStatusMentions = 256;
 inline constexpr std::size_t kMaxStatusTags = 256;
+// Attachments read per status (kith attaches at most 4; this bounds old rows).
+inline constexpr std::size_t kMaxStatusAttachments = 16;
+
+// A local upload attached to a status, as federation describes it.
+struct StatusAttachment {
+  std::string file_path;   // under media.directory, served at /system/media/<file_path>
+  std::string media_type;  // image/png ...
+  std::string description;
+  std::string blurhash;   // "" when none
+  std::string meta_json;  // {"original": {"width", "height"}, "focus": {"x", "y"}}
+};
 
 struct StatusRecord {
   std::int64_t id = 0;
@@ -62,6 +73,7 @@ struct StatusRecord {
   std::string account_followers_url;
   std::vector<StatusMention> mentions;  // in mention order
   std::vector<std::string> tags;        // hashtag names, lower case, without '#'
+  std::vector<StatusAttachment> attachments;  // local uploads, in order
 };
 
 // A local, not deleted, original (not a boost) status of the account, or

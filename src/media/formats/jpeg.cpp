@@ -134,9 +134,15 @@ std::string minimal_exif(int orientation) {
 }  // namespace
 
 int jpeg_orientation(std::string_view b) {
+  using namespace std::string_view_literals;
+  // The first EXIF segment counts, as in strip_jpeg.
   int orientation = 1;
+  bool seen_exif = false;
   walk(b, [&](const Segment& s) {
-    if (s.marker == kAPP1 && orientation == 1) orientation = exif_orientation(s.data);
+    if (s.marker == kAPP1 && !seen_exif && has_prefix(s.data, "Exif\0\0"sv)) {
+      seen_exif = true;
+      orientation = exif_orientation(s.data);
+    }
     return s.marker != kSOS;  // EXIF comes before the first scan
   });
   return orientation;
