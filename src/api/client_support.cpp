@@ -149,7 +149,15 @@ void set_link_header(http::Response& response, std::string_view host, std::strin
 }
 
 nlohmann::json render_statuses(pqxx::transaction_base& tx, const std::vector<std::int64_t>& ids,
-                               std::int64_t viewer, std::string_view host) {
+                               std::int64_t viewer, std::string_view host,
+                               FilterContext context) {
+  if (ids.empty()) return nlohmann::json::array();
+  return render_statuses(tx, ids, viewer, host, FilterSet::load(tx, viewer, context));
+}
+
+nlohmann::json render_statuses(pqxx::transaction_base& tx, const std::vector<std::int64_t>& ids,
+                               std::int64_t viewer, std::string_view host,
+                               const FilterSet& filters) {
   auto statuses = db::status_views(tx, ids, viewer);
   std::vector<std::int64_t> reblogged;
   for (const auto& [id, status] : statuses)
@@ -171,11 +179,18 @@ nlohmann::json render_statuses(pqxx::transaction_base& tx, const std::vector<std
       if (original == originals.end()) continue;  // the viewer may not see it
       auto original_author = accounts.find(original->second.account_id);
       if (original_author == accounts.end()) continue;
-      const nlohmann::json nested =
+      FilterSet::Verdict verdict = filters.apply(status, &original->second);
+      if (verdict.hide) continue;
+      nlohmann::json nested =
           status_json(original->second, original_author->second, nullptr, host, false);
+      nested["filtered"] = verdict.results;
       out.push_back(status_json(status, author->second, &nested, host, false));
+      out.back()["filtered"] = std::move(verdict.results);
     } else {
+      FilterSet::Verdict verdict = filters.apply(status, nullptr);
+      if (verdict.hide) continue;
       out.push_back(status_json(status, author->second, nullptr, host, false));
+      out.back()["filtered"] = std::move(verdict.results);
     }
   }
   return out;
@@ -183,8 +198,8 @@ nlohmann::json render_statuses(pqxx::transaction_base& tx, const std::vector<std
 
 std::optional<nlohmann::json> render_status(pqxx::transaction_base& tx, std::int64_t id,
                                             std::int64_t viewer, std::string_view host,
-                                            bool with_text) {
-  nlohmann::json list = render_statuses(tx, {id}, viewer, host);
+                                            bool with_text, FilterContext context) {
+  nlohmann::json list = render_statuses(tx, {id}, viewer, host, context);
   if (list.empty()) return std::nullopt;
   if (with_text) {
     auto views = db::status_views(tx, {id}, viewer);

@@ -18,6 +18,7 @@
 #include "kith/api/params.hpp"
 #include "kith/db/client_views.hpp"
 #include "routes_internal.hpp"
+#include "status_filters.hpp"
 
 namespace pqxx {
 class transaction_base;
@@ -68,12 +69,23 @@ void set_link_header(http::Response& response, std::string_view host, std::strin
                      std::initializer_list<std::string_view> kept = {});
 
 // The statuses `ids` (in that order) that `viewer` may see, rendered, with
-// boosted statuses nested.
+// boosted statuses nested, each with `filtered`: the viewer's filters of
+// `context` that match it (status_filters.hpp); in a context other than
+// any, a status a `hide` filter matches is left out. The FilterSet
+// overload applies filters loaded once by the caller (e.g. for a page of
+// notifications).
 nlohmann::json render_statuses(pqxx::transaction_base& tx, const std::vector<std::int64_t>& ids,
-                               std::int64_t viewer, std::string_view host);
+                               std::int64_t viewer, std::string_view host,
+                               FilterContext context = FilterContext::any);
+nlohmann::json render_statuses(pqxx::transaction_base& tx, const std::vector<std::int64_t>& ids,
+                               std::int64_t viewer, std::string_view host,
+                               const FilterSet& filters);
+// nullopt when the viewer may not see it, or a hide filter of `context`
+// leaves it out.
 std::optional<nlohmann::json> render_status(pqxx::transaction_base& tx, std::int64_t id,
                                             std::int64_t viewer, std::string_view host,
-                                            bool with_text = false);
+                                            bool with_text = false,
+                                            FilterContext context = FilterContext::any);
 nlohmann::json render_accounts(pqxx::transaction_base& tx, const std::vector<std::int64_t>& ids,
                                std::string_view host);
 std::optional<nlohmann::json> render_account(pqxx::transaction_base& tx, std::int64_t id,

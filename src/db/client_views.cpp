@@ -6,6 +6,8 @@
 #include <limits>
 #include <pqxx/pqxx>
 
+#include "visibility_sql.hpp"
+
 namespace kith::db {
 namespace {
 
@@ -81,6 +83,10 @@ std::vector<FollowListEntry> follow_page(pqxx::transaction_base& tx, const char*
 }
 
 }  // namespace
+
+const char* visible_to_sql() {
+  return kVisibleTo;
+}
 
 std::map<std::int64_t, AccountView> account_views(pqxx::transaction_base& tx,
                                                   const std::vector<std::int64_t>& ids) {
@@ -267,7 +273,17 @@ std::vector<std::int64_t> home_timeline(pqxx::transaction_base& tx, std::int64_t
                               " OR s.account_id IN (SELECT target_account_id FROM follows"
                               "   WHERE account_id = $1::bigint AND state = 'accepted')"
                               " OR EXISTS (SELECT 1 FROM mentions m WHERE m.status_id = s.id"
-                              "   AND m.account_id = $1::bigint)) AND") +
+                              "   AND m.account_id = $1::bigint)"
+                              // Public statuses with a hashtag the viewer follows.
+                              " OR (s.visibility IN ('public', 'local') AND s.reblog_of_id IS NULL"
+                              "   AND EXISTS (SELECT 1 FROM statuses_tags st JOIN tag_follows tf"
+                              "   ON tf.tag_id = st.tag_id WHERE st.status_id = s.id"
+                              "   AND tf.account_id = $1::bigint)))"
+                              // Members of the viewer's exclusive lists stay in those lists.
+                              " AND (s.account_id = $1::bigint OR NOT EXISTS (SELECT 1"
+                              "   FROM list_accounts xa JOIN lists xl ON xl.id = xa.list_id"
+                              "   WHERE xl.account_id = $1::bigint AND xl.exclusive"
+                              "   AND xa.account_id = s.account_id)) AND") +
                           kVisibleTo + page_clause("s.id", page, upward);
   return ids_page(tx, sql, viewer, page, upward);
 }

@@ -1,0 +1,190 @@
+// Matching the viewer's filters against statuses (status_filters.hpp).
+#include "status_filters.hpp"
+
+#include <pqxx/pqxx>
+
+#include "kith/ap/html_sanitizer.hpp"
+
+namespace kith::api {
+namespace {
+
+using json = nlohmann::json;
+
+// The code point whose UTF-8 sequence starts at text[i] (U+FFFD when
+// malformed), and its length in bytes.
+std::pair<char32_t, std::size_t> decode_at(std::string_view text, std::size_t i) {
+  const auto b = static_cast<unsigned char>(text[i]);
+  std::size_t length = b < 0x80         ? 1
+                       : (b >> 5) == 6  ? 2
+                       : (b >> 4) == 14 ? 3
+                       : (b >> 3) == 30 ? 4
+                                        : 0;
+  if (length == 0 || i + length > text.size()) return {0xFFFD, 1};
+  char32_t cp = length == 1 ? b : b & (0x7F >> length);
+  for (std::size_t k = 1; k < length; ++k) {
+    const auto c = static_cast<unsigned char>(text[i + k]);
+    if ((c & 0xC0) != 0x80) return {0xFFFD, 1};
+    cp = (cp << 6) | (c & 0x3F);
+  }
+  return {cp, length};
+}
+
+bool word_code_point(char32_t cp) {
+  if (cp < 0x80)
+    return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || (cp >= '0' && cp <= '9') ||
+           cp == '_';
+  if (cp <= 0xBF || cp == 0xD7 || cp == 0xF7) return false;  // Latin-1 punctuation and signs
+  if (cp >= 0x2000 && cp <= 0x2BFF) return false;            // punctuation, symbols, arrows, shapes
+  if (cp >= 0x3000 && cp <= 0x303F) return false;            // CJK punctuation
+  if (cp >= 0xFE30 && cp <= 0xFE4F) return false;            // CJK compatibility forms
+  if (cp >= 0xFF00 && cp <= 0xFF0F) return false;            // full-width punctuation
+  if (cp >= 0x1F000 && cp <= 0x1FAFF) return false;          // emoji and pictographs
+  return true;
+}
+
+// The code point ending just before text[i].
+char32_t code_point_before(std::string_view text, std::size_t i) {
+  std::size_t start = i - 1;
+  while (start > 0 && i - start < 4 && (static_cast<unsigned char>(text[start]) & 0xC0) == 0x80)
+    --start;
+  return decode_at(text, start).first;
+}
+
+// Lower case for ASCII, Latin-1, Greek and Cyrillic capitals, keeping
+// every sequence's length (all of these map within their UTF-8 length).
+std::string fold_case(std::string_view text) {
+  std::string out(text);
+  for (std::size_t i = 0; i < out.size();) {
+    auto [cp, length] = decode_at(out, i);
+    char32_t lower = cp;
+    if (cp >= 'A' && cp <= 'Z')
+      lower = cp + 32;
+    else if ((cp >= 0xC0 && cp <= 0xDE && cp != 0xD7) ||
+             (cp >= 0x391 && cp <= 0x3AB && cp != 0x3A2) || (cp >= 0x410 && cp <= 0x42F))
+      lower = cp + 32;
+    else if (cp >= 0x400 && cp <= 0x40F)
+      lower = cp + 80;
+    if (lower != cp) {
+      if (length == 1) {
+        out[i] = static_cast<char>(lower);
+      } else if (length == 2) {
+        out[i] = static_cast<char>(0xC0 | (lower >> 6));
+        out[i + 1] = static_cast<char>(0x80 | (lower & 0x3F));
+      }
+    }
+    i += length;
+  }
+  return out;
+}
+
+// What a keyword is matched against: Mastodon's Status#searchable_text.
+std::string searchable_text(const db::StatusView& s) {
+  std::string text = s.spoiler_text;
+  text += "\n\n";
+  if (s.local && !s.text.empty())
+    text += s.text;
+  else
+    text += ap::html_to_text(s.content).value_or("");
+  if (s.poll)
+    for (const auto& option : s.poll->options) text += "\n\n" + option.title;
+  for (const auto& media : s.media) text += "\n\n" + media.description;
+  return text;
+}
+
+}  // namespace
+
+std::string_view filter_context_name(FilterContext context) {
+  switch (context) {
+    case FilterContext::home:
+      return "home";
+    case FilterContext::notifications:
+      return "notifications";
+    case FilterContext::public_timelines:
+      return "public";
+    case FilterContext::thread:
+      return "thread";
+    case FilterContext::account:
+      return "account";
+    case FilterContext::any:
+      break;
+  }
+  return "";
+}
+
+json filter_json(const db::FilterRow& filter, bool as_result) {
+  json out = {{"id", std::to_string(filter.id)},
+              {"title", filter.title},
+              {"context", filter.context},
+              {"expires_at", filter.expires_at.empty() ? json(nullptr) : json(filter.expires_at)},
+              {"filter_action", filter.action}};
+  if (as_result) return out;
+  json keywords = json::array();
+  for (const auto& k : filter.keywords)
+    keywords.push_back(
+        {{"id", std::to_string(k.id)}, {"keyword", k.keyword}, {"whole_word", k.whole_word}});
+  json statuses = json::array();
+  for (const auto& s : filter.statuses)
+    statuses.push_back({{"id", std::to_string(s.id)}, {"status_id", std::to_string(s.status_id)}});
+  out["keywords"] = std::move(keywords);
+  out["statuses"] = std::move(statuses);
+  return out;
+}
+
+bool keyword_matches(std::string_view text, std::string_view keyword, bool whole_word) {
+  if (keyword.empty()) return false;
+  const std::string haystack = fold_case(text);
+  const std::string needle = fold_case(keyword);
+  const bool word_start = word_code_point(decode_at(needle, 0).first);
+  const bool word_end = word_code_point(code_point_before(needle, needle.size()));
+  for (std::size_t at = haystack.find(needle); at != std::string::npos;
+       at = haystack.find(needle, at + 1)) {
+    if (!whole_word) return true;
+    const std::size_t end = at + needle.size();
+    if (word_start && at > 0 && word_code_point(code_point_before(haystack, at))) continue;
+    if (word_end && end < haystack.size() && word_code_point(decode_at(haystack, end).first))
+      continue;
+    return true;
+  }
+  return false;
+}
+
+FilterSet FilterSet::load(pqxx::transaction_base& tx, std::int64_t viewer, FilterContext context) {
+  FilterSet set;
+  set.context_ = context;
+  if (viewer == 0) return set;
+  set.filters_ = db::filters_of(tx, viewer, std::string(filter_context_name(context)));
+  return set;
+}
+
+FilterSet::Verdict FilterSet::apply(const db::StatusView& status,
+                                    const db::StatusView* original) const {
+  Verdict verdict;
+  if (filters_.empty()) return verdict;
+  const db::StatusView& shown = original ? *original : status;
+  std::string text;
+  bool text_ready = false;
+  for (const db::FilterRow& filter : filters_) {
+    json keyword_matches_found = json::array();
+    for (const auto& keyword : filter.keywords) {
+      if (!text_ready) {
+        text = searchable_text(shown);
+        text_ready = true;
+      }
+      if (keyword_matches(text, keyword.keyword, keyword.whole_word))
+        keyword_matches_found.push_back(keyword.keyword);
+    }
+    json status_matches = json::array();
+    for (const auto& filtered : filter.statuses)
+      if (filtered.status_id == status.id || (original && filtered.status_id == original->id))
+        status_matches.push_back(std::to_string(filtered.status_id));
+    if (keyword_matches_found.empty() && status_matches.empty()) continue;
+    verdict.results.push_back(
+        {{"filter", filter_json(filter, true)},
+         {"keyword_matches", keyword_matches_found.empty() ? json(nullptr) : keyword_matches_found},
+         {"status_matches", status_matches.empty() ? json(nullptr) : status_matches}});
+    if (filter.action == "hide" && context_ != FilterContext::any) verdict.hide = true;
+  }
+  return verdict;
+}
+
+}  // namespace kith::api
