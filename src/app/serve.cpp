@@ -29,6 +29,7 @@
 #include "kith/ap/routes.hpp"
 #include "kith/api/login_throttle.hpp"
 #include "kith/api/routes.hpp"
+#include "kith/api/web_push.hpp"
 #include "kith/app/database.hpp"
 #include "kith/app/ops_routes.hpp"
 #include "kith/app/systemd.hpp"
@@ -184,25 +185,29 @@ int serve(const core::Config& config) {
   ap::InboxWorker inbox(*pool, fetcher, actors, metrics, ap::inbox_options_from_config(config),
                         wake_delivery);
   inbox_worker.store(&inbox);
+  // Web Push messages for new notifications (same lifetime rule).
+  api::WebPushWorker web_push(*pool, client, metrics, api::WebPushOptions{.host = config.host});
   server.start();
   spdlog::info("kith {} listening on {}:{} as https://{}", KITH_VERSION, config.listen_address,
                server.bound_port(), config.host);
   delivery.start(io.get_executor());
   inbox.start(io.get_executor());
+  web_push.start(io.get_executor());
 
   auto shut_down = [&](int signal) {
     spdlog::info("signal {}: draining connections (up to {} ms)", signal,
                  config.http.drain_timeout.count());
     notify_systemd("STOPPING=1");
-    // The I/O threads stop once the server, the deliveries and the inbox
-    // workers are all done.
-    auto pending = std::make_shared<std::atomic<int>>(3);
+    // The I/O threads stop once the server, the deliveries, the inbox
+    // workers and the web push worker are all done.
+    auto pending = std::make_shared<std::atomic<int>>(4);
     auto one_done = [&io, pending] {
       if (--*pending == 0) io.stop();
     };
     server.begin_shutdown(one_done);
     delivery.begin_shutdown(config.http.drain_timeout, one_done);
     inbox.begin_shutdown(config.http.drain_timeout, one_done);
+    web_push.begin_shutdown(config.http.drain_timeout, one_done);
   };
   boost::asio::signal_set signals(io, SIGTERM, SIGINT);
   signals.async_wait([&](boost::system::error_code ec, int signal) {
