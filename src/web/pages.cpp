@@ -171,6 +171,7 @@ http::Response login_page(const AuthorizationRequest& request, const Application
   std::string body = "<h1>" + escape(text(lang, "sign_in.title")) + "</h1>\n";
   body += "<p>" + fill(text(lang, "sign_in.intro"), {{"app", app.name}, {"host", host}}) + "</p>\n";
   body += "<form method=\"post\" action=\"/oauth/authorize\">\n";
+  body += hidden("response_type", "code");
   body += hidden("client_id", request.client_id);
   body += hidden("redirect_uri", request.redirect_uri);
   body += hidden("scope", request.scope);
