@@ -14,8 +14,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <pqxx/pqxx>
 #include <optional>
+#include <pqxx/pqxx>
 #include <random>
 #include <system_error>
 
@@ -47,8 +47,8 @@ std::string one_line(std::string_view message) {
 
 }  // namespace
 
-StreamListener::StreamListener(std::string connection_string, std::string channel,
-                               Deliver deliver, std::chrono::milliseconds min_backoff,
+StreamListener::StreamListener(std::string connection_string, std::string channel, Deliver deliver,
+                               std::chrono::milliseconds min_backoff,
                                std::chrono::milliseconds max_backoff)
     : connection_string_(with_connect_timeout(connection_string)),
       channel_(std::move(channel)),

@@ -22,8 +22,9 @@
 // once.
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -31,7 +32,6 @@
 #include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/websocket.hpp>
-#include <array>
 #include <cstdio>
 #include <ctime>
 
@@ -167,7 +167,8 @@ asio::awaitable<bool> guarded_write(const std::shared_ptr<SessionState>& state, 
 }
 
 // Waits until woken or `timeout` passed; true if it timed out.
-asio::awaitable<bool> wait_for_wake(SessionState& state, std::chrono::steady_clock::duration timeout) {
+asio::awaitable<bool> wait_for_wake(SessionState& state,
+                                    std::chrono::steady_clock::duration timeout) {
   state.wake.expires_after(timeout);
   auto [ec] = co_await state.wake.async_wait(kTuple);
   co_return !ec;
@@ -183,6 +184,25 @@ asio::awaitable<void> run_handler(StreamUpgrade& upgrade, StreamConnection& conn
   }
   state.handler_done = true;
   state.wake.cancel();
+}
+
+// Runs `writer` beside the calling coroutine (on the same strand) while
+// the upgrade's `run` reads, and returns when both have finished. (Not
+// Asio's awaitable operators: they build lambdas inside co_await
+// expressions, whose captured executors GCC 12 destroys twice.)
+asio::awaitable<void> run_both(asio::any_io_executor executor, asio::awaitable<void> writer,
+                               StreamUpgrade& upgrade, StreamConnection& connection,
+                               SessionState& state) {
+  bool writer_finished = false;
+  asio::steady_timer writer_done(executor, asio::steady_timer::time_point::max());
+  auto on_writer_end = [&writer_finished, &writer_done](std::exception_ptr error) {
+    if (error) spdlog::error("stream writer ended by an exception");
+    writer_finished = true;
+    writer_done.cancel();
+  };
+  asio::co_spawn(executor, std::move(writer), on_writer_end);
+  co_await run_handler(upgrade, connection, state);
+  while (!writer_finished) co_await writer_done.async_wait(kTuple);
 }
 
 // ---- WebSocket ----
@@ -338,7 +358,6 @@ void close_socket(tcp::socket& socket) {
 asio::awaitable<void> run_websocket(beast::tcp_stream& stream,
                                     beast::http::request<beast::http::string_body> request,
                                     StreamUpgrade& upgrade, StreamControl& control) {
-  using namespace asio::experimental::awaitable_operators;
   stream.expires_never();  // the WebSocket keeps its own timeouts
   WebSocket ws(std::move(stream));
   websocket::stream_base::timeout timeouts;
@@ -365,13 +384,12 @@ asio::awaitable<void> run_websocket(beast::tcp_stream& stream,
   state->abort = [&ws] { close_socket(beast::get_lowest_layer(ws).socket()); };
   SessionLinks links(state, control, executor);
   WebSocketConnection connection(ws, *state);
-  co_await (run_handler(upgrade, connection, *state) && websocket_writer(ws, state));
+  co_await run_both(executor, websocket_writer(ws, state), upgrade, connection, *state);
   close_socket(beast::get_lowest_layer(ws).socket());
 }
 
 asio::awaitable<void> run_event_stream(beast::tcp_stream& stream, unsigned version,
                                        StreamUpgrade& upgrade, StreamControl& control) {
-  using namespace asio::experimental::awaitable_operators;
   stream.expires_never();
   const bool chunked = version >= 11;
   std::string head = std::string(version >= 11 ? "HTTP/1.1" : "HTTP/1.0") +
@@ -393,7 +411,8 @@ asio::awaitable<void> run_event_stream(beast::tcp_stream& stream, unsigned versi
   }
   SessionLinks links(state, control, executor);
   EventStreamConnection connection(stream, *state);
-  co_await (run_handler(upgrade, connection, *state) && event_stream_writer(stream, chunked, state));
+  co_await run_both(executor, event_stream_writer(stream, chunked, state), upgrade, connection,
+                    *state);
   close_socket(stream.socket());
 }
 

@@ -26,8 +26,8 @@ struct StreamControl {
 // unusable.
 boost::asio::awaitable<void> run_websocket(
     boost::beast::tcp_stream& stream,
-    boost::beast::http::request<boost::beast::http::string_body> request,
-    StreamUpgrade& upgrade, StreamControl& control);
+    boost::beast::http::request<boost::beast::http::string_body> request, StreamUpgrade& upgrade,
+    StreamControl& control);
 
 // Writes the event-stream head (HTTP `version`, chunked for 1.1), then
 // runs the upgrade.

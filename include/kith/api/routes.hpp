@@ -18,6 +18,8 @@ class RemoteActors;
 
 namespace kith::api {
 
+class StreamingHub;  // streaming.hpp
+
 struct ApiContext {
   const core::Config& config;
   db::Pool& pool;
@@ -27,6 +29,9 @@ struct ApiContext {
   // Delivery jobs were just committed: tell the delivery queue to look now.
   // Never empty; quick and thread-safe.
   std::function<void()> wake_delivery;
+  // The open streams (WebSocket and event streams) of this daemon; null
+  // where nothing streams (the streaming routes then answer 503).
+  StreamingHub* streaming = nullptr;
 };
 
 // GET /api/v1/instance (also with a trailing slash), POST /api/v1/apps.

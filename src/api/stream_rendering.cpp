@@ -1,0 +1,232 @@
+// Who gets which event, rendered for each subscriber (runs on a pool
+// thread, one read-only transaction per batch of events).
+//
+// Mastodon's rules, as its FanOutOnWriteService and streaming server apply
+// them:
+//   update, status.update  user (home audience: db/stream_audience.hpp),
+//                          list (the author is a member), direct (a direct
+//                          status the user wrote or is mentioned in), and
+//                          the public streams: public, not a boost, not a
+//                          reply to someone else; :local/:remote by origin
+//                          (kith's local-only statuses on public:local and
+//                          hashtag:local only); :media only with media;
+//                          hashtag streams by tag. Not to users who mute
+//                          the author or block its domain.
+//   delete                 payload the bare id, to every stream but
+//                          user:notification of each user whose audience
+//                          included the status (everyone when the row is
+//                          gone or the status was public).
+//   notification           user (when the token may read notifications)
+//                          and user:notification of the recipient.
+//   conversation           direct of the conversation's owner.
+//   filters_changed        user of the filter's owner, without a payload.
+// Every status is rendered through render_status for that viewer, which
+// applies the API's visibility rule: whatever the audience facts say, no
+// one is sent a status the API would not show them.
+#include <pqxx/pqxx>
+#include <set>
+
+#include "client_support.hpp"
+#include "kith/db/stream_audience.hpp"
+#include "notification_entities.hpp"
+#include "streaming_hub.hpp"
+
+namespace kith::api {
+namespace {
+
+using Kind = StreamKind;
+
+// Whether a status event for `status` belongs on stream `key` of a viewer
+// with `viewer` facts.
+bool status_belongs(const StreamKey& key, const db::StreamedStatus& status,
+                    const db::StreamViewer& viewer) {
+  switch (key.kind) {
+    case Kind::user:
+      return viewer.home && !viewer.muted;
+    case Kind::user_notification:
+      return false;
+    case Kind::list:
+      return !viewer.muted &&
+             std::find(viewer.lists.begin(), viewer.lists.end(), key.list) != viewer.lists.end();
+    case Kind::direct:
+      return viewer.direct;
+    default:
+      break;
+  }
+  // The public streams and the hashtag streams.
+  if (viewer.muted || status.reblog) return false;
+  const bool local_only = status.visibility == "local";
+  if (status.visibility != "public" && !local_only) return false;
+  switch (key.kind) {
+    case Kind::public_all:
+    case Kind::public_media:
+      if (local_only || status.reply_to_other) return false;
+      return key.kind == Kind::public_all || status.has_media;
+    case Kind::public_local:
+    case Kind::public_local_media:
+      if (!status.local || status.reply_to_other) return false;
+      return key.kind == Kind::public_local || status.has_media;
+    case Kind::public_remote:
+    case Kind::public_remote_media:
+      if (status.local || status.reply_to_other) return false;
+      return key.kind == Kind::public_remote || status.has_media;
+    case Kind::hashtag:
+    case Kind::hashtag_local:
+      if (key.kind == Kind::hashtag_local ? !status.local : local_only) return false;
+      return std::find(status.tags.begin(), status.tags.end(), key.tag) != status.tags.end();
+    default:
+      return false;
+  }
+}
+
+// One event, rendered for the targets it concerns, appended to `out`.
+class EventRenderer {
+ public:
+  EventRenderer(pqxx::transaction_base& tx, const std::vector<StreamingHub::Target>& targets,
+                const std::string& host, std::vector<StreamingHub::Outgoing>& out)
+      : tx_(tx), targets_(targets), host_(host), out_(out) {}
+
+  void status_event(const StreamEvent& event, std::string_view name) {
+    auto status = db::streamed_status(tx_, event.id);
+    if (!status || status->deleted) return;
+    std::vector<std::int64_t> viewers =
+        viewers_with([](const StreamKey& key) { return key.kind != Kind::user_notification; });
+    if (viewers.empty()) return;
+    auto facts = db::stream_viewers(tx_, event.id, viewers);
+    std::map<std::int64_t, std::optional<std::string>> rendered;
+    for (const auto& target : targets_) {
+      auto fact = facts.find(target.account_id);
+      if (fact == facts.end()) continue;
+      for (const StreamKey& key : target.streams) {
+        if (!status_belongs(key, *status, fact->second)) continue;
+        auto [it, fresh] = rendered.try_emplace(target.account_id);
+        if (fresh) {
+          if (auto json = render_status(tx_, event.id, target.account_id, host_))
+            it->second = json->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        }
+        if (it->second) emit(target, key, name, it->second);
+      }
+    }
+  }
+
+  void delete_event(const StreamEvent& event) {
+    auto status = db::streamed_status(tx_, event.id);
+    const bool everyone = !status || status->visibility == "public" ||
+                          status->visibility == "unlisted" || status->visibility == "local";
+    std::map<std::int64_t, db::StreamViewer> facts;
+    if (!everyone) {
+      std::vector<std::int64_t> viewers =
+          viewers_with([](const StreamKey& key) { return key.kind != Kind::user_notification; });
+      facts = db::stream_viewers(tx_, event.id, viewers);
+    }
+    const std::optional<std::string> id = std::to_string(event.id);
+    for (const auto& target : targets_) {
+      if (!everyone) {
+        auto fact = facts.find(target.account_id);
+        if (fact == facts.end() || !fact->second.could_see) continue;
+      }
+      for (const StreamKey& key : target.streams)
+        if (key.kind != Kind::user_notification) emit(target, key, "delete", id);
+    }
+  }
+
+  void notification_event(const StreamEvent& event) {
+    std::optional<std::optional<std::string>> rendered;
+    for (const auto& target : targets_) {
+      if (target.account_id != event.account_id) continue;
+      for (const StreamKey& key : target.streams) {
+        const bool wanted =
+            key.kind == Kind::user_notification || (key.kind == Kind::user && target.notifications);
+        if (!wanted) continue;
+        if (!rendered) {
+          auto json = render_notification(tx_, event.id, event.account_id, host_);
+          rendered.emplace(json ? std::optional<std::string>(json->dump(
+                                      -1, ' ', false, nlohmann::json::error_handler_t::replace))
+                                : std::nullopt);
+        }
+        if (*rendered) emit(target, key, "notification", *rendered);
+      }
+    }
+  }
+
+  void conversation_event(const StreamEvent& event) {
+    std::optional<std::optional<std::string>> rendered;
+    for (const auto& target : targets_) {
+      if (target.account_id != event.account_id) continue;
+      for (const StreamKey& key : target.streams) {
+        if (key.kind != Kind::direct) continue;
+        if (!rendered) {
+          auto json = render_conversation(tx_, event.id, event.account_id, host_);
+          rendered.emplace(json ? std::optional<std::string>(json->dump(
+                                      -1, ' ', false, nlohmann::json::error_handler_t::replace))
+                                : std::nullopt);
+        }
+        if (*rendered) emit(target, key, "conversation", *rendered);
+      }
+    }
+  }
+
+  void filters_event(const StreamEvent& event) {
+    for (const auto& target : targets_) {
+      if (target.account_id != event.account_id) continue;
+      for (const StreamKey& key : target.streams)
+        if (key.kind == Kind::user) emit(target, key, "filters_changed", std::nullopt);
+    }
+  }
+
+ private:
+  template <class Wanted>
+  std::vector<std::int64_t> viewers_with(Wanted wanted) const {
+    std::set<std::int64_t> viewers;
+    for (const auto& target : targets_)
+      for (const StreamKey& key : target.streams)
+        if (wanted(key)) viewers.insert(target.account_id);
+    return {viewers.begin(), viewers.end()};
+  }
+
+  void emit(const StreamingHub::Target& target, const StreamKey& key, std::string_view event,
+            const std::optional<std::string>& payload) {
+    out_.push_back(StreamingHub::Outgoing{
+        target.outbox, StreamingHub::format_message(target.kind, key, event, payload)});
+  }
+
+  pqxx::transaction_base& tx_;
+  const std::vector<StreamingHub::Target>& targets_;
+  const std::string& host_;
+  std::vector<StreamingHub::Outgoing>& out_;
+};
+
+}  // namespace
+
+std::vector<StreamingHub::Outgoing> render_stream_events(
+    pqxx::connection& connection, const std::vector<StreamEvent>& events,
+    const std::vector<StreamingHub::Target>& targets, const std::string& host) {
+  std::vector<StreamingHub::Outgoing> out;
+  pqxx::read_transaction tx(connection);
+  EventRenderer renderer(tx, targets, host, out);
+  for (const StreamEvent& event : events) {
+    switch (event.kind) {
+      case StreamEvent::Kind::status_created:
+        renderer.status_event(event, "update");
+        break;
+      case StreamEvent::Kind::status_updated:
+        renderer.status_event(event, "status.update");
+        break;
+      case StreamEvent::Kind::status_deleted:
+        renderer.delete_event(event);
+        break;
+      case StreamEvent::Kind::notification:
+        renderer.notification_event(event);
+        break;
+      case StreamEvent::Kind::conversation:
+        renderer.conversation_event(event);
+        break;
+      case StreamEvent::Kind::filters_changed:
+        renderer.filters_event(event);
+        break;
+    }
+  }
+  return out;
+}
+
+}  // namespace kith::api
