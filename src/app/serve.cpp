@@ -29,6 +29,7 @@
 #include "kith/ap/routes.hpp"
 #include "kith/api/login_throttle.hpp"
 #include "kith/api/routes.hpp"
+#include "kith/api/streaming.hpp"
 #include "kith/api/web_push.hpp"
 #include "kith/app/database.hpp"
 #include "kith/app/ops_routes.hpp"
@@ -164,8 +165,12 @@ int serve(const core::Config& config) {
   add_ops_routes(router, *pool, metrics);
   auto ap_routes = ap::add_ap_routes(router, ap::ApContext{config, *pool, budget, client, fetcher,
                                                            actors, wake_inbox, wake_delivery});
+  // The streaming hub: open streams, fed by its own LISTEN connection once
+  // started below (it lives as long as the routes that reach it).
+  auto streaming_hub = api::make_streaming_hub(*pool, config.host);
   auto api_routes = api::add_api_routes(
-      router, api::ApiContext{config, *pool, budget, fetcher, actors, wake_delivery});
+      router, api::ApiContext{config, *pool, budget, fetcher, actors, wake_delivery,
+                              streaming_hub.get()});
   auto web_routes = web::add_web_routes(
       router, web::WebContext{config, *pool, api::login_throttle(*api_routes)});
 
@@ -193,6 +198,7 @@ int serve(const core::Config& config) {
   delivery.start(io.get_executor());
   inbox.start(io.get_executor());
   web_push.start(io.get_executor());
+  api::start_streaming_hub(*streaming_hub, io.get_executor(), database.connection_string);
 
   auto shut_down = [&](int signal) {
     spdlog::info("signal {}: draining connections (up to {} ms)", signal,
@@ -224,7 +230,9 @@ int serve(const core::Config& config) {
   io.run();
   for (auto& worker : workers) worker.join();
 
-  // The pool's threads post results to the io_context, so they stop first.
+  // The listener and the pool's threads post to the io_context, so they
+  // stop first.
+  api::stop_streaming_hub(*streaming_hub);
   pool.reset();
   if (database.embedded) database.embedded->stop();
   spdlog::info("stopped");
