@@ -530,6 +530,34 @@ class StreamingTest(unittest.TestCase):
               file=sys.stderr)
 
 
+    def test_10_streams_survive_a_database_restart(self):
+        """The LISTEN connection is lost when PostgreSQL restarts; the daemon
+        stays up, the open socket too, and events flow again once the
+        listener has reconnected (notifications sent while it was away are
+        lost, as documented)."""
+        bob = self.ws("bob", "stream=user")
+        self.settle()
+        pg.stop()
+        pg.start()
+        started = time.monotonic()
+        received = None
+        while received is None and time.monotonic() - started < 30:
+            r = self.kith.request("POST", "/api/v1/statuses", body={"status": "after restart"},
+                                  headers={"Authorization": f"Bearer {self.tokens['alice']}"})
+            if r.status != 200:
+                time.sleep(0.5)
+                continue
+            try:
+                received = bob.recv_json(timeout=2)
+            except TimeoutError:
+                continue
+        self.assertIsNotNone(received, "no event within 30 s of the restart")
+        self.assertEqual(received["event"], "update")
+        self.assertTrue(self.kith.alive())
+        print(f"ok: events flow again {time.monotonic() - started:.1f} s after a PostgreSQL "
+              f"restart, on the socket opened before it", file=sys.stderr)
+
+
 class ShutdownTest(unittest.TestCase):
     """SIGTERM with a WebSocket and an event stream open."""
 
