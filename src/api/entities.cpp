@@ -89,14 +89,17 @@ json media_attachment_json(const db::MediaView& m, std::string_view host) {
 
 namespace {
 
-// Mastodon's Poll entity; votes_count is the options' votes added up, and
-// kith's users cannot vote yet (voted false, own_votes empty).
+// Mastodon's Poll entity; votes_count is the options' votes added up;
+// voted and own_votes are the viewer's; with hide_totals the options'
+// counts are null until the poll ends, but for its author.
 json poll_json(const db::PollView& p) {
   json options = json::array();
   std::int64_t votes = 0;
+  const bool hidden = p.hide_totals && !p.expired;
   for (const db::PollOptionView& option : p.options) {
-    options.push_back({{"title", option.title},
-                       {"votes_count", option.votes ? json(*option.votes) : json(nullptr)}});
+    options.push_back(
+        {{"title", option.title},
+         {"votes_count", option.votes && !hidden ? json(*option.votes) : json(nullptr)}});
     votes += option.votes.value_or(0);
   }
   return {
@@ -108,8 +111,8 @@ json poll_json(const db::PollView& p) {
       {"voters_count", p.voters_count ? json(*p.voters_count) : json(nullptr)},
       {"options", std::move(options)},
       {"emojis", json::array()},
-      {"voted", false},
-      {"own_votes", json::array()},
+      {"voted", p.voted},
+      {"own_votes", p.own_votes},
   };
 }
 

@@ -12,6 +12,7 @@
 #include <pqxx/pqxx>
 
 #include "client_support.hpp"
+#include "polls.hpp"
 #include "media_support.hpp"
 #include "kith/ap/acct.hpp"
 #include "kith/ap/fetcher.hpp"
@@ -109,8 +110,11 @@ std::string read_composition(const Params& params, Composition& out, bool editin
   out.sensitive = parse_bool(params.first("sensitive")).value_or(false);
   out.language = params.first("language").value_or("");
   if (std::string error = read_media_ids(params, out.media_ids); !error.empty()) return error;
-  if (params.first("poll[options]") || !params.all("poll[options]").empty())
-    return "Polls are not supported yet";
+  if (has_poll(params) && !editing) {  // an edit leaves the poll as it is
+    db::NewPoll poll;
+    if (std::string error = read_new_poll(params, poll); !error.empty()) return error;
+    if (!out.media_ids.empty()) return "Polls and media attachments cannot be combined";
+  }
   // Posting now what was meant for later would be a surprise: refused
   // until scheduled statuses exist (issue 4).
   if (auto when = params.first("scheduled_at"); when && !when->empty())
@@ -151,7 +155,7 @@ http::Handler create_status(ApiRoutes& routes) {
     const Caller caller = std::get<Caller>(auth);
     auto parsed = read_params(request);
     if (auto* error = std::get_if<http::Response>(&parsed)) co_return std::move(*error);
-    const Params& params = std::get<Params>(parsed);
+    Params& params = std::get<Params>(parsed);  // a JSON poll is added below
 
     const std::string key(request.header("Idempotency-Key").value_or(""));
     if (key.size() > IdempotencyKeys::kMaxKeyLength)
@@ -168,16 +172,16 @@ http::Handler create_status(ApiRoutes& routes) {
       }
     }
 
-    Composition post;
-    if (std::string error = read_composition(params, post, false); !error.empty())
-      co_return unprocessable(error);
     // A JSON poll is an object, which Params leaves out: look for it here.
     if (http::iequals(request.header("Content-Type").value_or("").substr(0, 16),
                       "application/json")) {
       const json body = json::parse(request.body, nullptr, false);
-      if (body.is_object() && body.contains("poll") && !body["poll"].is_null())
-        co_return unprocessable("Polls are not supported yet");
+      if (body.is_object() && body.contains("poll") && body["poll"].is_object())
+        add_json_poll(params, body["poll"]);
     }
+    Composition post;
+    if (std::string error = read_composition(params, post, false); !error.empty())
+      co_return unprocessable(error);
     const ParsedText parsed_text = parse_status_text(post.text);
     const ResolvedMentions mentions = co_await resolve_mentions(routes, parsed_text);
     const std::string& host = routes.context.config.host;
@@ -209,6 +213,11 @@ http::Handler create_status(ApiRoutes& routes) {
       if (!db::attach_media(tx, status.id, me->id, post.media_ids)) {
         media_refused = true;
         return out;  // rolled back
+      }
+      if (has_poll(params)) {
+        db::NewPoll poll;
+        read_new_poll(params, poll);  // read_composition checked it
+        db::insert_local_poll(tx, status.id, poll);
       }
       ap::outbox::create_status(tx, host, status.id);
       out = render_status(tx, status.id, caller.account_id, host);

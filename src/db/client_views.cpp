@@ -262,6 +262,26 @@ std::map<std::int64_t, StatusView> status_views(pqxx::transaction_base& tx,
     if (!row[8].is_null()) option.votes = row[8].as<std::int64_t>();
     status.poll->options.push_back(std::move(option));
   }
+  // The viewer's votes, and polls whose totals wait for their end.
+  for (const auto& row : tx.exec_params(
+           "SELECT p.status_id, p.hide_totals AND s.account_id <> $2,"
+           " coalesce(array_to_string(ARRAY(SELECT v.choice FROM poll_votes v"
+           " WHERE v.poll_id = p.id AND v.account_id = $2 ORDER BY v.choice), ','), ''),"
+           " s.account_id = $2 FROM polls p JOIN statuses s ON s.id = p.status_id"
+           " WHERE p.status_id = ANY($1::bigint[]) AND (p.hide_totals OR $2 <> 0)",
+           id_array(found), viewer)) {
+    auto& status = out.at(row[0].as<std::int64_t>());
+    if (!status.poll) continue;
+    status.poll->hide_totals = row[1].as<bool>();
+    const std::string choices = row[2].as<std::string>();
+    for (std::size_t start = 0; start < choices.size();) {
+      std::size_t end = choices.find(',', start);
+      if (end == std::string::npos) end = choices.size();
+      status.poll->own_votes.push_back(std::stoi(choices.substr(start, end - start)));
+      start = end + 1;
+    }
+    status.poll->voted = row[3].as<bool>() || !status.poll->own_votes.empty();
+  }
   return out;
 }
 

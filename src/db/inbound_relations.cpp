@@ -10,6 +10,7 @@
 #include <pqxx/pqxx>
 
 #include "kith/db/inbound.hpp"
+#include "kith/db/notifications.hpp"
 #include "sql_arrays.hpp"
 
 namespace kith::db {
@@ -47,6 +48,7 @@ InboundFollow insert_inbound_follow(pqxx::transaction_base& tx, std::int64_t fol
       " ON CONFLICT DO NOTHING RETURNING id",
       follower_id, target_id, u, accepted);
   if (rows.empty()) return InboundFollow{};  // the Follow's id names another follow: ignored
+  notify_follow(tx, follower_id, target_id, accepted);
   return InboundFollow{rows[0][0].as<std::int64_t>(), true, accepted, false};
 }
 
@@ -109,10 +111,12 @@ bool remove_inbound_follow(pqxx::transaction_base& tx, std::int64_t follower_id,
 
 bool insert_favourite(pqxx::transaction_base& tx, std::int64_t account_id, std::int64_t status_id,
                       std::string_view uri) {
-  return any_row(
+  const bool added = any_row(
       tx.exec_params("INSERT INTO favourites (account_id, status_id, uri) VALUES ($1, $2, $3)"
                      " ON CONFLICT DO NOTHING RETURNING id",
                      account_id, status_id, std::string(uri)));
+  if (added) notify_favourite(tx, account_id, status_id);
+  return added;
 }
 
 bool remove_favourite(pqxx::transaction_base& tx, std::int64_t account_id, std::string_view uri,
@@ -137,7 +141,10 @@ StoredStatus insert_reblog(pqxx::transaction_base& tx, std::int64_t account_id,
       " ON CONFLICT DO NOTHING RETURNING id",
       account_id, std::string(uri), status_id, std::string(visibility_name(visibility)),
       std::string(published));
-  if (!rows.empty()) return StoredStatus{rows[0][0].as<std::int64_t>(), true};
+  if (!rows.empty()) {
+    notify_reblog(tx, rows[0][0].as<std::int64_t>());
+    return StoredStatus{rows[0][0].as<std::int64_t>(), true};
+  }
   const pqxx::result existing = tx.exec_params(
       "SELECT id FROM statuses WHERE uri = $1 OR (reblog_of_id = $2 AND account_id = $3)",
       std::string(uri), status_id, account_id);
@@ -192,11 +199,13 @@ bool blocks(pqxx::transaction_base& tx, std::int64_t account_id, std::int64_t ta
 bool insert_report(pqxx::transaction_base& tx, std::int64_t account_id,
                    std::int64_t target_account_id, const std::vector<std::int64_t>& status_ids,
                    std::string_view comment, std::string_view uri) {
-  return any_row(tx.exec_params(
+  const pqxx::result rows = tx.exec_params(
       "INSERT INTO reports (account_id, target_account_id, status_ids, comment, uri)"
       " VALUES ($1, $2, $3::bigint[], $4, $5) ON CONFLICT (uri) DO NOTHING RETURNING id",
       account_id, target_account_id, bigint_array_literal(status_ids), std::string(comment),
-      std::string(uri)));
+      std::string(uri));
+  if (!rows.empty()) notify_report(tx, rows[0][0].as<std::int64_t>());
+  return any_row(rows);
 }
 
 std::vector<FollowToMove> mark_moved(pqxx::transaction_base& tx, std::int64_t origin_id,

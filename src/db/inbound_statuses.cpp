@@ -10,7 +10,9 @@
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
+#include "kith/db/conversations.hpp"
 #include "kith/db/inbound.hpp"
+#include "kith/db/notifications.hpp"
 #include "sql_arrays.hpp"
 
 namespace kith::db {
@@ -149,6 +151,8 @@ StoredStatus insert_remote_status(pqxx::transaction_base& tx, const InboundStatu
   insert_tags(tx, id, s.tags);
   insert_attachments(tx, id, s.account_id, s.attachments);
   if (s.poll) insert_poll(tx, id, *s.poll);
+  notify_new_status(tx, id);
+  record_conversation(tx, id);
   return StoredStatus{id, true};
 }
 
@@ -174,6 +178,8 @@ bool update_remote_status(pqxx::transaction_base& tx, std::int64_t status_id,
   insert_tags(tx, status_id, s.tags);
   insert_mentions(tx, status_id, s.mentioned_account_ids, false);
   insert_mentions(tx, status_id, s.silent_account_ids, true);
+  notify_mentions(tx, status_id);       // accounts the edit newly mentions
+  notify_status_update(tx, status_id);  // local accounts that boosted it
   return true;
 }
 

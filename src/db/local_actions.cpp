@@ -6,6 +6,8 @@
 
 #include <pqxx/pqxx>
 
+#include "kith/db/conversations.hpp"
+#include "kith/db/notifications.hpp"
 namespace kith::db {
 namespace {
 
@@ -49,6 +51,8 @@ void insert_local_status(pqxx::transaction_base& tx, const NewStatus& s) {
       s.id, s.account_id, s.uri, s.url, s.in_reply_to_id, s.content, s.text, s.spoiler_text,
       s.sensitive, s.visibility, s.language);
   write_mentions_and_tags(tx, s);
+  notify_new_status(tx, s.id);
+  record_conversation(tx, s.id);
 }
 
 void update_local_status(pqxx::transaction_base& tx, const NewStatus& s) {
@@ -68,6 +72,8 @@ void update_local_status(pqxx::transaction_base& tx, const NewStatus& s) {
       s.id, id_array(s.mentioned_account_ids));
   tx.exec_params("DELETE FROM statuses_tags WHERE status_id = $1", s.id);
   write_mentions_and_tags(tx, s);
+  notify_mentions(tx, s.id);       // accounts the edit newly mentions
+  notify_status_update(tx, s.id);  // those who boosted it
 }
 
 void mark_status_deleted(pqxx::transaction_base& tx, std::int64_t status_id) {
@@ -87,11 +93,14 @@ std::optional<std::int64_t> find_local_reblog(pqxx::transaction_base& tx, std::i
 bool insert_local_reblog(pqxx::transaction_base& tx, std::int64_t id, std::int64_t account_id,
                          std::int64_t status_id, const std::string& uri,
                          const std::string& visibility) {
-  return !tx.exec_params(
-                "INSERT INTO statuses (id, account_id, uri, local, reblog_of_id, visibility)"
-                " VALUES ($1, $2, $3, true, $4, $5) ON CONFLICT DO NOTHING RETURNING id",
-                id, account_id, uri, status_id, visibility)
-              .empty();
+  const bool inserted =
+      !tx.exec_params(
+             "INSERT INTO statuses (id, account_id, uri, local, reblog_of_id, visibility)"
+             " VALUES ($1, $2, $3, true, $4, $5) ON CONFLICT DO NOTHING RETURNING id",
+             id, account_id, uri, status_id, visibility)
+           .empty();
+  if (inserted) notify_reblog(tx, id);
+  return inserted;
 }
 
 void delete_status_row(pqxx::transaction_base& tx, std::int64_t status_id) {
@@ -108,11 +117,14 @@ std::optional<std::int64_t> find_local_favourite(pqxx::transaction_base& tx,
 
 bool insert_local_favourite(pqxx::transaction_base& tx, std::int64_t id, std::int64_t account_id,
                             std::int64_t status_id, const std::string& uri) {
-  return !tx.exec_params(
-                "INSERT INTO favourites (id, account_id, status_id, uri) VALUES ($1, $2, $3, $4)"
-                " ON CONFLICT DO NOTHING RETURNING id",
-                id, account_id, status_id, uri)
-              .empty();
+  const bool inserted =
+      !tx.exec_params(
+             "INSERT INTO favourites (id, account_id, status_id, uri) VALUES ($1, $2, $3, $4)"
+             " ON CONFLICT DO NOTHING RETURNING id",
+             id, account_id, status_id, uri)
+           .empty();
+  if (inserted) notify_favourite(tx, account_id, status_id);
+  return inserted;
 }
 
 void delete_favourite(pqxx::transaction_base& tx, std::int64_t favourite_id) {
@@ -131,12 +143,15 @@ std::optional<FollowRow> find_follow(pqxx::transaction_base& tx, std::int64_t ac
 bool insert_local_follow(pqxx::transaction_base& tx, std::int64_t id, std::int64_t account_id,
                          std::int64_t target_account_id, const std::string& uri, bool accepted,
                          bool show_reblogs, bool notify) {
-  return !tx.exec_params(
-                "INSERT INTO follows (id, account_id, target_account_id, uri, state, show_reblogs,"
-                " notify) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING id",
-                id, account_id, target_account_id, uri, accepted ? "accepted" : "pending",
-                show_reblogs, notify)
-              .empty();
+  const bool inserted =
+      !tx.exec_params(
+             "INSERT INTO follows (id, account_id, target_account_id, uri, state, show_reblogs,"
+             " notify) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING id",
+             id, account_id, target_account_id, uri, accepted ? "accepted" : "pending",
+             show_reblogs, notify)
+           .empty();
+  if (inserted) notify_follow(tx, account_id, target_account_id, accepted);
+  return inserted;
 }
 
 void set_follow_options(pqxx::transaction_base& tx, std::int64_t follow_id, bool show_reblogs,
@@ -181,6 +196,7 @@ void insert_local_report(pqxx::transaction_base& tx, std::int64_t id, std::int64
       "INSERT INTO reports (id, account_id, target_account_id, status_ids, comment, uri)"
       " VALUES ($1, $2, $3, $4::bigint[], $5, NULLIF($6, ''))",
       id, account_id, target_account_id, id_array(status_ids), comment, uri);
+  notify_report(tx, id);
 }
 
 void update_profile(pqxx::transaction_base& tx, std::int64_t account_id,

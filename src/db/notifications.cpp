@@ -134,11 +134,7 @@ void notify_new_status(pqxx::transaction_base& tx, std::int64_t status_id) {
   if (status.empty() || status[0][2].as<bool>()) return;
   const auto author = status[0][0].as<std::int64_t>();
   const auto visibility = status[0][1].as<std::string>();
-  const auto mentioned = ids_of(
-      tx.exec_params("SELECT m.account_id FROM mentions m JOIN accounts a ON a.id = m.account_id"
-                     " WHERE m.status_id = $1 AND a.domain IS NULL ORDER BY m.id",
-                     status_id));
-  for (std::int64_t id : mentioned) create_notification(tx, id, author, "mention", status_id);
+  notify_mentions(tx, status_id);
   // Mastodon notifies followers who asked for it of the author's posts
   // that are not replies to someone else, and never of a direct one.
   if (visibility == "direct" || !status[0][3].as<bool>()) return;
@@ -151,6 +147,17 @@ void notify_new_status(pqxx::transaction_base& tx, std::int64_t status_id) {
   for (std::int64_t id : subscribers) create_notification(tx, id, author, "status", status_id);
 }
 
+void notify_mentions(pqxx::transaction_base& tx, std::int64_t status_id) {
+  const auto rows = tx.exec_params(
+      "SELECT m.account_id, s.account_id FROM mentions m JOIN accounts a ON a.id = m.account_id"
+      " JOIN statuses s ON s.id = m.status_id"
+      " WHERE m.status_id = $1 AND a.domain IS NULL AND s.deleted_at IS NULL ORDER BY m.id",
+      status_id);
+  for (const auto& row : rows)
+    create_notification(tx, row[0].as<std::int64_t>(), row[1].as<std::int64_t>(), "mention",
+                        status_id);
+}
+
 void notify_reblog(pqxx::transaction_base& tx, std::int64_t reblog_id) {
   const auto rows = tx.exec_params(
       "SELECT b.account_id, o.account_id, o.id FROM statuses b"
@@ -159,6 +166,17 @@ void notify_reblog(pqxx::transaction_base& tx, std::int64_t reblog_id) {
   if (rows.empty()) return;
   create_notification(tx, rows[0][1].as<std::int64_t>(), rows[0][0].as<std::int64_t>(), "reblog",
                       rows[0][2].as<std::int64_t>());
+}
+
+void notify_favourite(pqxx::transaction_base& tx, std::int64_t account_id, std::int64_t status_id) {
+  const auto rows = tx.exec_params("SELECT account_id FROM statuses WHERE id = $1", status_id);
+  if (rows.empty()) return;
+  create_notification(tx, rows[0][0].as<std::int64_t>(), account_id, "favourite", status_id);
+}
+
+void notify_follow(pqxx::transaction_base& tx, std::int64_t follower_id, std::int64_t target_id,
+                   bool accepted) {
+  create_notification(tx, target_id, follower_id, accepted ? "follow" : "follow_request");
 }
 
 void notify_status_update(pqxx::transaction_base& tx, std::int64_t status_id) {

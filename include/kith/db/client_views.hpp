@@ -96,6 +96,9 @@ struct PollView {
   bool multiple = false;
   std::optional<std::int64_t> voters_count;
   std::vector<PollOptionView> options;
+  std::vector<int> own_votes;  // the viewer's choices
+  bool voted = false;          // the viewer voted, or is the author (Mastodon's Poll#voted?)
+  bool hide_totals = false;    // counts hidden until it ends, but from the author
 };
 
 struct StatusView {

@@ -44,8 +44,19 @@ std::optional<std::int64_t> create_notification(pqxx::transaction_base& tx, std:
 // status's mentions are written. Boosts cause `reblog` (notify_reblog).
 void notify_new_status(pqxx::transaction_base& tx, std::int64_t status_id);
 
+// `mention` for each local account status `status_id` mentions that was
+// not told yet (an edit that adds a mention).
+void notify_mentions(pqxx::transaction_base& tx, std::int64_t status_id);
+
 // `reblog` to the boosted status's author, for boost `reblog_id`.
 void notify_reblog(pqxx::transaction_base& tx, std::int64_t reblog_id);
+
+// `favourite` to the author of `status_id`, favourited by `account_id`.
+void notify_favourite(pqxx::transaction_base& tx, std::int64_t account_id, std::int64_t status_id);
+
+// `follow` (or `follow_request` when not accepted yet) to `target_id`.
+void notify_follow(pqxx::transaction_base& tx, std::int64_t follower_id, std::int64_t target_id,
+                   bool accepted);
 
 // `update` to each account that boosted status `status_id`, after an edit.
 void notify_status_update(pqxx::transaction_base& tx, std::int64_t status_id);
