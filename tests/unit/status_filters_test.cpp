@@ -1,0 +1,84 @@
+// Matching filters against statuses (src/api/status_filters.hpp): keyword
+// matching as Mastodon's CustomFilter (case-insensitive, word boundaries
+// when whole_word), and the FilterResult entities a FilterSet gives.
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "../../src/api/status_filters.hpp"
+
+using kith::api::FilterSet;
+using kith::api::keyword_matches;
+
+TEST_CASE("filter keywords match as Mastodon's whole_word rules say") {
+  struct Case {
+    const char* text;
+    const char* keyword;
+    bool whole_word;
+    bool expected;
+  };
+  const Case cases[] = {
+      {"I like cats", "cats", true, true},
+      {"I like CATS!", "cats", true, true},
+      {"Cats: the musical", "cats", true, true},
+      {"pass the catsup", "cats", true, false},
+      {"pass the catsup", "cats", false, true},
+      {"bobcats", "cats", true, false},
+      {"snake_case", "case", true, false},  // '_' is a word character
+      {"a #cats tag", "#cats", true, true},
+      {"a#cats", "#cats", true, true},  // starts with a non-word character: no boundary needed
+      {"see https://t.co/x", "https://t.co/", false, true},
+      {"Über alles", "über", true, true},    // Latin-1 capitals fold
+      {"ПРИВЕТ мир", "привет", true, true},  // Cyrillic capitals fold
+      {"naïveté", "na", true, false},        // non-ASCII letters are word characters
+      {"end—cats—end", "cats", true, true},  // an em dash is not
+      {"", "cats", false, false},
+      {"cats", "", false, false},
+  };
+  for (const Case& c : cases) {
+    INFO(c.text << " / " << c.keyword << " / " << c.whole_word);
+    CHECK(keyword_matches(c.text, c.keyword, c.whole_word) == c.expected);
+  }
+}
+
+TEST_CASE("a FilterSet reports keyword and status matches as FilterResult entities") {
+  kith::db::FilterRow filter;
+  filter.id = 7;
+  filter.title = "Spoilers";
+  filter.context = {"home"};
+  filter.action = "hide";
+  filter.keywords.push_back({1, 7, "finale", true});
+  filter.statuses.push_back({2, 7, 42});
+  FilterSet set;
+  set.add(filter);
+
+  kith::db::StatusView status;
+  status.id = 10;
+  status.local = true;
+  status.text = "no spoilers here";
+  auto none = set.apply(status, nullptr);
+  CHECK(none.results.empty());
+
+  status.spoiler_text = "The FINALE";
+  auto verdict = set.apply(status, nullptr);
+  REQUIRE(verdict.results.size() == 1);
+  const nlohmann::json& result = verdict.results[0];
+  CHECK(result["filter"]["id"] == "7");
+  CHECK(result["filter"]["filter_action"] == "hide");
+  CHECK_FALSE(result["filter"].contains("keywords"));  // left out of a FilterResult
+  CHECK(result["keyword_matches"] == nlohmann::json::array({"finale"}));
+  CHECK(result["status_matches"].is_null());
+  CHECK_FALSE(verdict.hide);  // FilterContext::any never hides
+
+  // A boost of status 42: the boosted status's id matches.
+  kith::db::StatusView original;
+  original.id = 42;
+  original.content = "<p>plain</p>";
+  kith::db::StatusView boost;
+  boost.id = 43;
+  boost.reblog_of_id = 42;
+  auto boosted = set.apply(boost, &original);
+  REQUIRE(boosted.results.size() == 1);
+  CHECK(boosted.results[0]["status_matches"] == nlohmann::json::array({"42"}));
+  CHECK(boosted.results[0]["keyword_matches"].is_null());
+}
