@@ -155,9 +155,9 @@ json account_json(const db::AccountView& a, std::string_view host) {
       {"last_status_at", string_or_null(a.last_status_at)},
       {"emojis", json::array()},
       {"fields", std::move(fields)},
-      {"indexable", false},
-      {"hide_collections", false},
-      {"noindex", false},
+      {"indexable", a.indexable},
+      {"hide_collections", a.hide_collections},
+      {"noindex", !a.indexable},
       {"roles", json::array()},
   };
 }
@@ -166,9 +166,10 @@ json credential_account_json(const db::AccountView& account, const AccountSource
                              std::string_view host) {
   json out = account_json(account, host);
   json fields = json::array();
-  for (const db::ProfileField& field : account.fields)
-    fields.push_back(
-        {{"name", field.name}, {"value", html_to_text(field.value)}, {"verified_at", nullptr}});
+  for (const db::ProfileField& field : source.fields ? *source.fields : account.fields)
+    fields.push_back({{"name", field.name},
+                      {"value", source.fields ? field.value : html_to_text(field.value)},
+                      {"verified_at", nullptr}});
   out["source"] = {
       {"note", source.note.empty() ? html_to_text(account.note) : source.note},
       {"fields", std::move(fields)},
@@ -177,8 +178,8 @@ json credential_account_json(const db::AccountView& account, const AccountSource
       {"language", source.language},
       {"follow_requests_count", source.follow_requests_count},
       {"discoverable", account.discoverable},
-      {"hide_collections", false},
-      {"indexable", false},
+      {"hide_collections", account.hide_collections},
+      {"indexable", account.indexable},
       {"attribution_domains", json::array()},
   };
   out["role"] = {
@@ -241,17 +242,17 @@ json relationship_json(const db::RelationshipView& r) {
       {"following", r.following},
       {"showing_reblogs", r.showing_reblogs},
       {"notifying", r.notifying},
-      {"languages", nullptr},
+      {"languages", r.languages ? json(*r.languages) : json(nullptr)},
       {"followed_by", r.followed_by},
       {"blocking", r.blocking},
       {"blocked_by", r.blocked_by},
-      {"muting", false},
-      {"muting_notifications", false},
+      {"muting", r.muting},
+      {"muting_notifications", r.muting_notifications},
       {"requested", r.requested},
       {"requested_by", r.requested_by},
-      {"domain_blocking", false},
-      {"endorsed", false},
-      {"note", ""},
+      {"domain_blocking", r.domain_blocking},
+      {"endorsed", r.endorsed},
+      {"note", r.note},
   };
 }
 

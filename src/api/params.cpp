@@ -167,6 +167,12 @@ std::vector<std::string> Params::all(const std::string& name) const {
   return it == values_.end() ? std::vector<std::string>{} : it->second;
 }
 
+std::vector<std::string> Params::names() const {
+  std::vector<std::string> out;
+  for (const auto& [name, values] : values_) out.push_back(name);
+  return out;
+}
+
 std::variant<Params, http::Response> read_params(const http::Request& request) {
   Params params;
   for (auto& [name, value] : http::parse_query(request.query)) params.add(name, value);

@@ -2,6 +2,7 @@
 // and its login state, one more for profile fields when it has any.
 #include "kith/db/accounts.hpp"
 
+#include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
 namespace kith::db {
@@ -94,6 +95,69 @@ std::optional<LocalAccount> find_local_account(pqxx::connection& connection,
 std::optional<LocalAccount> find_local_account(pqxx::transaction_base& txn,
                                                std::int64_t account_id) {
   return read_local_account(txn, "a.id = $1 AND a.domain IS NULL", account_id);
+}
+
+void update_credentials(pqxx::transaction_base& tx, std::int64_t account_id,
+                        const CredentialsChange& change) {
+  // fields: [{name, value (HTML, what the actor document and the Account
+  // entity show), source (plain text, what CredentialAccount.source shows)}].
+  std::optional<std::string> fields;
+  if (change.fields) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const ProfileFieldSource& field : *change.fields)
+      list.push_back({{"name", field.name}, {"value", field.value_html}, {"source", field.value}});
+    fields = list.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  }
+  tx.exec_params(
+      "UPDATE accounts SET display_name = coalesce($2, display_name), note = coalesce($3, note),"
+      " note_source = coalesce($4, note_source), locked = coalesce($5, locked),"
+      " bot = coalesce($6, bot), discoverable = coalesce($7, discoverable),"
+      " hide_collections = coalesce($8, hide_collections), indexable = coalesce($9, indexable),"
+      " fields = coalesce($10::jsonb, fields),"
+      " avatar_url = CASE WHEN $11::text IS NULL THEN avatar_url ELSE nullif($11, '') END,"
+      " header_url = CASE WHEN $12::text IS NULL THEN header_url ELSE nullif($12, '') END,"
+      " updated_at = now() WHERE id = $1 AND domain IS NULL",
+      account_id, change.display_name, change.note_html, change.note_source, change.locked,
+      change.bot, change.discoverable, change.hide_collections, change.indexable, fields,
+      change.avatar_url, change.header_url);
+  tx.exec_params(
+      "UPDATE users SET default_privacy = coalesce($2, default_privacy),"
+      " default_sensitive = coalesce($3, default_sensitive),"
+      " default_language = CASE WHEN $4::text IS NULL THEN default_language"
+      "   ELSE nullif($4, '') END"
+      " WHERE account_id = $1",
+      account_id, change.default_privacy, change.default_sensitive, change.default_language);
+}
+
+std::optional<AccountSettings> account_settings(pqxx::transaction_base& tx,
+                                                std::int64_t account_id) {
+  const pqxx::result rows = tx.exec_params(
+      "SELECT a.note_source, u.default_privacy, u.default_sensitive,"
+      " coalesce(u.default_language, ''), u.expand_media, u.expand_spoilers, a.hide_collections,"
+      " a.indexable FROM accounts a JOIN users u ON u.account_id = a.id WHERE a.id = $1",
+      account_id);
+  if (rows.empty()) return std::nullopt;
+  const pqxx::row& row = rows[0];
+  AccountSettings settings;
+  if (!row[0].is_null()) settings.note_source = row[0].as<std::string>();
+  settings.default_privacy = row[1].as<std::string>();
+  settings.default_sensitive = row[2].as<bool>();
+  settings.default_language = row[3].as<std::string>();
+  settings.expand_media = row[4].as<std::string>();
+  settings.expand_spoilers = row[5].as<bool>();
+  settings.hide_collections = row[6].as<bool>();
+  settings.indexable = row[7].as<bool>();
+  for (const auto& field : tx.exec_params(
+           "SELECT coalesce(f->>'name', ''), coalesce(f->>'value', ''), f->>'source'"
+           " FROM accounts a, jsonb_array_elements(CASE WHEN jsonb_typeof(a.fields) = 'array'"
+           " THEN a.fields ELSE '[]'::jsonb END) WITH ORDINALITY AS e(f, n)"
+           " WHERE a.id = $1 AND jsonb_typeof(f) = 'object' ORDER BY n LIMIT $2",
+           account_id, static_cast<std::int64_t>(kMaxAccountFields))) {
+    ProfileFieldSource source{field[0].as<std::string>(), field[1].as<std::string>(), ""};
+    source.value = field[2].is_null() ? source.value_html : field[2].as<std::string>();
+    settings.fields.push_back(std::move(source));
+  }
+  return settings;
 }
 
 }  // namespace kith::db

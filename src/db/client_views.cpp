@@ -106,7 +106,7 @@ std::map<std::int64_t, AccountView> account_views(pqxx::transaction_base& tx,
           "   AND s.visibility <> 'direct'),"
           " a.suspended_at IS NOT NULL,"
           " CASE WHEN jsonb_typeof(a.fields) = 'array' THEN a.fields ELSE '[]'::jsonb END::text,"
-          " coalesce(a.moved_to_account_id, 0)"
+          " coalesce(a.moved_to_account_id, 0), a.hide_collections, a.indexable"
           " FROM accounts a WHERE a.id = ANY($1::bigint[])",
       id_array(ids));
   for (const auto& row : rows) {
@@ -131,6 +131,8 @@ std::map<std::int64_t, AccountView> account_views(pqxx::transaction_base& tx,
     a.statuses_count = row[17].as<std::int64_t>();
     a.suspended = row[18].as<bool>();
     a.moved_to_account_id = row[20].as<std::int64_t>();
+    a.hide_collections = row[21].as<bool>();
+    a.indexable = row[22].as<bool>();
     out.emplace(a.id, std::move(a));
   }
   // Profile fields, bounded per account.
@@ -285,6 +287,34 @@ std::map<std::int64_t, StatusView> status_views(pqxx::transaction_base& tx,
   return out;
 }
 
+// Whether status `s` is kept out of the viewer's ($1) timelines by a mute
+// or a user-level domain block: its author, or the boosted status's
+// author, is muted (a mute that has not expired) or on a server the viewer
+// blocked. Mastodon leaves these out of the home and public timelines
+// (FeedManager#filter_from_home, PublicFeed's account filters) and out of
+// the boosts on a profile, while a profile's own statuses and a status
+// opened directly still show. For nobody signed in (0) it is always true.
+const char* const kNotMuted =
+    " NOT EXISTS (SELECT 1 FROM accounts ma WHERE ma.id IN (s.account_id,"
+    "   coalesce((SELECT mr.account_id FROM statuses mr WHERE mr.id = s.reblog_of_id), 0))"
+    "   AND (EXISTS (SELECT 1 FROM mutes mm WHERE mm.account_id = $1::bigint"
+    "       AND mm.target_account_id = ma.id AND (mm.expires_at IS NULL OR mm.expires_at > now()))"
+    "     OR EXISTS (SELECT 1 FROM account_domain_blocks md WHERE md.account_id = $1::bigint"
+    "       AND md.domain = ma.domain)))";
+
+// Home only, as Mastodon's FeedManager#filter_from_home: not a status that
+// mentions an account the viewer muted; not a boost by an account followed
+// with reblogs=false; not a status in a language the follow left out
+// (follows.languages).
+const char* const kHomeFollowOptions =
+    " NOT EXISTS (SELECT 1 FROM mentions hm JOIN mutes hmu ON hmu.target_account_id = hm.account_id"
+    "   WHERE hm.status_id = s.id AND hmu.account_id = $1::bigint"
+    "   AND (hmu.expires_at IS NULL OR hmu.expires_at > now()))"
+    " AND NOT EXISTS (SELECT 1 FROM follows hf WHERE hf.account_id = $1::bigint"
+    "   AND hf.target_account_id = s.account_id AND ((s.reblog_of_id IS NOT NULL"
+    "   AND NOT hf.show_reblogs) OR (hf.languages IS NOT NULL AND s.language IS NOT NULL"
+    "   AND s.reblog_of_id IS NULL AND NOT (s.language = ANY (hf.languages)))))";
+
 std::vector<std::int64_t> home_timeline(pqxx::transaction_base& tx, std::int64_t viewer,
                                         const PageRequest& page) {
   bool upward = false;
@@ -304,7 +334,8 @@ std::vector<std::int64_t> home_timeline(pqxx::transaction_base& tx, std::int64_t
                               "   FROM list_accounts xa JOIN lists xl ON xl.id = xa.list_id"
                               "   WHERE xl.account_id = $1::bigint AND xl.exclusive"
                               "   AND xa.account_id = s.account_id)) AND") +
-                          kVisibleTo + page_clause("s.id", page, upward);
+                          kNotMuted + " AND" + kHomeFollowOptions + " AND" + kVisibleTo +
+                          page_clause("s.id", page, upward);
   return ids_page(tx, sql, viewer, page, upward);
 }
 
@@ -323,28 +354,45 @@ std::vector<std::int64_t> public_timeline(pqxx::transaction_base& tx, std::int64
     condition = "NOT s.local AND s.visibility = 'public'";
   const std::string sql = "SELECT s.id FROM statuses s WHERE " + condition +
                           " AND s.reblog_of_id IS NULL" + (only_media ? kHasMedia : "") + " AND" +
-                          kVisibleTo + page_clause("s.id", page, upward);
+                          kNotMuted + " AND" + kVisibleTo + page_clause("s.id", page, upward);
   return ids_page(tx, sql, viewer, page, upward);
 }
 
-std::vector<std::int64_t> account_timeline(pqxx::transaction_base& tx, std::int64_t account_id,
-                                           std::int64_t viewer, bool exclude_replies,
-                                           bool exclude_reblogs, const PageRequest& page,
-                                           bool only_media) {
+std::vector<std::int64_t> account_statuses(pqxx::transaction_base& tx, std::int64_t account_id,
+                                           std::int64_t viewer, const AccountStatusFilter& filter,
+                                           const PageRequest& page) {
   bool upward = false;
   std::string sql = "SELECT s.id FROM statuses s WHERE s.account_id = $5";
-  if (exclude_replies) sql += " AND s.in_reply_to_id IS NULL AND s.in_reply_to_uri IS NULL";
-  if (exclude_reblogs) sql += " AND s.reblog_of_id IS NULL";
-  if (only_media) sql += kHasMedia;
-  sql += std::string(" AND") + kVisibleTo + page_clause("s.id", page, upward);
+  // Mastodon's Status.without_replies: a reply to oneself (a thread) stays.
+  if (filter.exclude_replies)
+    sql +=
+        " AND ((s.in_reply_to_id IS NULL AND s.in_reply_to_uri IS NULL)"
+        " OR s.in_reply_to_account_id = s.account_id)";
+  if (filter.exclude_reblogs) sql += " AND s.reblog_of_id IS NULL";
+  if (filter.only_media) sql += kHasMedia;
+  if (filter.exclude_sensitive) sql += " AND NOT s.sensitive";
+  if (filter.pinned)
+    sql +=
+        " AND EXISTS (SELECT 1 FROM status_pins sp WHERE sp.status_id = s.id"
+        " AND sp.account_id = s.account_id)";
+  sql +=
+      " AND ($6::text = '' OR EXISTS (SELECT 1 FROM statuses_tags st JOIN tags t"
+      " ON t.id = st.tag_id WHERE st.status_id = s.id AND t.name = $6::text))";
+  // Boosts of muted accounts' statuses are left out (AccountStatusesFilter).
+  sql += std::string(" AND (s.reblog_of_id IS NULL OR") + kNotMuted + ") AND" + kVisibleTo +
+         page_clause("s.id", page, upward);
   std::vector<std::int64_t> ids;
   for (const auto& row :
        tx.exec_params(sql, viewer, page.max_id.value_or(std::numeric_limits<std::int64_t>::max()),
                       page.min_id.value_or(std::numeric_limits<std::int64_t>::min()),
-                      static_cast<std::int64_t>(page.limit), account_id))
+                      static_cast<std::int64_t>(page.limit), account_id, filter.tagged))
     ids.push_back(row[0].as<std::int64_t>());
   if (upward) std::reverse(ids.begin(), ids.end());
   return ids;
+}
+
+const char* not_muted_sql() {
+  return kNotMuted;
 }
 
 std::vector<std::int64_t> ancestors(pqxx::transaction_base& tx, std::int64_t status_id,
@@ -389,8 +437,11 @@ RelationshipView relationship(pqxx::transaction_base& tx, std::int64_t viewer,
                               std::int64_t target) {
   RelationshipView r;
   r.id = target;
+  // A follow request's options show too (Mastodon shows a requested
+  // follow's reblogs and notify settings).
   for (const auto& row : tx.exec_params(
-           "SELECT account_id = $1, state = 'accepted', show_reblogs, notify FROM follows"
+           "SELECT account_id = $1, state = 'accepted', show_reblogs, notify,"
+           " languages IS NOT NULL, coalesce(array_to_string(languages, ','), '') FROM follows"
            " WHERE (account_id = $1 AND target_account_id = $2)"
            " OR (account_id = $2 AND target_account_id = $1)",
            viewer, target)) {
@@ -398,8 +449,17 @@ RelationshipView relationship(pqxx::transaction_base& tx, std::int64_t viewer,
     if (mine) {
       r.following = accepted;
       r.requested = !accepted;
-      r.showing_reblogs = accepted && row[2].as<bool>();
-      r.notifying = accepted && row[3].as<bool>();
+      r.showing_reblogs = row[2].as<bool>();
+      r.notifying = row[3].as<bool>();
+      if (row[4].as<bool>()) {
+        r.languages.emplace();
+        const std::string list = row[5].as<std::string>();
+        for (std::size_t start = 0; start < list.size();) {
+          const std::size_t comma = std::min(list.find(',', start), list.size());
+          if (comma > start) r.languages->push_back(list.substr(start, comma - start));
+          start = comma + 1;
+        }
+      }
     } else {
       r.followed_by = accepted;
       r.requested_by = !accepted;
@@ -414,6 +474,21 @@ RelationshipView relationship(pqxx::transaction_base& tx, std::int64_t viewer,
     else
       r.blocked_by = true;
   }
+  const pqxx::row mine = tx.exec_params1(
+      "SELECT (SELECT hide_notifications FROM mutes WHERE account_id = $1"
+      "   AND target_account_id = $2 AND (expires_at IS NULL OR expires_at > now())),"
+      " EXISTS (SELECT 1 FROM account_domain_blocks d JOIN accounts a ON a.domain = d.domain"
+      "   WHERE d.account_id = $1 AND a.id = $2),"
+      " EXISTS (SELECT 1 FROM account_endorsements WHERE account_id = $1"
+      "   AND target_account_id = $2),"
+      " coalesce((SELECT comment FROM account_notes WHERE account_id = $1"
+      "   AND target_account_id = $2), '')",
+      viewer, target);
+  r.muting = !mine[0].is_null();
+  r.muting_notifications = r.muting && mine[0].as<bool>();
+  r.domain_blocking = mine[1].as<bool>();
+  r.endorsed = mine[2].as<bool>();
+  r.note = mine[3].as<std::string>();
   return r;
 }
 

@@ -63,4 +63,20 @@ std::int64_t count_following(pqxx::connection& connection, std::int64_t account_
   return count_follows(connection, "account_id", account_id);
 }
 
+void update_follow_options(pqxx::transaction_base& tx, std::int64_t follow_id,
+                           const FollowOptions& options) {
+  std::optional<std::string> languages;  // a PostgreSQL array literal
+  if (options.languages) {
+    std::string list;
+    for (const std::string& code : *options.languages) list += (list.empty() ? "" : ",") + code;
+    languages = "{" + list + "}";
+  }
+  tx.exec_params(
+      "UPDATE follows SET show_reblogs = coalesce($2, show_reblogs), notify = coalesce($3, notify),"
+      " languages = CASE WHEN $4::text[] IS NULL THEN languages"
+      "   WHEN cardinality($4::text[]) = 0 THEN NULL ELSE $4::text[] END"
+      " WHERE id = $1",
+      follow_id, options.show_reblogs, options.notify, languages);
+}
+
 }  // namespace kith::db

@@ -175,12 +175,12 @@ class ClientViewsTest(base.ClientApiTest):
     def test_13_link_headers_keep_filters(self):
         carol = self.me("carol")
         for i in range(2):
-            self.api("carol", "POST", "/api/v1/statuses", {"status": f"link {i}"})
+            self.api("carol", "POST", "/api/v1/statuses", {"status": f"link {i} #café"})
         pages = (("/api/v1/timelines/public?local=true&only_media=false&limit=1",
                   ["local=true", "only_media=false"]),
                  (f"/api/v1/accounts/{carol['id']}/statuses?exclude_replies=true"
-                  "&exclude_reblogs=1&tagged=a%20b&limit=1",
-                  ["exclude_replies=true", "exclude_reblogs=1", "tagged=a%20b"]))
+                  "&exclude_reblogs=1&tagged=caf%C3%A9&limit=1",
+                  ["exclude_replies=true", "exclude_reblogs=1", "tagged=caf%C3%A9"]))
         for path, kept in pages:
             r = self.kith.get(path)
             self.assertEqual(r.status, 200, path)

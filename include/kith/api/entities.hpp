@@ -26,7 +26,9 @@ nlohmann::json account_json(const db::AccountView& account, std::string_view hos
 // The CredentialAccount of verify_credentials and update_credentials: the
 // Account plus `source` (the note as plain text) and `role`.
 struct AccountSource {
-  std::string note;  // plain text
+  std::string note;  // plain text; "" derives it from the HTML
+  // Profile fields as typed (plain text); nullopt derives them from the HTML.
+  std::optional<std::vector<db::ProfileField>> fields;
   std::string privacy = "public";
   bool sensitive = false;
   std::string language;

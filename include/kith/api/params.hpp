@@ -29,6 +29,9 @@ class Params {
   void add(std::string name, std::string value);
   std::optional<std::string> first(const std::string& name) const;
   std::vector<std::string> all(const std::string& name) const;
+  // Every parameter name, sorted (for names with an index inside, such as
+  // update_credentials' fields_attributes[0][name]).
+  std::vector<std::string> names() const;
   void add_file(std::string name, UploadedFile file);
   // The first file part called `name`; null when none.
   const UploadedFile* file(const std::string& name) const;

@@ -70,4 +70,55 @@ std::optional<LocalAccount> find_local_account(pqxx::connection& connection,
 std::optional<LocalAccount> find_local_account(pqxx::transaction_base& txn,
                                                std::int64_t account_id);
 
+// --- The signed-in user's own profile and settings (update_credentials,
+// verify_credentials, preferences). These take the caller's transaction:
+// update_credentials commits with the Update{Person} it federates.
+
+// A profile field as its author typed it and as it is shown.
+struct ProfileFieldSource {
+  std::string name;
+  std::string value_html;  // rendered from `value`
+  std::string value;       // plain text, as typed
+};
+
+// What PATCH /api/v1/accounts/update_credentials changes; unset members
+// stay as they are.
+struct CredentialsChange {
+  std::optional<std::string> display_name;
+  std::optional<std::string> note_html;    // rendered from note_source
+  std::optional<std::string> note_source;  // as typed
+  std::optional<bool> locked;
+  std::optional<bool> bot;
+  std::optional<bool> discoverable;
+  std::optional<bool> hide_collections;
+  std::optional<bool> indexable;
+  std::optional<std::vector<ProfileFieldSource>> fields;  // replaces all of them
+  // Stored images (media work): the URL to show, "" to remove.
+  std::optional<std::string> avatar_url;
+  std::optional<std::string> header_url;
+  // users' posting defaults (0006): source[privacy], [sensitive], [language].
+  std::optional<std::string> default_privacy;
+  std::optional<bool> default_sensitive;
+  std::optional<std::string> default_language;  // "" clears it
+};
+// Writes `change` to the account and its user; sets accounts.updated_at.
+void update_credentials(pqxx::transaction_base& tx, std::int64_t account_id,
+                        const CredentialsChange& change);
+
+// What only the user sees: CredentialAccount.source and /api/v1/preferences.
+struct AccountSettings {
+  std::optional<std::string> note_source;  // nullopt: never set through the API
+  std::vector<ProfileFieldSource> fields;  // value: the source when known, else the HTML
+  std::string default_privacy = "public";
+  bool default_sensitive = false;
+  std::string default_language;  // "" when none
+  std::string expand_media = "default";
+  bool expand_spoilers = false;
+  bool hide_collections = false;
+  bool indexable = false;
+};
+// nullopt when `account_id` is not a local user's account.
+std::optional<AccountSettings> account_settings(pqxx::transaction_base& tx,
+                                                std::int64_t account_id);
+
 }  // namespace kith::db

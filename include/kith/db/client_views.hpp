@@ -49,6 +49,8 @@ struct AccountView {
   std::int64_t statuses_count = 0;
   bool suspended = false;
   std::int64_t moved_to_account_id = 0;  // 0 unless the account moved
+  bool hide_collections = false;         // followers and following are not listed
+  bool indexable = false;
 };
 
 // The accounts among `ids` that exist, by id.
@@ -146,12 +148,26 @@ enum class Origin { all, local, remote };
 std::vector<std::int64_t> public_timeline(pqxx::transaction_base& tx, std::int64_t viewer,
                                           Origin origin, const PageRequest& page,
                                           bool only_media = false);
-// One account's statuses (and boosts unless excluded; only those with
-// media attachments when `only_media`).
-std::vector<std::int64_t> account_timeline(pqxx::transaction_base& tx, std::int64_t account_id,
-                                           std::int64_t viewer, bool exclude_replies,
-                                           bool exclude_reblogs, const PageRequest& page,
-                                           bool only_media = false);
+// One account's statuses and boosts (GET /api/v1/accounts/:id/statuses),
+// narrowed as Mastodon's AccountStatusesFilter: boosts of statuses by
+// accounts the viewer muted are left out.
+struct AccountStatusFilter {
+  bool exclude_replies = false;  // replies to others (a thread of one's own stays)
+  bool exclude_reblogs = false;
+  bool only_media = false;
+  bool exclude_sensitive = false;
+  bool pinned = false;  // only statuses the account pinned (status_pins)
+  std::string tagged;   // only statuses with this hashtag (lower case); "" for any
+};
+std::vector<std::int64_t> account_statuses(pqxx::transaction_base& tx, std::int64_t account_id,
+                                           std::int64_t viewer, const AccountStatusFilter& filter,
+                                           const PageRequest& page);
+
+// " NOT EXISTS (...)": status `s` is not hidden from the viewer in $1 by a
+// mute (not expired) of its author or its boosted status's author, or by
+// the viewer's block of their server. For the other timelines (lists,
+// hashtags) to use, as home and public do.
+const char* not_muted_sql();
 
 // A thread around a status: its ancestors (oldest first) and descendants
 // (depth first, in id order), at most `limit` each; visibility is applied
@@ -170,6 +186,11 @@ struct RelationshipView {
   std::int64_t id = 0;
   bool following = false, showing_reblogs = false, notifying = false, followed_by = false,
        blocking = false, blocked_by = false, requested = false, requested_by = false;
+  // Mutes (not expired), the viewer's block of the target's server, its
+  // endorsement and private note (migrations 0006, 0010).
+  bool muting = false, muting_notifications = false, domain_blocking = false, endorsed = false;
+  std::string note;
+  std::optional<std::vector<std::string>> languages;  // of the viewer's follow; nullopt: all
 };
 RelationshipView relationship(pqxx::transaction_base& tx, std::int64_t viewer, std::int64_t target);
 
