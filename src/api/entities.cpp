@@ -227,11 +227,12 @@ json status_json(const db::StatusView& s, const db::AccountView& author, const j
       {"edited_at", string_or_null(s.edited_at)},
       {"favourited", s.favourited},
       {"reblogged", s.reblogged},
-      {"muted", false},
-      {"bookmarked", false},
+      {"muted", s.muted},
+      {"bookmarked", s.bookmarked},
       {"filtered", json::array()},
   };
   if (s.visibility == "local") out["local_only"] = true;
+  if (s.pinned) out["pinned"] = *s.pinned;
   if (with_text) out["text"] = s.text;
   return out;
 }

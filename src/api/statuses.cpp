@@ -12,8 +12,9 @@
 #include <pqxx/pqxx>
 
 #include "client_support.hpp"
-#include "polls.hpp"
 #include "media_support.hpp"
+#include "polls.hpp"
+#include "status_posting.hpp"
 #include "kith/ap/acct.hpp"
 #include "kith/ap/fetcher.hpp"
 #include "kith/ap/local_urls.hpp"
@@ -29,8 +30,14 @@ using json = nlohmann::json;
 
 // Longest language tag accepted (BCP 47 tags in use are far shorter).
 constexpr std::size_t kMaxLanguageLength = 16;
-// Most ancestors and descendants GET /context returns.
+// Most ancestors and descendants GET /context returns to a signed-in
+// caller (Mastodon's CONTEXT_LIMIT is 4,096, "quasi-unlimited"; kith keeps
+// each request's cost bounded), and to anyone else: Mastodon's
+// ANCESTORS_LIMIT, DESCENDANTS_LIMIT and DESCENDANTS_DEPTH_LIMIT.
 constexpr std::size_t kMaxContextStatuses = 100;
+constexpr std::size_t kAnonymousContextAncestors = 40;
+constexpr std::size_t kAnonymousContextDescendants = 60;
+constexpr std::size_t kAnonymousContextDepth = 20;
 
 std::string lower(std::string s) {
   for (char& c : s)
@@ -46,10 +53,10 @@ struct ResolvedMentions {
 // Each mention of `parsed` as an account: local ones (no host, or ours) and
 // remote ones already known from the database, the rest through WebFinger
 // (RemoteActors::by_acct). A mention that resolves to nothing stays text.
-boost::asio::awaitable<ResolvedMentions> resolve_mentions(ApiRoutes& routes,
+boost::asio::awaitable<ResolvedMentions> resolve_mentions(ApiContext& context,
                                                           const ParsedText& parsed) {
-  auto ours = ap::normalize_authority(routes.context.config.host);
-  const std::string host = ours ? ours.authority : lower(routes.context.config.host);
+  auto ours = ap::normalize_authority(context.config.host);
+  const std::string host = ours ? ours.authority : lower(context.config.host);
   struct Lookup {
     std::string username, domain, written_domain;
     std::optional<std::int64_t> id;
@@ -58,7 +65,7 @@ boost::asio::awaitable<ResolvedMentions> resolve_mentions(ApiRoutes& routes,
   std::vector<Lookup> lookups;
   for (const ParsedMention& m : parsed.mentions)
     lookups.push_back({m.username, m.domain == host ? "" : m.domain, m.domain, {}, {}});
-  co_await routes.context.pool.run([&lookups](pqxx::connection& c) {
+  co_await context.pool.run([&lookups](pqxx::connection& c) {
     pqxx::read_transaction tx(c);
     for (Lookup& l : lookups) {
       l.id = db::account_id_by_acct(tx, l.username, l.domain);
@@ -77,7 +84,7 @@ boost::asio::awaitable<ResolvedMentions> resolve_mentions(ApiRoutes& routes,
   ResolvedMentions out;
   for (Lookup& l : lookups) {
     if (!l.id && !l.domain.empty()) {
-      auto remote = co_await routes.context.actors.by_acct(l.username, l.domain);
+      auto remote = co_await context.actors.by_acct(l.username, l.domain);
       if (remote && !remote->suspended) {
         l.id = remote->id;
         l.username = remote->username;
@@ -115,10 +122,6 @@ std::string read_composition(const Params& params, Composition& out, bool editin
     if (std::string error = read_new_poll(params, poll); !error.empty()) return error;
     if (!out.media_ids.empty()) return "Polls and media attachments cannot be combined";
   }
-  // Posting now what was meant for later would be a surprise: refused
-  // until scheduled statuses exist (issue 4).
-  if (auto when = params.first("scheduled_at"); when && !when->empty())
-    return "Scheduled statuses are not supported yet";
   if (out.text.empty() && out.media_ids.empty()) return "Text can't be blank";
   if (count_characters(out.text) + count_characters(out.spoiler_text) > kMaxStatusCharacters)
     return "Text character limit of " + std::to_string(kMaxStatusCharacters) + " exceeded";
@@ -179,57 +182,22 @@ http::Handler create_status(ApiRoutes& routes) {
       if (body.is_object() && body.contains("poll") && body["poll"].is_object())
         add_json_poll(params, body["poll"]);
     }
-    Composition post;
-    if (std::string error = read_composition(params, post, false); !error.empty())
-      co_return unprocessable(error);
-    const ParsedText parsed_text = parse_status_text(post.text);
-    const ResolvedMentions mentions = co_await resolve_mentions(routes, parsed_text);
-    const std::string& host = routes.context.config.host;
+    if (auto when = params.first("scheduled_at"); when && !when->empty()) {
+      Composition later;  // checked now, as Mastodon does, and again when posted
+      if (std::string error = read_composition(params, later, false); !error.empty())
+        co_return unprocessable(error);
+      co_return co_await schedule_status(routes, caller, params, *when);
+    }
 
-    bool media_refused = false;
-    std::optional<json> created = co_await routes.context.pool.run([&](pqxx::connection& c) {
-      std::optional<json> out;
-      pqxx::work tx(c);
-      if (post.in_reply_to_id && !visible(tx, *post.in_reply_to_id, caller.account_id)) return out;
-      auto me = db::account_ref(tx, caller.account_id);
-      if (!me) return out;
-      db::NewStatus status;
-      status.id = db::next_id(tx);
-      status.account_id = me->id;
-      status.uri = ap::urls::status(me->uri, status.id);
-      status.url = ap::urls::status_page(host, me->username, status.id);
-      status.text = post.text;
-      status.content = render_status_html(post.text, mentions.links, host);
-      status.spoiler_text = post.spoiler_text;
-      status.sensitive = post.sensitive || !post.spoiler_text.empty();
-      status.visibility = post.visibility;
-      status.language = post.language;
-      status.in_reply_to_id = post.in_reply_to_id;
-      status.mentioned_account_ids = mentions.account_ids;
-      // One's own account is never a mention to deliver to.
-      std::erase(status.mentioned_account_ids, me->id);
-      status.tags = parsed_text.hashtags;
-      db::insert_local_status(tx, status);
-      if (!db::attach_media(tx, status.id, me->id, post.media_ids)) {
-        media_refused = true;
-        return out;  // rolled back
-      }
-      if (has_poll(params)) {
-        db::NewPoll poll;
-        read_new_poll(params, poll);  // read_composition checked it
-        db::insert_local_poll(tx, status.id, poll);
-      }
-      ap::outbox::create_status(tx, host, status.id);
-      out = render_status(tx, status.id, caller.account_id, host);
-      tx.commit();
-      return out;
+    const PostOutcome posted = co_await post_status(routes.context, caller.account_id, params);
+    if (posted.http_status != 200) co_return http::error_response(posted.http_status, posted.error);
+    const std::string& host = routes.context.config.host;
+    auto created = co_await routes.context.pool.run([&](pqxx::connection& c) {
+      pqxx::read_transaction tx(c);
+      return render_status(tx, posted.status_id, caller.account_id, host);
     });
-    if (media_refused) co_return unprocessable(kMediaNotAttachable);
     if (!created) co_return not_found();
-    routes.context.wake_delivery();
-    if (!key.empty())
-      routes.idempotency.remember(caller.account_id, key,
-                                  std::stoll((*created)["id"].get<std::string>()));
+    if (!key.empty()) routes.idempotency.remember(caller.account_id, key, posted.status_id);
     co_return json_ok(*created);
   };
 }
@@ -263,10 +231,15 @@ http::Handler status_context(ApiRoutes& routes) {
       std::optional<json> out;
       pqxx::read_transaction tx(c);
       if (!visible(tx, *id, viewer)) return out;
-      out = json{{"ancestors",
-                  render_statuses(tx, db::ancestors(tx, *id, kMaxContextStatuses), viewer, host)},
-                 {"descendants", render_statuses(tx, db::descendants(tx, *id, kMaxContextStatuses),
-                                                 viewer, host)}};
+      const bool anonymous = viewer == 0;
+      const auto ancestors =
+          db::ancestors(tx, *id, anonymous ? kAnonymousContextAncestors : kMaxContextStatuses);
+      const auto descendants =
+          anonymous ? db::descendants(tx, *id, kAnonymousContextDescendants, kAnonymousContextDepth)
+                    : db::descendants(tx, *id, kMaxContextStatuses);
+      out = json{
+          {"ancestors", render_statuses(tx, ancestors, viewer, host, FilterContext::thread)},
+          {"descendants", render_statuses(tx, descendants, viewer, host, FilterContext::thread)}};
       return out;
     });
     if (!context) co_return not_found();
@@ -297,8 +270,9 @@ http::Handler edit_status(ApiRoutes& routes) {
     if (std::string error = read_composition(std::get<Params>(parsed), edit, true); !error.empty())
       co_return unprocessable(error);
     const ParsedText parsed_text = parse_status_text(edit.text);
-    const ResolvedMentions mentions = co_await resolve_mentions(routes, parsed_text);
+    const ResolvedMentions mentions = co_await resolve_mentions(routes.context, parsed_text);
     const std::string& host = routes.context.config.host;
+    bool media_refused = false;
     auto edited = co_await routes.context.pool.run([&](pqxx::connection& c) {
       std::optional<json> out;
       pqxx::work tx(c);
@@ -315,12 +289,17 @@ http::Handler edit_status(ApiRoutes& routes) {
       status.mentioned_account_ids = mentions.account_ids;
       std::erase(status.mentioned_account_ids, caller.account_id);
       status.tags = parsed_text.hashtags;
-      db::update_local_status(tx, status);
+      db::update_local_status(tx, status);  // keeps the version it replaces
+      if (!db::replace_status_media(tx, *id, caller.account_id, edit.media_ids)) {
+        media_refused = true;
+        return out;  // rolled back
+      }
       ap::outbox::update_status(tx, host, *id);
       out = render_status(tx, *id, caller.account_id, host);
       tx.commit();
       return out;
     });
+    if (media_refused) co_return unprocessable(kMediaNotAttachable);
     if (!edited) co_return not_found();
     routes.context.wake_delivery();
     co_return json_ok(*edited);
@@ -465,6 +444,74 @@ http::Handler reblog(ApiRoutes& routes, bool add) {
 }
 
 }  // namespace
+
+boost::asio::awaitable<PostOutcome> post_status(ApiContext& context, std::int64_t account_id,
+                                                const Params& params,
+                                                const AlsoInTransaction& also) {
+  PostOutcome outcome;
+  Composition post;
+  if (std::string error = read_composition(params, post, false); !error.empty()) {
+    outcome.http_status = 422;
+    outcome.error = "Validation failed: " + error;
+    co_return outcome;
+  }
+  const ParsedText parsed_text = parse_status_text(post.text);
+  const ResolvedMentions mentions = co_await resolve_mentions(context, parsed_text);
+  const std::string& host = context.config.host;
+
+  co_await context.pool.run([&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    if (post.in_reply_to_id && !visible(tx, *post.in_reply_to_id, account_id)) {
+      outcome.http_status = 404;
+      outcome.error = "Record not found";
+      return 0;
+    }
+    auto me = db::account_ref(tx, account_id);
+    if (!me) {
+      outcome.http_status = 404;
+      outcome.error = "Record not found";
+      return 0;
+    }
+    db::NewStatus status;
+    status.id = db::next_id(tx);
+    status.account_id = me->id;
+    status.uri = ap::urls::status(me->uri, status.id);
+    status.url = ap::urls::status_page(host, me->username, status.id);
+    status.text = post.text;
+    status.content = render_status_html(post.text, mentions.links, host);
+    status.spoiler_text = post.spoiler_text;
+    status.sensitive = post.sensitive || !post.spoiler_text.empty();
+    status.visibility = post.visibility;
+    status.language = post.language;
+    status.in_reply_to_id = post.in_reply_to_id;
+    status.mentioned_account_ids = mentions.account_ids;
+    // One's own account is never a mention to deliver to.
+    std::erase(status.mentioned_account_ids, me->id);
+    status.tags = parsed_text.hashtags;
+    db::insert_local_status(tx, status);
+    if (!db::attach_media(tx, status.id, me->id, post.media_ids)) {
+      outcome.http_status = 422;
+      outcome.error = "Validation failed: " + std::string(kMediaNotAttachable);
+      return 0;  // rolled back
+    }
+    if (has_poll(params)) {
+      db::NewPoll poll;
+      read_new_poll(params, poll);  // read_composition checked it
+      db::insert_local_poll(tx, status.id, poll);
+    }
+    ap::outbox::create_status(tx, host, status.id);
+    if (also && !also(tx)) {
+      outcome.http_status = 409;
+      outcome.error = "The post was given up";
+      return 0;  // rolled back
+    }
+    tx.commit();
+    outcome.status_id = status.id;
+    return 0;
+  });
+  if (outcome.status_id != 0) context.wake_delivery();
+  co_return outcome;
+}
 
 void add_status_routes(http::Router& router, ApiRoutes& routes) {
   router.add("POST", "/api/v1/statuses", create_status(routes));

@@ -29,6 +29,7 @@
 #include "kith/ap/routes.hpp"
 #include "kith/api/login_throttle.hpp"
 #include "kith/api/routes.hpp"
+#include "kith/api/scheduled_status_worker.hpp"
 #include "kith/api/streaming.hpp"
 #include "kith/api/web_push.hpp"
 #include "kith/app/database.hpp"
@@ -173,6 +174,9 @@ int serve(const core::Config& config) {
                               streaming_hub.get()});
   auto web_routes = web::add_web_routes(
       router, web::WebContext{config, *pool, api::login_throttle(*api_routes)});
+  // The route table, for operators and for test_api_coverage, which checks
+  // docs/API.md against it.
+  for (const auto& [method, pattern] : router.routes()) spdlog::debug("route {} {}", method, pattern);
 
   const unsigned threads = config.http.threads;
   boost::asio::io_context io(static_cast<int>(threads));
@@ -192,12 +196,16 @@ int serve(const core::Config& config) {
   inbox_worker.store(&inbox);
   // Web Push messages for new notifications (same lifetime rule).
   api::WebPushWorker web_push(*pool, client, metrics, api::WebPushOptions{.host = config.host});
+  // Scheduled statuses, posted when due (same lifetime rule).
+  api::ScheduledStatusWorker scheduled(
+      api::ApiContext{config, *pool, budget, fetcher, actors, wake_delivery});
   server.start();
   spdlog::info("kith {} listening on {}:{} as https://{}", KITH_VERSION, config.listen_address,
                server.bound_port(), config.host);
   delivery.start(io.get_executor());
   inbox.start(io.get_executor());
   web_push.start(io.get_executor());
+  scheduled.start(io.get_executor());
   api::start_streaming_hub(*streaming_hub, io.get_executor(), database.connection_string);
 
   auto shut_down = [&](int signal) {
@@ -206,7 +214,7 @@ int serve(const core::Config& config) {
     notify_systemd("STOPPING=1");
     // The I/O threads stop once the server, the deliveries, the inbox
     // workers and the web push worker are all done.
-    auto pending = std::make_shared<std::atomic<int>>(4);
+    auto pending = std::make_shared<std::atomic<int>>(5);
     auto one_done = [&io, pending] {
       if (--*pending == 0) io.stop();
     };
@@ -214,6 +222,7 @@ int serve(const core::Config& config) {
     delivery.begin_shutdown(config.http.drain_timeout, one_done);
     inbox.begin_shutdown(config.http.drain_timeout, one_done);
     web_push.begin_shutdown(config.http.drain_timeout, one_done);
+    scheduled.begin_shutdown(one_done);
   };
   boost::asio::signal_set signals(io, SIGTERM, SIGINT);
   signals.async_wait([&](boost::system::error_code ec, int signal) {

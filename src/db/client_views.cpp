@@ -6,6 +6,7 @@
 #include <limits>
 #include <pqxx/pqxx>
 
+#include "kith/db/status_actions.hpp"
 #include "visibility_sql.hpp"
 
 namespace kith::db {
@@ -171,7 +172,12 @@ std::map<std::int64_t, StatusView> status_views(pqxx::transaction_base& tx,
           " EXISTS (SELECT 1 FROM favourites f WHERE f.status_id = s.id"
           "   AND f.account_id = $1::bigint),"
           " EXISTS (SELECT 1 FROM statuses r WHERE r.reblog_of_id = s.id"
-          "   AND r.account_id = $1::bigint AND r.deleted_at IS NULL)"
+          "   AND r.account_id = $1::bigint AND r.deleted_at IS NULL),"
+          " EXISTS (SELECT 1 FROM bookmarks b WHERE b.status_id = s.id"
+          "   AND b.account_id = $1::bigint),"
+          " s.account_id = $1::bigint AND s.reblog_of_id IS NULL AND s.visibility <> 'direct',"
+          " EXISTS (SELECT 1 FROM status_pins sp WHERE sp.status_id = s.id"
+          "   AND sp.account_id = $1::bigint)"
           " FROM statuses s WHERE s.id = ANY($2::bigint[]) AND" +
           kVisibleTo,
       viewer, id_array(ids));
@@ -198,11 +204,14 @@ std::map<std::int64_t, StatusView> status_views(pqxx::transaction_base& tx,
     s.favourites_count = row[18].as<std::int64_t>();
     s.favourited = row[19].as<bool>();
     s.reblogged = row[20].as<bool>();
+    s.bookmarked = row[21].as<bool>();
+    if (row[22].as<bool>()) s.pinned = row[23].as<bool>();
     out.emplace(s.id, std::move(s));
   }
   if (out.empty()) return out;
   std::vector<std::int64_t> found;
   for (const auto& [id, status] : out) found.push_back(id);
+  for (std::int64_t id : in_muted_threads(tx, viewer, found)) out.at(id).muted = true;
   for (const auto& row : tx.exec_params(
            "SELECT m.status_id, a.id, a.username, coalesce(a.domain, ''),"
            " coalesce(a.url, a.uri), a.uri FROM mentions m JOIN accounts a ON a.id = m.account_id"
@@ -402,7 +411,8 @@ std::vector<std::int64_t> ancestors(pqxx::transaction_base& tx, std::int64_t sta
        tx.exec_params("WITH RECURSIVE up(id, parent, depth) AS ("
                       "  SELECT id, in_reply_to_id, 0 FROM statuses WHERE id = $1"
                       "  UNION ALL SELECT s.id, s.in_reply_to_id, up.depth + 1 FROM statuses s"
-                      "  JOIN up ON s.id = up.parent WHERE up.depth < $2)"
+                      "  JOIN up ON s.id = up.parent WHERE up.depth < $2"
+                      "  AND s.deleted_at IS NULL)"
                       " SELECT id FROM up WHERE id <> $1 ORDER BY depth DESC",
                       status_id, static_cast<std::int64_t>(limit)))
     ids.push_back(row[0].as<std::int64_t>());
@@ -410,7 +420,7 @@ std::vector<std::int64_t> ancestors(pqxx::transaction_base& tx, std::int64_t sta
 }
 
 std::vector<std::int64_t> descendants(pqxx::transaction_base& tx, std::int64_t status_id,
-                                      std::size_t limit) {
+                                      std::size_t limit, std::size_t max_depth) {
   // Bounded however large the thread: each status contributes at most
   // `limit` replies (its oldest, read in order from the (in_reply_to_id, id)
   // index of migration 0005), and since PostgreSQL computes a recursive
@@ -421,14 +431,16 @@ std::vector<std::int64_t> descendants(pqxx::transaction_base& tx, std::int64_t s
   std::vector<std::int64_t> ids;
   for (const auto& row : tx.exec_params(
            "WITH RECURSIVE down(id, path) AS ("
-           "  (SELECT id, ARRAY[id] FROM statuses WHERE in_reply_to_id = $1 ORDER BY id LIMIT $2)"
+           "  (SELECT id, ARRAY[id] FROM statuses WHERE in_reply_to_id = $1"
+           "   AND deleted_at IS NULL ORDER BY id LIMIT $2)"
            "  UNION ALL SELECT c.id, down.path || c.id FROM down CROSS JOIN LATERAL"
-           "  (SELECT s.id FROM statuses s WHERE s.in_reply_to_id = down.id ORDER BY s.id"
-           "   LIMIT $2) c WHERE cardinality(down.path) < $4)"
+           "  (SELECT s.id FROM statuses s WHERE s.in_reply_to_id = down.id"
+           "   AND s.deleted_at IS NULL ORDER BY s.id LIMIT $2) c"
+           "  WHERE cardinality(down.path) < $4)"
            " SELECT id FROM (SELECT id, path FROM down LIMIT $3) visited ORDER BY path LIMIT $2",
            status_id, static_cast<std::int64_t>(limit),
            static_cast<std::int64_t>(limit * kDescendantsVisitedPerShown),
-           static_cast<std::int64_t>(kMaxDescendantDepth)))
+           static_cast<std::int64_t>(std::min(max_depth, kMaxDescendantDepth))))
     ids.push_back(row[0].as<std::int64_t>());
   return ids;
 }

@@ -8,6 +8,8 @@
 
 #include "kith/db/conversations.hpp"
 #include "kith/db/notifications.hpp"
+#include "kith/db/status_actions.hpp"
+
 namespace kith::db {
 namespace {
 
@@ -56,6 +58,7 @@ void insert_local_status(pqxx::transaction_base& tx, const NewStatus& s) {
 }
 
 void update_local_status(pqxx::transaction_base& tx, const NewStatus& s) {
+  save_status_version(tx, s.id);  // GET /statuses/:id/history shows it
   tx.exec_params(
       "UPDATE statuses SET text = $2, content = $3, spoiler_text = $4, sensitive = $5,"
       " language = NULLIF($6, ''), edited_at = now(), updated_at = now() WHERE id = $1",
@@ -76,10 +79,29 @@ void update_local_status(pqxx::transaction_base& tx, const NewStatus& s) {
   notify_status_update(tx, s.id);  // those who boosted it
 }
 
+bool replace_status_media(pqxx::transaction_base& tx, std::int64_t status_id,
+                          std::int64_t account_id, const std::vector<std::int64_t>& media_ids) {
+  tx.exec_params(
+      "UPDATE media_attachments SET status_id = NULL WHERE status_id = $1"
+      " AND NOT id = ANY($2::bigint[])",
+      status_id, id_array(media_ids));
+  for (std::size_t position = 0; position < media_ids.size(); ++position)
+    if (tx.exec_params("UPDATE media_attachments SET status_id = $1, position = $4"
+                       " WHERE id = $2 AND account_id = $3 AND processing = 'done'"
+                       " AND (status_id IS NULL OR status_id = $1) RETURNING id",
+                       status_id, media_ids[position], account_id, static_cast<int>(position))
+            .empty())
+      return false;
+  return true;
+}
+
 void mark_status_deleted(pqxx::transaction_base& tx, std::int64_t status_id) {
   tx.exec_params("UPDATE statuses SET deleted_at = now() WHERE id = $1 AND deleted_at IS NULL",
                  status_id);
   tx.exec_params("DELETE FROM statuses WHERE reblog_of_id = $1", status_id);
+  // A pin of it no longer counts against the author's limit (Mastodon
+  // destroys the StatusPin with the status).
+  tx.exec_params("DELETE FROM status_pins WHERE status_id = $1", status_id);
 }
 
 std::optional<std::int64_t> find_local_reblog(pqxx::transaction_base& tx, std::int64_t account_id,

@@ -510,8 +510,12 @@ class ClientApiTest(unittest.TestCase):
         self.api("alice", "POST", "/api/v1/statuses", {"status": "x" * 5001}, expect=422)
         self.api("alice", "POST", "/api/v1/statuses", {"status": "x", "visibility": "secret"},
                  expect=422)
-        self.api("alice", "POST", "/api/v1/statuses",
-                 {"status": "later", "scheduled_at": "2099-01-01T00:00:00.000Z"}, expect=422)
+        # scheduled_at: a ScheduledStatus, not a status (test_statuses has the rest).
+        later = self.api("alice", "POST", "/api/v1/statuses",
+                         {"status": "later", "scheduled_at": "2099-01-01T00:00:00.000Z"})
+        self.assertEqual((later["params"]["text"], later["scheduled_at"]),
+                         ("later", "2099-01-01T00:00:00.000Z"))
+        self.api("alice", "DELETE", f"/api/v1/scheduled_statuses/{later['id']}")
         self.api("alice", "POST", "/api/v1/statuses",
                  {"status": "vote", "poll": {"options": ["a", "b"], "expires_in": 300}},
                  expect=422)

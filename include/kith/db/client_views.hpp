@@ -125,6 +125,11 @@ struct StatusView {
   std::int64_t favourites_count = 0;
   bool favourited = false;  // by the viewer
   bool reblogged = false;   // by the viewer
+  bool bookmarked = false;  // by the viewer
+  bool muted = false;       // the viewer muted its thread
+  // Pinned by the viewer; nullopt unless the viewer may pin it (its own
+  // status, not a boost, not direct: Mastodon shows `pinned` only then).
+  std::optional<bool> pinned;
   std::vector<MentionView> mentions;
   std::vector<std::string> tags;
   std::vector<MediaView> media;  // in position order
@@ -171,7 +176,8 @@ const char* not_muted_sql();
 
 // A thread around a status: its ancestors (oldest first) and descendants
 // (depth first, in id order), at most `limit` each; visibility is applied
-// when they are rendered (status_views).
+// when they are rendered (status_views). A deleted status ends the walk
+// (its replies are not part of the thread any more, as in Mastodon).
 std::vector<std::int64_t> ancestors(pqxx::transaction_base& tx, std::int64_t status_id,
                                     std::size_t limit);
 // descendants() reads at most `limit` replies of each status and walks at
@@ -180,7 +186,8 @@ std::vector<std::int64_t> ancestors(pqxx::transaction_base& tx, std::int64_t sta
 inline constexpr std::size_t kDescendantsVisitedPerShown = 4;
 inline constexpr std::size_t kMaxDescendantDepth = 64;
 std::vector<std::int64_t> descendants(pqxx::transaction_base& tx, std::int64_t status_id,
-                                      std::size_t limit);
+                                      std::size_t limit,
+                                      std::size_t max_depth = kMaxDescendantDepth);
 
 struct RelationshipView {
   std::int64_t id = 0;

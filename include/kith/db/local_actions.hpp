@@ -42,12 +42,21 @@ struct NewStatus {
 
 void insert_local_status(pqxx::transaction_base& tx, const NewStatus& status);
 
-// An edit: new text, HTML, warning, language, mentions and hashtags;
-// edited_at set to now.
+// An edit: the current version is kept in status_edits first
+// (save_status_version), then new text, HTML, warning, language, mentions
+// and hashtags; edited_at set to now.
 void update_local_status(pqxx::transaction_base& tx, const NewStatus& status);
 
+// An edit's attachments (Mastodon's UpdateStatusService: the edit lists
+// them all, in order): those of `media_ids` already on the status stay,
+// the others must be the account's own, unattached and processed, and
+// attachments not listed any more leave the status. False, when one of
+// them is not usable: the caller rolls back.
+bool replace_status_media(pqxx::transaction_base& tx, std::int64_t status_id,
+                          std::int64_t account_id, const std::vector<std::int64_t>& media_ids);
+
 // Marks it deleted (the row stays, so a late activity about it is
-// recognised) and removes boosts of it.
+// recognised) and removes boosts and the pin of it.
 void mark_status_deleted(pqxx::transaction_base& tx, std::int64_t status_id);
 
 // The boost of `status_id` by `account_id`, if any (not deleted).
