@@ -198,11 +198,12 @@ http::Handler cancel_scheduled(ApiRoutes& routes) {
 
 boost::asio::awaitable<http::Response> schedule_status(ApiRoutes& routes, const Caller& caller,
                                                        const Params& params,
-                                                       const std::string& scheduled_at) {
+                                                       const std::string& scheduled_at,
+                                                       const std::string& idempotency_key) {
   const ReadTime when = co_await read_time(routes, scheduled_at);
   if (!when.error.empty()) co_return unprocessable(when.error);
   const db::ScheduleTime& time = *when.time;
-  const std::string params_json = params_of_request(params, "").dump();
+  const std::string params_json = params_of_request(params, idempotency_key).dump();
   const std::vector<std::int64_t> media_ids = media_ids_of(params);
   std::string refusal;
   auto row = co_await routes.context.pool.run([&](pqxx::connection& c) {

@@ -39,10 +39,12 @@ boost::asio::awaitable<PostOutcome> post_status(ApiContext& context, std::int64_
                                                 const AlsoInTransaction& also = {});
 
 // POST /api/v1/statuses with scheduled_at, once the parameters were found
-// to make a valid status: the ScheduledStatus entity, or 422.
+// to make a valid status: the ScheduledStatus entity, or 422. The request's
+// Idempotency-Key ("" for none) is kept in its params.
 boost::asio::awaitable<http::Response> schedule_status(ApiRoutes& routes, const Caller& caller,
                                                        const Params& params,
-                                                       const std::string& scheduled_at);
+                                                       const std::string& scheduled_at,
+                                                       const std::string& idempotency_key);
 
 // The create parameters kept in a scheduled status's `params` (JSON text),
 // as POST /api/v1/statuses would have read them; without in_reply_to_id

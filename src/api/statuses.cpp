@@ -186,7 +186,7 @@ http::Handler create_status(ApiRoutes& routes) {
       Composition later;  // checked now, as Mastodon does, and again when posted
       if (std::string error = read_composition(params, later, false); !error.empty())
         co_return unprocessable(error);
-      co_return co_await schedule_status(routes, caller, params, *when);
+      co_return co_await schedule_status(routes, caller, params, *when, key);
     }
 
     const PostOutcome posted = co_await post_status(routes.context, caller.account_id, params);

@@ -173,8 +173,11 @@ class StatusesTest(unittest.TestCase):
                           params["spoiler_text"], params["scheduled_at"]),
                          ("from the past #later", "unlisted", parent["id"], "time", None))
         self.assertEqual(scheduled["media_attachments"], [])
-        other = self.api("alice", "POST", "/api/v1/statuses",
-                         {"status": "never posted", "scheduled_at": later(30)})
+        other = self.kith.request("POST", "/api/v1/statuses",
+                                  {"status": "never posted", "scheduled_at": later(30)},
+                                  headers={"Authorization": f"Bearer {self.tokens['alice']}",
+                                           "Idempotency-Key": "sched-1"}).json()
+        self.assertEqual(other["params"]["idempotency"], "sched-1")
         listed = self.call("alice", "GET", "/api/v1/scheduled_statuses?limit=1")
         self.assertEqual([s["id"] for s in listed.json()], [other["id"]])
         rest = self.api("alice", "GET", self.next_link(listed))
