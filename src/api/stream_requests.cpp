@@ -1,7 +1,8 @@
 // Parsing stream names and streaming clients' messages (stream_requests.hpp).
+// Depends on nlohmann/json only, so the fuzz target compiles it alone.
 #include "stream_requests.hpp"
 
-#include "client_support.hpp"
+#include <charconv>
 
 namespace kith::api {
 namespace {
@@ -24,6 +25,14 @@ constexpr KindName kKindNames[] = {
     {StreamKind::list, "list"},
     {StreamKind::direct, "direct"},
 };
+
+// A positive decimal id, as the API's ids (no sign, no spaces).
+std::optional<std::int64_t> positive_id(std::string_view text) {
+  std::int64_t value = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || value <= 0) return std::nullopt;
+  return value;
+}
 
 // A JSON member that must be a string (or absent); a number is accepted
 // where ids are expected.
@@ -85,7 +94,7 @@ std::variant<StreamKey, std::string> parse_stream(std::string_view name,
   }
   if (key.kind == StreamKind::list) {
     if (!list || list->empty()) return std::string("Missing list name parameter");
-    auto id = parse_id(*list);
+    auto id = positive_id(*list);
     if (!id) return std::string("Not authorized to stream this list");
     key.list = *id;
   }
