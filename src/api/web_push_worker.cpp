@@ -281,9 +281,15 @@ struct WebPushWorker::Impl {
               p.delivery =
                   db::load_web_push_delivery(c, ids->subscription_id, ids->notification_id);
               if (p.delivery) {
-                pqxx::read_transaction tx(c);
-                if (auto account = render_account(tx, p.delivery->from_account_id, host))
-                  p.icon = account->value("avatar_static", "");
+                // The icon is a nicety: a message goes without one rather
+                // than not at all.
+                try {
+                  pqxx::read_transaction tx(c);
+                  if (auto account = render_account(tx, p.delivery->from_account_id, host))
+                    p.icon = account->value("avatar_static", "");
+                } catch (const std::exception& e) {
+                  spdlog::debug("web push: no icon for job {}: {}", p.job.lease.id, e.what());
+                }
               }
             } else {
               p.error = "malformed web push job payload";
