@@ -12,13 +12,13 @@ using std::chrono::system_clock;
 
 TEST_CASE("rate limiter: allows `limit` requests per window and key", "[rate_limit]") {
   RateLimiter limiter(seconds(300));
-  const system_clock::time_point t0(seconds(1'700'000'100));  // 100 s into a window
+  const system_clock::time_point t0(seconds(1'700'000'200));  // 100 s into a window
   for (unsigned i = 1; i <= 3; ++i) {
     auto d = limiter.hit("ip:1", 3, t0);
     CHECK(d.allowed);
     CHECK(d.remaining == 3 - i);
     CHECK(d.limit == 3);
-    CHECK(d.reset == system_clock::time_point(seconds(1'700'000'100 - 100 + 300)));
+    CHECK(d.reset == system_clock::time_point(seconds(1'700'000'400)));
   }
   CHECK_FALSE(limiter.hit("ip:1", 3, t0).allowed);
   CHECK(limiter.hit("ip:2", 3, t0).allowed);  // other keys are counted apart
