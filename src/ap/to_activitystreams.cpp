@@ -144,6 +144,17 @@ Object status_note(const db::StatusRecord& status) {
     note.hashtags.push_back(Hashtag{urls::tag_page(author_host, tag), "#" + tag});
   for (const db::StatusAttachment& media : status.attachments)
     note.attachments.push_back(attachment(author_host, media));
+  if (status.poll) {  // a poll is a Question, its options with their counts
+    note.type = "Question";
+    Poll poll;
+    poll.multiple = status.poll->multiple;
+    for (const db::StatusPollOption& option : status.poll->options)
+      poll.options.push_back(PollOption{option.title, option.votes});
+    poll.end_time = status.poll->end_time;
+    poll.closed = status.poll->closed;
+    poll.voters_count = status.poll->voters_count;
+    note.poll = std::move(poll);
+  }
   return note;
 }
 

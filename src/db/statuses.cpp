@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <limits>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
 namespace kith::db {
@@ -95,6 +96,27 @@ void load_tags(pqxx::transaction_base& txn, std::vector<StatusRecord>& statuses)
     status.attachments.push_back({row[1].as<std::string>(), row[2].as<std::string>(),
                                   row[3].as<std::string>(), row[4].as<std::string>(),
                                   row[5].as<std::string>()});
+  }
+  for (const auto& row : txn.exec_params(
+           "SELECT status_id, multiple, options::text, coalesce(" + iso_time("expires_at") +
+               ", ''), coalesce(" + iso_time("coalesce(closed_at, CASE WHEN expires_at <= now()"
+               " THEN expires_at END)") + ", ''), coalesce(voters_count, 0)"
+               " FROM polls WHERE status_id = ANY($1::bigint[])",
+           ids)) {
+    StatusPoll poll;
+    poll.multiple = row[1].as<bool>();
+    poll.end_time = row[3].as<std::string>();
+    poll.closed = row[4].as<std::string>();
+    poll.voters_count = row[5].as<std::int64_t>();
+    const nlohmann::json options = nlohmann::json::parse(row[2].as<std::string>(), nullptr, false);
+    if (options.is_array())
+      for (const auto& option : options)
+        if (option.is_object() && option.contains("title") && option["title"].is_string())
+          poll.options.push_back({option["title"].get<std::string>(),
+                                  option.contains("votes") && option["votes"].is_number_integer()
+                                      ? option["votes"].get<std::int64_t>()
+                                      : 0});
+    by_id.at(row[0].as<std::int64_t>())->poll = std::move(poll);
   }
 }
 

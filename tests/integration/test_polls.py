@@ -6,13 +6,15 @@ Mastodon's fields; Mastodon's limits (2 to 4 options, 50 characters,
 5 minutes to a month, unique options, no media with a poll) answer 422
 and post nothing; GET /api/v1/polls/:id; voting counts (options'
 votes_count, votes_count, voters_count) and shows voted/own_votes to the
-voter only; a second vote, a vote in one's own poll, a second choice in a
-single-choice poll, a choice out of range and a vote in an ended poll are
-422; an unknown poll is 404; when a poll ends its voters and author get a
-`poll` notification.
+voter only; the status is served to other servers as a Question; a
+second vote, a vote in one's own poll, a second choice in a single-choice
+poll, a choice out of range and a vote in an ended poll are 422; an
+unknown poll is 404; when a poll ends its voters and author get a `poll`
+notification.
 """
 
 import json
+import urllib.parse
 
 import api_fixture
 
@@ -59,6 +61,17 @@ class PollsTest(api_fixture.LocalApiTest):
         self.assertEqual(seen["own_votes"], [1])
         self.api("bob", "GET", "/api/v1/polls/999999", expect=404)
         self.api("bob", "POST", "/api/v1/polls/999999/votes", {"choices[]": ["0"]}, expect=404)
+
+    def test_served_as_question(self):
+        status = self.poll_post("alice", ["left", "right"], **{"poll[multiple]": "true"})
+        path = urllib.parse.urlparse(status["uri"]).path
+        r = self.kith.request("GET", path, headers={"Accept": "application/activity+json"})
+        self.assertEqual(r.status, 200, r.text())
+        question = r.json()
+        self.assertEqual(question["type"], "Question")
+        self.assertEqual([o["name"] for o in question["anyOf"]], ["left", "right"])
+        self.assertEqual([o["replies"]["totalItems"] for o in question["anyOf"]], [0, 0])
+        self.assertIn("endTime", question)
 
     def test_multiple_json_and_hide_totals(self):
         status = self.api("alice", "POST", "/api/v1/statuses", {

@@ -56,6 +56,19 @@ struct StatusAttachment {
   std::string meta_json;  // {"original": {"width", "height"}, "focus": {"x", "y"}}
 };
 
+// A local status's poll (migrations/0004: polls), sent as a Question.
+struct StatusPollOption {
+  std::string title;
+  std::int64_t votes = 0;
+};
+struct StatusPoll {
+  bool multiple = false;
+  std::vector<StatusPollOption> options;
+  std::string end_time;  // ISO 8601, "" when open-ended
+  std::string closed;    // when it ended, "" while open
+  std::int64_t voters_count = 0;
+};
+
 struct StatusRecord {
   std::int64_t id = 0;
   std::int64_t account_id = 0;
@@ -73,6 +86,7 @@ struct StatusRecord {
   std::string account_followers_url;
   std::vector<StatusMention> mentions;  // in mention order
   std::vector<std::string> tags;        // hashtag names, lower case, without '#'
+  std::optional<StatusPoll> poll;       // a Question when set
   std::vector<StatusAttachment> attachments;  // local uploads, in order
 };
 
