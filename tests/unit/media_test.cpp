@@ -157,12 +157,20 @@ TEST_CASE("media: GIF comments and foreign application extensions go, looping st
 }
 
 TEST_CASE("media: BlurHash") {
-  // One colour: the DC component is the colour itself and every AC
-  // component is zero, quantised to the middle (9,9,9 -> "fQ").
+  // Expected hashes computed by the reference C encoder (woltapp/blurhash
+  // C/encode.c) on the same pixels. (The AC components of one colour are
+  // not zero: the basis cos(pi i x / width) is not balanced on a grid.)
   RgbImage red{8, 6, {}};
   for (int i = 0; i < 8 * 6; ++i) red.rgb.insert(red.rgb.end(), {255, 0, 0});
-  CHECK(blurhash(red) == "L0TI:jfQfQfQfQfQfQfQfQfQfQfQ");
+  CHECK(blurhash(red) == "LsTI:j]9fQ]9|csUfQsUfQfQfQfQ");
   CHECK(blurhash(red, 1, 1) == "00TI:j");
+  RgbImage gradient{32, 24, {}};
+  for (int y = 0; y < 24; ++y)
+    for (int x = 0; x < 32; ++x)
+      gradient.rgb.insert(gradient.rgb.end(),
+                          {static_cast<std::uint8_t>(x * 8), static_cast<std::uint8_t>(y * 10),
+                           static_cast<std::uint8_t>((x + y) * 4)});
+  CHECK(blurhash(gradient) == "LxH27b2kwzX5mAWYjuf7gKfkfQfj");
   CHECK(blurhash(RgbImage{}) == "");
   CHECK(blurhash(red, 0, 3) == "");
   // (The encoder also gives the reference C encoder's published hash for
