@@ -52,7 +52,7 @@ TEST_CASE("scopes: every documented scope is known, nothing else", "[oauth]") {
 
 TEST_CASE("PKCE: RFC 7636 appendix B's example, and bad verifiers", "[oauth]") {
   const std::string verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
-  const std::string challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuJJSstw-cM";
+  const std::string challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
   CHECK(api::valid_code_challenge(challenge));
   CHECK(api::pkce_s256_matches(verifier, challenge));
   CHECK_FALSE(api::pkce_s256_matches(verifier + "x", challenge));
@@ -71,7 +71,7 @@ TEST_CASE("ticket: sealed, bound, expiring", "[oauth]") {
   ticket.redirect_uri = "myapp://callback?x=1";
   ticket.scope = "read write";
   ticket.state = "st\"ate<&>";
-  ticket.code_challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuJJSstw-cM";
+  ticket.code_challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
   ticket.csrf_binding = web::csrf_binding("token");
   ticket.expires_at = 1000;
   const std::string key = "k1";
