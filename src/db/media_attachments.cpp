@@ -36,7 +36,11 @@ std::optional<OwnMedia> find_own_media(pqxx::transaction_base& tx, std::int64_t 
                                        std::int64_t account_id) {
   auto rows = tx.exec_params(
       "SELECT id, type, coalesce(remote_url, ''), description, coalesce(blurhash, ''),"
-      " meta::text, coalesce(file_path, ''), coalesce(media_type, ''), status_id, processing"
+      " meta::text, coalesce(file_path, ''), coalesce(media_type, ''), status_id,"
+      // Processing that a daemon stopped in the middle of never ends: after
+      // 10 minutes it counts as failed.
+      " CASE WHEN processing = 'pending' AND created_at < now() - interval '10 minutes'"
+      " THEN 'failed' ELSE processing END"
       " FROM media_attachments WHERE id = $1 AND account_id = $2",
       id, account_id);
   if (rows.empty()) return std::nullopt;

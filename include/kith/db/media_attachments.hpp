@@ -44,7 +44,9 @@ struct OwnMedia {
   std::string processing;  // pending, done, failed
 };
 
-// The caller's own media `id`; nullopt for someone else's or none.
+// The caller's own media `id`; nullopt for someone else's or none. Media
+// still pending 10 minutes after upload (its daemon stopped while
+// processing it) reads as 'failed'.
 std::optional<OwnMedia> find_own_media(pqxx::transaction_base& tx, std::int64_t id,
                                        std::int64_t account_id);
 
