@@ -29,7 +29,7 @@ std::string write_ordered_collection(std::string_view id, std::int64_t total_ite
   out["id"] = id;
   out["type"] = "OrderedCollection";
   out["totalItems"] = total_items;
-  out["first"] = first;
+  if (!first.empty()) out["first"] = first;
   if (!last.empty()) out["last"] = last;
   return serialise(out);
 }

@@ -13,7 +13,8 @@
 
 namespace kith::ap {
 
-// The collection itself: its size and where paging starts. `last` may be "".
+// The collection itself: its size and where paging starts. `last` may be "";
+// `first` is "" only for a collection whose items are hidden (hide_collections).
 std::string write_ordered_collection(std::string_view id, std::int64_t total_items,
                                      std::string_view first, std::string_view last);
 

@@ -8,7 +8,10 @@
 // GoToSocial's StatusesToASOutboxPage). The outbox lists Create activities
 // of what visibility.hpp allows and counts only those, so that its
 // totalItems does not reveal how many private statuses exist; followers and
-// following list accepted follows only.
+// following list accepted follows only. An account that set hide_collections
+// (migration 0010) shows only the size of its followers and following: the
+// collection has no first page and a page request is refused (403), as
+// Mastodon's FollowerAccountsController does.
 #include <charconv>
 #include <pqxx/pqxx>
 
@@ -88,7 +91,14 @@ struct CollectionData {
   json items = json::array();
   std::optional<std::int64_t> first_cursor, last_cursor;  // of the items, newest and oldest
   std::size_t count = 0;
+  bool hidden = false;  // followers/following of an account that hides them
 };
+
+bool hides_collections(pqxx::connection& c, std::int64_t account_id) {
+  pqxx::nontransaction tx(c);
+  return tx.exec_params1("SELECT hide_collections FROM accounts WHERE id = $1", account_id)[0]
+      .as<bool>();
+}
 
 CollectionData read_collection(pqxx::connection& c, const std::string& name, CollectionKind kind,
                                const PageQuery& query, std::optional<FetchSigner>& who) {
@@ -115,7 +125,8 @@ CollectionData read_collection(pqxx::connection& c, const std::string& name, Col
   } else {
     const bool followers = kind == CollectionKind::followers;
     data.total = followers ? db::count_followers(c, id) : db::count_following(c, id);
-    if (query.page)
+    data.hidden = hides_collections(c, id);
+    if (query.page && !data.hidden)
       for (const db::FollowEntry& entry : followers ? db::list_followers(c, id, query.request)
                                                     : db::list_following(c, id, query.request)) {
         data.items.push_back(entry.actor_uri);
@@ -146,7 +157,10 @@ http::Handler collection_handler(ApRoutes& routes, CollectionKind kind) {
 
     const std::string id = collection_id(kind, *data.account);
     std::string body;
-    if (!query->page) {
+    if (data.hidden && query->page) co_return error(403, "This account hides its collections");
+    if (data.hidden) {
+      body = write_ordered_collection(id, data.total, "", "");
+    } else if (!query->page) {
       body = write_ordered_collection(id, data.total, page_url(id, std::nullopt, std::nullopt),
                                       page_url(id, std::nullopt, 0));
     } else {

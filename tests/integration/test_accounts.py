@@ -491,6 +491,16 @@ class AccountsTest(unittest.TestCase):
                                      f"/api/v1/accounts/{self.ids['dan']}/following"), [])
         self.assertTrue(self.api("alice", "GET",
                                  f"/api/v1/accounts/{self.ids['dan']}")["hide_collections"])
+        # Over ActivityPub his followers and following show only their size.
+        for collection in ("followers", "following"):
+            path = f"/users/dan/{collection}"
+            accept = {"Accept": "application/activity+json"}
+            document = self.kith.request("GET", path, headers=accept).json()
+            self.assertGreater(document["totalItems"], 0)
+            self.assertNotIn("first", document)
+            self.assertNotIn("orderedItems", document)
+            page = self.kith.request("GET", path + "?page=true", headers=accept)
+            self.assertEqual(page.status, 403)
         self.api("dan", "PATCH", "/api/v1/accounts/update_credentials",
                  {"hide_collections": False})
         self.api(None, "GET", "/api/v1/accounts/familiar_followers?id[]=1", expect=401)
