@@ -386,7 +386,7 @@ std::vector<std::int64_t> account_statuses(pqxx::transaction_base& tx, std::int6
         " AND sp.account_id = s.account_id)";
   sql +=
       " AND ($6::text = '' OR EXISTS (SELECT 1 FROM statuses_tags st JOIN tags t"
-      " ON t.id = st.tag_id WHERE st.status_id = s.id AND t.name = $6::text))";
+      " ON t.id = st.tag_id WHERE st.status_id = s.id AND t.name = lower($6::text)))";
   // Boosts of muted accounts' statuses are left out (AccountStatusesFilter).
   sql += std::string(" AND (s.reblog_of_id IS NULL OR") + kNotMuted + ") AND" + kVisibleTo +
          page_clause("s.id", page, upward);

@@ -236,7 +236,7 @@ class AccountsTest(unittest.TestCase):
         reply = self.post("erin", "to carol", in_reply_to_id=carols["id"])
         thread = self.post("erin", "my own thread", in_reply_to_id=plain["id"])
         media = self.post("erin", "with a picture")
-        sensitive = self.post("erin", "careful", sensitive=True)
+        sensitive = self.post("erin", "careful #Ärger", sensitive=True)
         boost = self.api("erin", "POST", f"/api/v1/statuses/{carols['id']}/reblog")
         erin = self.ids["erin"]
         self.sql(f"INSERT INTO media_attachments (status_id, account_id, type, remote_url)"
@@ -252,6 +252,8 @@ class AccountsTest(unittest.TestCase):
         self.assertEqual(self.timeline_ids(None, base + "?tagged=cats"), [plain["id"]])
         self.assertEqual(self.timeline_ids(None, base + "?tagged=%23CATS"), [plain["id"]])
         self.assertEqual(self.timeline_ids(None, base + "?tagged=dogs"), [])
+        # Non-ASCII tags match whatever their case (PostgreSQL's lower()).
+        self.assertEqual(self.timeline_ids(None, base + "?tagged=%C3%84RGER"), [sensitive["id"]])
         self.assertEqual(self.timeline_ids(None, base + "?only_media=true"), [media["id"]])
         self.assertEqual(self.timeline_ids(None, base + "?exclude_reblogs=true"), every[1:])
         # A reply to oneself stays; a reply to someone else goes.
