@@ -1,5 +1,7 @@
 // List and hashtag timelines (feeds.hpp). Pages are id ranges on indexes,
-// never OFFSET; visibility is client_views.cpp's kVisibleTo.
+// never OFFSET; visibility is client_views.cpp's kVisibleTo, and, as on home
+// and public, nothing from an account the viewer muted or from a domain the
+// viewer blocked (not_muted_sql()).
 #include "kith/db/feeds.hpp"
 
 #include <algorithm>
@@ -60,7 +62,7 @@ std::vector<std::int64_t> list_timeline(pqxx::transaction_base& tx, std::int64_t
       "   OR ($6 = 'list' AND EXISTS (SELECT 1 FROM list_accounts rl WHERE rl.list_id = $5"
       "     AND rl.account_id = s.in_reply_to_account_id)))"
       " AND" +
-      std::string(visible_to_sql()) + page_clause(page, upward);
+      std::string(not_muted_sql()) + " AND" + visible_to_sql() + page_clause(page, upward);
   return ids_page(tx, sql, viewer, page, upward, list_id, replies_policy);
 }
 
@@ -90,7 +92,8 @@ std::vector<std::int64_t> tag_timeline(pqxx::transaction_base& tx, std::int64_t 
   if (query.origin == Origin::remote) sql += " AND NOT s.local";
   if (query.only_media)
     sql += " AND EXISTS (SELECT 1 FROM media_attachments ma WHERE ma.status_id = s.id)";
-  sql += std::string(" AND") + visible_to_sql() + page_clause(page, upward);
+  sql +=
+      std::string(" AND") + not_muted_sql() + " AND" + visible_to_sql() + page_clause(page, upward);
   // Distinct names: cardinality() of `all` must count each tag once.
   std::vector<std::string> all = query.all;
   std::sort(all.begin(), all.end());

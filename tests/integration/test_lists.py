@@ -113,6 +113,11 @@ class ListsTest(api_fixture.LocalApiTest):
         self.assertTrue(all(int(i) < int(r.json()[-1]["id"]) for i in older))
         self.api("bob", "GET", timeline, expect=404)
         self.api("alice", "GET", "/api/v1/timelines/list/123", expect=404)
+        # A muted member's statuses leave the list timeline, as on home.
+        self.api("alice", "POST", f"/api/v1/accounts/{self.id_of('bob')}/mute")
+        self.assertNotIn(own["id"], self.ids_in("alice", timeline))
+        self.api("alice", "POST", f"/api/v1/accounts/{self.id_of('bob')}/unmute")
+        self.assertIn(own["id"], self.ids_in("alice", timeline))
         # Removing a member takes its statuses out.
         self.api("alice", "DELETE", members, {"account_ids": [self.id_of("carol")]})
         self.assertNotIn(carol_post["id"], self.ids_in("alice", timeline))
