@@ -9,8 +9,11 @@ std::vector<std::int64_t> directory_page(pqxx::transaction_base& tx, bool local_
                                          bool by_newest, std::size_t offset, std::size_t limit) {
   std::string sql = "SELECT a.id FROM accounts a WHERE a.discoverable AND a.suspended_at IS NULL";
   if (local_only) sql += " AND a.domain IS NULL";
+  // "active": by the newest status anyone may see, so that the order does not
+  // tell when someone last wrote a private or direct status.
   sql += by_newest ? " ORDER BY a.id DESC"
                    : " ORDER BY (SELECT max(s.id) FROM statuses s WHERE s.account_id = a.id"
+                     " AND s.visibility IN ('public', 'unlisted')"
                      " AND s.deleted_at IS NULL) DESC NULLS LAST, a.id DESC";
   sql += " OFFSET $1 LIMIT $2";
   std::vector<std::int64_t> ids;
