@@ -16,6 +16,7 @@
 #include <pqxx/pqxx>
 
 #include "client_support.hpp"
+#include "kith/http/url.hpp"
 #include "status_filters.hpp"
 
 namespace kith::api {
@@ -44,6 +45,19 @@ Answer fail(int status, std::string message) {
 }
 Answer missing() {
   return fail(404, "Record not found");
+}
+
+Answer too_many_keywords() {
+  return fail(422, "Validation failed: a filter has at most " +
+                       std::to_string(db::kMaxKeywordsPerFilter) + " keywords");
+}
+
+// nullopt when the caller may create one more filter.
+std::optional<Answer> refuse_more_filters(pqxx::transaction_base& tx, std::int64_t owner) {
+  if (db::count_filters_locked(tx, owner) < static_cast<std::int64_t>(db::kMaxFiltersPerAccount))
+    return std::nullopt;
+  return fail(422, "Validation failed: at most " + std::to_string(db::kMaxFiltersPerAccount) +
+                       " filters per account");
 }
 
 bool blank(const std::string& text) {
@@ -137,6 +151,7 @@ std::variant<db::FilterChange, Answer> read_change(const Params& params, bool cr
       return fail(422, v1 ? "Validation failed: Phrase can't be blank"
                           : "Validation failed: Title can't be blank");
     if (title->size() > kMaxFilterTitleBytes) return fail(422, "Validation failed: too long");
+    if (!http::valid_utf8(*title)) return fail(422, "Validation failed: not valid UTF-8");
     change.title = *title;
   } else if (creating) {
     return fail(422, v1 ? "Validation failed: Phrase can't be blank"
@@ -184,6 +199,7 @@ std::variant<db::FilterChange, Answer> read_change(const Params& params, bool cr
 std::optional<std::string> check_keyword(const std::optional<std::string>& keyword) {
   if (!keyword || blank(*keyword)) return "Validation failed: Keyword can't be blank";
   if (keyword->size() > kMaxKeywordBytes) return "Validation failed: Keyword is too long";
+  if (!http::valid_utf8(*keyword)) return "Validation failed: Keyword is not valid UTF-8";
   return std::nullopt;
 }
 
@@ -215,6 +231,11 @@ std::optional<Answer> apply_keywords(pqxx::transaction_base& tx, std::int64_t ow
     if (auto error = check_keyword(k.keyword)) return fail(422, *error);
     db::insert_filter_keyword(tx, filter_id, *k.keyword, parse_bool(k.whole_word).value_or(true));
   }
+  // Existing and new together (the request is one transaction: refused, it
+  // changes nothing).
+  if (db::count_filter_keywords(tx, filter_id) >
+      static_cast<std::int64_t>(db::kMaxKeywordsPerFilter))
+    return too_many_keywords();
   return std::nullopt;
 }
 
@@ -280,6 +301,7 @@ Answer v2_create(pqxx::transaction_base& tx, const Caller& caller, const Params&
                  http::Request& request) {
   auto change = read_change(params, true, false);
   if (auto* error = std::get_if<Answer>(&change)) return *error;
+  if (auto refusal = refuse_more_filters(tx, caller.account_id)) return *refusal;
   const std::int64_t id =
       db::insert_filter(tx, caller.account_id, std::get<db::FilterChange>(change));
   // As Mastodon: an id in keywords_attributes on create is not found.
@@ -332,8 +354,9 @@ Answer keywords_create(pqxx::transaction_base& tx, const Caller& caller, const P
   if (!filter) return missing();
   const auto keyword = params.first("keyword");
   if (auto error = check_keyword(keyword)) return fail(422, *error);
-  if (filter->keywords.size() >= db::kMaxKeywordsPerFilter)
-    return fail(422, "Validation failed: too many keywords");
+  if (db::count_filter_keywords(tx, filter->id) >=
+      static_cast<std::int64_t>(db::kMaxKeywordsPerFilter))
+    return too_many_keywords();
   return {200,
           keyword_json(db::insert_filter_keyword(
               tx, filter->id, *keyword, parse_bool(params.first("whole_word")).value_or(true))),
@@ -447,6 +470,7 @@ Answer v1_create(pqxx::transaction_base& tx, const Caller& caller, const Params&
   if (auto* error = std::get_if<Answer>(&change)) return *error;
   const auto& c = std::get<db::FilterChange>(change);
   if (c.title->size() > kMaxKeywordBytes) return fail(422, "Validation failed: too long");
+  if (auto refusal = refuse_more_filters(tx, caller.account_id)) return *refusal;
   const std::int64_t id = db::insert_filter(tx, caller.account_id, c);
   const auto keyword = db::insert_filter_keyword(
       tx, id, *c.title, parse_bool(params.first("whole_word")).value_or(false));

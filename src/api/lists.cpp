@@ -14,6 +14,7 @@
 #include "client_support.hpp"
 #include "kith/db/activity_sources.hpp"
 #include "kith/db/lists.hpp"
+#include "kith/http/url.hpp"
 
 namespace kith::api {
 namespace {
@@ -60,6 +61,7 @@ std::optional<std::string> apply_fields(const Params& params, db::ListRow& list)
   if (auto title = params.first("title")) {
     if (blank(*title)) return "Validation failed: Title can't be blank";
     if (title->size() > kMaxListTitleBytes) return "Validation failed: Title is too long";
+    if (!http::valid_utf8(*title)) return "Validation failed: Title is not valid UTF-8";
     list.title = *title;
   }
   if (auto policy = params.first("replies_policy")) {

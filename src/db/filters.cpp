@@ -32,7 +32,8 @@ FilterRow filter_of(const pqxx::row& row) {
   return f;
 }
 
-// Keywords and statuses of `filters`, one query each.
+// Keywords and statuses of `filters`, one query each, at most
+// kMaxKeywordsPerFilter and kMaxStatusesPerFilter of each filter (the oldest).
 void load_rules(pqxx::transaction_base& tx, std::vector<FilterRow>& filters) {
   if (filters.empty()) return;
   std::map<std::int64_t, FilterRow*> by_id;
@@ -41,21 +42,23 @@ void load_rules(pqxx::transaction_base& tx, std::vector<FilterRow>& filters) {
     by_id[f.id] = &f;
     ids.push_back(f.id);
   }
-  for (const auto& row :
-       tx.exec_params("SELECT id, filter_id, keyword, whole_word FROM filter_keywords"
-                      " WHERE filter_id = ANY($1::bigint[]) ORDER BY filter_id, id",
-                      bigint_array_literal(ids))) {
+  for (const auto& row : tx.exec_params(
+           "SELECT id, filter_id, keyword, whole_word FROM (SELECT k.*,"
+           " row_number() OVER (PARTITION BY filter_id ORDER BY id) AS n"
+           " FROM filter_keywords k WHERE filter_id = ANY($1::bigint[])) ranked"
+           " WHERE n <= $2 ORDER BY filter_id, id",
+           bigint_array_literal(ids), static_cast<std::int64_t>(kMaxKeywordsPerFilter))) {
     FilterRow& f = *by_id.at(row[1].as<std::int64_t>());
-    if (f.keywords.size() >= kMaxKeywordsPerFilter) continue;
     f.keywords.push_back(
         {row[0].as<std::int64_t>(), f.id, row[2].as<std::string>(), row[3].as<bool>()});
   }
-  for (const auto& row :
-       tx.exec_params("SELECT id, filter_id, status_id FROM filter_statuses"
-                      " WHERE filter_id = ANY($1::bigint[]) ORDER BY filter_id, id",
-                      bigint_array_literal(ids))) {
+  for (const auto& row : tx.exec_params(
+           "SELECT id, filter_id, status_id FROM (SELECT fs.*,"
+           " row_number() OVER (PARTITION BY filter_id ORDER BY id) AS n"
+           " FROM filter_statuses fs WHERE filter_id = ANY($1::bigint[])) ranked"
+           " WHERE n <= $2 ORDER BY filter_id, id",
+           bigint_array_literal(ids), static_cast<std::int64_t>(kMaxStatusesPerFilter))) {
     FilterRow& f = *by_id.at(row[1].as<std::int64_t>());
-    if (f.statuses.size() >= kMaxStatusesPerFilter) continue;
     f.statuses.push_back({row[0].as<std::int64_t>(), f.id, row[2].as<std::int64_t>()});
   }
 }
@@ -95,6 +98,17 @@ std::optional<FilterRow> find_filter(pqxx::transaction_base& tx, std::int64_t ow
   std::vector<FilterRow> found{filter_of(rows[0])};
   load_rules(tx, found);
   return std::move(found.front());
+}
+
+std::int64_t count_filters_locked(pqxx::transaction_base& tx, std::int64_t owner) {
+  tx.exec_params("SELECT 1 FROM accounts WHERE id = $1 FOR UPDATE", owner);
+  return tx.exec_params1("SELECT count(*) FROM filters WHERE account_id = $1", owner)[0]
+      .as<std::int64_t>();
+}
+
+std::int64_t count_filter_keywords(pqxx::transaction_base& tx, std::int64_t filter_id) {
+  return tx.exec_params1("SELECT count(*) FROM filter_keywords WHERE filter_id = $1", filter_id)[0]
+      .as<std::int64_t>();
 }
 
 std::int64_t insert_filter(pqxx::transaction_base& tx, std::int64_t owner,

@@ -113,6 +113,14 @@ class FiltersTest(api_fixture.LocalApiTest):
             "keywords_attributes": [{"id": second["id"], "keyword": "y"}]}, expect=404)
         self.api("alice", "PUT", path, {"context": ["nowhere"]}, expect=422)
         self.api("alice", "POST", kw_path, {"keyword": " "}, expect=422)
+        # Invalid UTF-8 (only a form can carry it) is 422 too, not a 500.
+        for raw in (b"title=%FF&context[]=home",
+                    b"title=x&context[]=home&keywords_attributes[][keyword]=%C3"):
+            self.api("alice", "POST", "/api/v2/filters", raw, headers=FORM, expect=422)
+        self.api("alice", "POST", kw_path, b"keyword=a%FFb", headers=FORM, expect=422)
+        self.api("alice", "PUT", path, b"title=%80", headers=FORM, expect=422)
+        self.api("alice", "POST", "/api/v1/filters", b"phrase=%FE&context[]=home",
+                 headers=FORM, expect=422)
         self.assertEqual(self.api("alice", "GET", "/api/v2/filters"), before)
         self.api(None, "GET", "/api/v2/filters", expect=401)
         self.assertEqual(self.api("alice", "DELETE", path), {})
@@ -170,6 +178,30 @@ class FiltersTest(api_fixture.LocalApiTest):
         home = {s["id"]: s for s in self.api("alice", "GET", "/api/v1/timelines/home")}
         self.assertEqual(home[cats["id"]]["filtered"], [])
         self.assertIn(dogs["id"], home)
+
+    def test_limits(self):
+        # At most 200 keywords per filter, counting existing and new ones.
+        def words(start, count):
+            return [{"keyword": f"w{n}"} for n in range(start, start + count)]
+        made = self.api("alice", "POST", "/api/v2/filters", {
+            "title": "many", "context": ["home"], "keywords_attributes": words(0, 100)})
+        path = f"/api/v2/filters/{made['id']}"
+        self.api("alice", "PUT", path, {"keywords_attributes": words(100, 100)})
+        self.api("alice", "PUT", path, {"keywords_attributes": words(200, 1)}, expect=422)
+        self.api("alice", "POST", path + "/keywords", {"keyword": "one more"}, expect=422)
+        self.assertEqual(len(self.api("alice", "GET", path + "/keywords")), 200)
+        # Removing one in the same request makes room for one.
+        first = self.api("alice", "GET", path)["keywords"][0]["id"]
+        self.api("alice", "PUT", path, {"keywords_attributes": [
+            {"id": first, "_destroy": True}, {"keyword": "swap"}]})
+        # At most 200 filters per account, v1 and v2.
+        self.psql(f"INSERT INTO filters (account_id, title, context) SELECT"
+                  f" {self.id_of('alice')}, 'f' || n, '{{home}}' FROM generate_series(1, 199) n")
+        self.api("alice", "POST", "/api/v2/filters", {"title": "x", "context": ["home"]},
+                 expect=422)
+        self.api("alice", "POST", "/api/v1/filters", {"phrase": "x", "context": ["home"]},
+                 expect=422)
+        self.assertEqual(len(self.api("alice", "GET", "/api/v2/filters")), 200)
 
     def test_expires_in(self):
         self.follow("carol", "bob")

@@ -46,6 +46,8 @@ class ListsTest(api_fixture.LocalApiTest):
         self.api("alice", "POST", "/api/v1/lists", {"title": "x", "replies_policy": "some"},
                  expect=422)
         self.api("alice", "PUT", path, {"replies_policy": "everyone"}, expect=422)
+        self.api("alice", "PUT", path, b"title=%FF", expect=422,
+                 headers={"Content-Type": "application/x-www-form-urlencoded"})
         self.assertEqual(self.api("alice", "GET", path), updated)
         self.api("alice", "GET", "/api/v1/lists/abc", expect=404)
         self.api(None, "GET", "/api/v1/lists", expect=401)

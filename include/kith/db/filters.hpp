@@ -23,8 +23,9 @@ class transaction_base;
 
 namespace kith::db {
 
-// Most filters read per account, keywords per filter and statuses per
-// filter: what one request loads, whatever the rows hold.
+// Most filters per account, keywords per filter and statuses per filter:
+// creating more is refused (422), and one request loads no more than these,
+// whatever the rows hold.
 inline constexpr std::size_t kMaxFiltersPerAccount = 200;
 inline constexpr std::size_t kMaxKeywordsPerFilter = 200;
 inline constexpr std::size_t kMaxStatusesPerFilter = 1000;
@@ -60,6 +61,12 @@ std::vector<FilterRow> filters_of(pqxx::transaction_base& tx, std::int64_t owner
                                   const std::optional<std::string>& active_in = std::nullopt);
 std::optional<FilterRow> find_filter(pqxx::transaction_base& tx, std::int64_t owner,
                                      std::int64_t filter_id);
+
+// How many filters the owner has, after locking the owner's account row so
+// that concurrent creates count one after the other.
+std::int64_t count_filters_locked(pqxx::transaction_base& tx, std::int64_t owner);
+// How many keywords filter `filter_id` has.
+std::int64_t count_filter_keywords(pqxx::transaction_base& tx, std::int64_t filter_id);
 
 // What a create or update writes. expires_in: nullopt keeps (update) or
 // means never (create); 0 or less means never, else seconds from now.
