@@ -130,10 +130,11 @@ json filter_json(const db::FilterRow& filter, bool as_result) {
   return out;
 }
 
-bool keyword_matches(std::string_view text, std::string_view keyword, bool whole_word) {
-  if (keyword.empty()) return false;
-  const std::string haystack = fold_case(text);
-  const std::string needle = fold_case(keyword);
+namespace {
+
+// keyword_matches() of a text and a keyword already case-folded.
+bool folded_keyword_matches(std::string_view haystack, std::string_view needle, bool whole_word) {
+  if (needle.empty()) return false;
   const bool word_start = word_code_point(decode_at(needle, 0).first);
   const bool word_end = word_code_point(code_point_before(needle, needle.size()));
   for (std::size_t at = haystack.find(needle); at != std::string::npos;
@@ -148,12 +149,33 @@ bool keyword_matches(std::string_view text, std::string_view keyword, bool whole
   return false;
 }
 
+// Each keyword of `filter`, case-folded.
+std::vector<std::string> folded_keywords(const db::FilterRow& filter) {
+  std::vector<std::string> out;
+  out.reserve(filter.keywords.size());
+  for (const auto& keyword : filter.keywords) out.push_back(fold_case(keyword.keyword));
+  return out;
+}
+
+}  // namespace
+
+bool keyword_matches(std::string_view text, std::string_view keyword, bool whole_word) {
+  return folded_keyword_matches(fold_case(text), fold_case(keyword), whole_word);
+}
+
 FilterSet FilterSet::load(pqxx::transaction_base& tx, std::int64_t viewer, FilterContext context) {
   FilterSet set;
   set.context_ = context;
   if (viewer == 0) return set;
-  set.filters_ = db::filters_of(tx, viewer, std::string(filter_context_name(context)));
+  for (db::FilterRow& filter :
+       db::filters_of(tx, viewer, std::string(filter_context_name(context))))
+    set.add(std::move(filter));
   return set;
+}
+
+void FilterSet::add(db::FilterRow filter) {
+  folded_keywords_.push_back(folded_keywords(filter));
+  filters_.push_back(std::move(filter));
 }
 
 FilterSet::Verdict FilterSet::apply(const db::StatusView& status,
@@ -161,16 +183,19 @@ FilterSet::Verdict FilterSet::apply(const db::StatusView& status,
   Verdict verdict;
   if (filters_.empty()) return verdict;
   const db::StatusView& shown = original ? *original : status;
+  // The status's text, case-folded once, when some filter has a keyword.
   std::string text;
   bool text_ready = false;
-  for (const db::FilterRow& filter : filters_) {
+  for (std::size_t f = 0; f < filters_.size(); ++f) {
+    const db::FilterRow& filter = filters_[f];
     json keyword_matches_found = json::array();
-    for (const auto& keyword : filter.keywords) {
+    for (std::size_t k = 0; k < filter.keywords.size(); ++k) {
       if (!text_ready) {
-        text = searchable_text(shown);
+        text = fold_case(searchable_text(shown));
         text_ready = true;
       }
-      if (keyword_matches(text, keyword.keyword, keyword.whole_word))
+      const db::FilterKeywordRow& keyword = filter.keywords[k];
+      if (folded_keyword_matches(text, folded_keywords_[f][k], keyword.whole_word))
         keyword_matches_found.push_back(keyword.keyword);
     }
     json status_matches = json::array();

@@ -5,7 +5,8 @@
 // The one idea: a FilterSet is loaded once per rendering (one query for
 // the viewer's unexpired filters of the context, one each for their
 // keywords and statuses) and then applied to every status of the page in
-// memory. A keyword matches the status's text as Mastodon's
+// memory; keywords are case-folded once at load and each status's text once
+// per status. A keyword matches the status's text as Mastodon's
 // CustomFilter#apply_cached_filters does: the content warning, the text
 // (HTML stripped), poll options and media descriptions, ignoring case,
 // with word boundaries when whole_word. In a context (home, public, ...)
@@ -68,12 +69,14 @@ class FilterSet {
   Verdict apply(const db::StatusView& status, const db::StatusView* original) const;
 
   // One more filter, e.g. the moderation engine's verdicts for this viewer.
-  void add(db::FilterRow filter) { filters_.push_back(std::move(filter)); }
+  void add(db::FilterRow filter);
   bool empty() const { return filters_.empty(); }
 
  private:
   FilterContext context_ = FilterContext::any;
   std::vector<db::FilterRow> filters_;
+  // filters_[i].keywords[k].keyword case-folded, once at load, not per status.
+  std::vector<std::vector<std::string>> folded_keywords_;
 };
 
 }  // namespace kith::api
