@@ -41,6 +41,8 @@ constexpr std::size_t kDomainPageDefault = 100;
 constexpr std::size_t kDomainPageMax = 200;
 // Longest domain parameter read.
 constexpr std::size_t kMaxDomainLength = 512;
+// Most domains one user may block (more is 422).
+constexpr std::size_t kMaxDomainBlocks = 1000;
 
 // id[] of the request: distinct ids, in order, at most kMaxRelationshipIds.
 std::vector<std::int64_t> requested_ids(const Params& params) {
@@ -214,10 +216,12 @@ http::Handler change_domain_block(ApiRoutes& routes, bool block) {
     auto domain_or_error = domain_param(std::get<Params>(parsed), host);
     if (auto* error = std::get_if<http::Response>(&domain_or_error)) co_return std::move(*error);
     const std::string domain = std::get<std::string>(domain_or_error);
-    co_await routes.context.pool.run([&](pqxx::connection& c) {
+    const bool done = co_await routes.context.pool.run([&](pqxx::connection& c) {
       pqxx::work tx(c);
       if (!block) {
         db::delete_domain_block(tx, caller.account_id, domain);
+      } else if (!db::may_block_domain(tx, caller.account_id, domain, kMaxDomainBlocks)) {
+        return false;
       } else if (db::insert_domain_block(tx, caller.account_id, domain)) {
         for (const db::FollowRow& follow : db::follows_with_domain(tx, caller.account_id, domain)) {
           if (follow.account_id == caller.account_id)
@@ -229,8 +233,11 @@ http::Handler change_domain_block(ApiRoutes& routes, bool block) {
         db::delete_notifications_from_domain(tx, caller.account_id, domain);
       }
       tx.commit();
-      return 0;
+      return true;
     });
+    if (!done)
+      co_return unprocessable("at most " + std::to_string(kMaxDomainBlocks) +
+                              " domains can be blocked");
     if (block) routes.context.wake_delivery();
     co_return json_ok(json::object());
   };

@@ -23,6 +23,8 @@ using json = nlohmann::json;
 
 // Longest hashtag name accepted, in bytes.
 constexpr std::size_t kMaxTagNameBytes = 256;
+// Most hashtags one account may follow (more is 422).
+constexpr std::size_t kMaxFollowedTags = 1000;
 
 bool valid_tag_name(const std::string& name) {
   if (name.empty() || name.size() > kMaxTagNameBytes) return false;
@@ -97,20 +99,28 @@ http::Handler change_follow(ApiRoutes& routes, bool follow) {
     const std::string name = request.params["name"];
     if (!valid_tag_name(name)) co_return not_found();
     const std::string& host = routes.context.config.host;
-    json tag = co_await routes.context.pool.run([&](pqxx::connection& c) {
+    // nullopt: the caller follows kMaxFollowedTags tags already.
+    std::optional<json> tag = co_await routes.context.pool.run([&](pqxx::connection& c) {
       pqxx::work tx(c);
-      std::optional<db::TagRow> row;
+      std::optional<db::TagRow> row = db::find_tag(tx, name);
       if (follow) {
+        const bool already = row && db::follows_tag(tx, caller.account_id, row->id);
+        if (!already && db::count_followed_tags_locked(tx, caller.account_id) >=
+                            static_cast<std::int64_t>(kMaxFollowedTags))
+          return std::optional<json>();
         row = db::ensure_tag(tx, name);
         db::follow_tag(tx, caller.account_id, row->id);
-      } else if ((row = db::find_tag(tx, name))) {
+      } else if (row) {
         db::unfollow_tag(tx, caller.account_id, row->id);
       }
-      json out = render_tag(tx, row, name, caller.account_id, host);
+      std::optional<json> out = render_tag(tx, row, name, caller.account_id, host);
       tx.commit();
       return out;
     });
-    co_return json_ok(tag);
+    if (!tag)
+      co_return unprocessable("at most " + std::to_string(kMaxFollowedTags) +
+                              " hashtags can be followed");
+    co_return json_ok(*tag);
   };
 }
 

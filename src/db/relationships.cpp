@@ -116,6 +116,18 @@ bool insert_domain_block(pqxx::transaction_base& tx, std::int64_t account_id,
               .empty();
 }
 
+bool may_block_domain(pqxx::transaction_base& tx, std::int64_t account_id,
+                      const std::string& domain, std::size_t most) {
+  tx.exec_params("SELECT 1 FROM accounts WHERE id = $1 FOR UPDATE", account_id);
+  return tx
+      .exec_params1(
+          "SELECT EXISTS (SELECT 1 FROM account_domain_blocks WHERE account_id = $1"
+          "   AND domain = $2)"
+          " OR (SELECT count(*) FROM account_domain_blocks WHERE account_id = $1) < $3",
+          account_id, domain, static_cast<std::int64_t>(most))[0]
+      .as<bool>();
+}
+
 void delete_domain_block(pqxx::transaction_base& tx, std::int64_t account_id,
                          const std::string& domain) {
   tx.exec_params("DELETE FROM account_domain_blocks WHERE account_id = $1 AND domain = $2",

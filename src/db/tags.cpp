@@ -70,6 +70,12 @@ void unfollow_tag(pqxx::transaction_base& tx, std::int64_t account_id, std::int6
                  tag_id);
 }
 
+std::int64_t count_followed_tags_locked(pqxx::transaction_base& tx, std::int64_t account_id) {
+  tx.exec_params("SELECT 1 FROM accounts WHERE id = $1 FOR UPDATE", account_id);
+  return tx.exec_params1("SELECT count(*) FROM tag_follows WHERE account_id = $1", account_id)[0]
+      .as<std::int64_t>();
+}
+
 std::vector<FollowedTag> followed_tags_page(pqxx::transaction_base& tx, std::int64_t account_id,
                                             const PageRequest& page) {
   const bool upward = page.min_id.has_value() && !page.max_id.has_value();

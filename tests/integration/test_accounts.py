@@ -561,6 +561,13 @@ class AccountsTest(unittest.TestCase):
         self.assertFalse(self.relationship_by_id("alice", bob)["domain_blocking"])
         self.assertIn(note["id"], self.timeline_ids("alice", "/api/v1/timelines/public"))
         self.api(None, "GET", "/api/v1/domain_blocks", expect=401)
+        # At most 1000 blocked domains: the 1001st is 422, one blocked already is fine.
+        self.sql(f"INSERT INTO account_domain_blocks (account_id, domain) SELECT {alice},"
+                 f" 'd' || n || '.example' FROM generate_series(1, 1000) n")
+        self.form("alice", "POST", "/api/v1/domain_blocks", {"domain": "more.example"},
+                  expect=422)
+        self.form("alice", "POST", "/api/v1/domain_blocks", {"domain": "d1.example"})
+        self.sql(f"DELETE FROM account_domain_blocks WHERE account_id = {alice}")
 
     def relationship_by_id(self, user, account_id):
         rels = self.api(user, "GET", f"/api/v1/accounts/relationships?id[]={account_id}")

@@ -189,6 +189,20 @@ class TagsTest(api_fixture.LocalApiTest):
         self.assertNotIn(private["id"], home)
         self.api("alice", "POST", "/api/v1/tags/caturday/unfollow")
         self.assertNotIn(post["id"], self.ids_in("alice", "/api/v1/timelines/home"))
+        # The tag timeline leaves out muted accounts too.
+        self.api("alice", "POST", f"/api/v1/accounts/{self.id_of('carol')}/mute")
+        self.assertNotIn(post["id"], self.ids_in("alice", "/api/v1/timelines/tag/caturday"))
+        self.assertIn(post["id"], self.ids_in(None, "/api/v1/timelines/tag/caturday"))
+        self.api("alice", "POST", f"/api/v1/accounts/{self.id_of('carol')}/unmute")
+        # At most 1000 followed tags: the 1001st is 422, one followed already is fine.
+        bob = self.id_of("bob")
+        self.psql("INSERT INTO tags (name) SELECT 'cap' || n FROM generate_series(1, 999) n")
+        self.psql(f"INSERT INTO tag_follows (account_id, tag_id) SELECT {bob}, id FROM tags"
+                  f" WHERE name LIKE 'cap%'")
+        self.api("bob", "POST", "/api/v1/tags/lastone/follow")
+        self.api("bob", "POST", "/api/v1/tags/onetoomany/follow", expect=422)
+        self.api("bob", "POST", "/api/v1/tags/cap1/follow")
+        self.psql("DELETE FROM tags WHERE name LIKE 'cap%' OR name = 'lastone'")
 
     def test_tag_timeline_any_all_none(self):
         a = self.post("bob", "#red")

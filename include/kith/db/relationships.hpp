@@ -61,6 +61,10 @@ bool insert_domain_block(pqxx::transaction_base& tx, std::int64_t account_id,
                          const std::string& domain);
 void delete_domain_block(pqxx::transaction_base& tx, std::int64_t account_id,
                          const std::string& domain);
+// Whether `domain` is blocked already or fewer than `most` domains are, after
+// locking the account row so that concurrent blocks count one after the other.
+bool may_block_domain(pqxx::transaction_base& tx, std::int64_t account_id,
+                      const std::string& domain, std::size_t most);
 struct DomainBlockEntry {
   std::int64_t cursor = 0;
   std::string domain;

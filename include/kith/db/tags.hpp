@@ -45,6 +45,9 @@ std::map<std::int64_t, std::vector<TagDay>> tag_history(pqxx::transaction_base& 
 bool follows_tag(pqxx::transaction_base& tx, std::int64_t account_id, std::int64_t tag_id);
 void follow_tag(pqxx::transaction_base& tx, std::int64_t account_id, std::int64_t tag_id);
 void unfollow_tag(pqxx::transaction_base& tx, std::int64_t account_id, std::int64_t tag_id);
+// How many tags the account follows, after locking its account row so that
+// concurrent follows count one after the other.
+std::int64_t count_followed_tags_locked(pqxx::transaction_base& tx, std::int64_t account_id);
 
 // One page of followed tags, newest follow first: (tag_follows.id as the
 // cursor, the tag).
