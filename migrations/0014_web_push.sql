@@ -7,11 +7,9 @@
 -- (api/web_push_worker.cpp) claims the jobs, encrypts and sends them.
 
 -- Mastodon's push payload carries the subscription's access token, and
--- clients (Mastodon for iOS, Ice Cubes) pick the account a push is for by
--- it. kith stores tokens only as hashes, so the plain token is kept here,
--- for push-subscribed sessions only, from the POST that subscribed; it goes
--- with the subscription (revoking or deleting the token ends both).
-ALTER TABLE web_push_subscriptions ADD COLUMN access_token text NOT NULL DEFAULT '';
+-- some clients (Mastodon for iOS, Ice Cubes) pick the account a push is for
+-- by it. kith stores tokens only as hashes and keeps that promise here too:
+-- the payload's access_token is empty (docs/API.md, push).
 
 -- Mastodon's PushSubscription#pushable?: the alert of the notification's
 -- type is on, and the policy allows its sender (followed: the recipient

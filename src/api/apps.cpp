@@ -11,7 +11,9 @@
 
 #include "kith/api/oauth_scopes.hpp"
 #include "kith/api/params.hpp"
+#include "kith/api/web_push.hpp"
 #include "kith/db/applications.hpp"
+#include "kith/db/oauth_tokens.hpp"
 #include "routes_internal.hpp"
 
 namespace kith::api {
@@ -93,8 +95,16 @@ http::Handler create_app_handler(ApiRoutes& routes) {
     for (const std::string& scope : app.scopes)
       if (!scope_known(scope)) co_return validation_error("Scopes are not valid: " + scope);
 
-    db::Application created = co_await routes.context.pool.run(
-        [&app](pqxx::connection& c) { return db::create_application(c, app); });
+    std::string vapid_key;
+    db::Application created =
+        co_await routes.context.pool.run([&app, &vapid_key](pqxx::connection& c) {
+          {
+            pqxx::work tx(c);  // the key pair is made on first use
+            vapid_key = vapid_public_key(tx);
+            tx.commit();
+          }
+          return db::create_application(c, app);
+        });
     nlohmann::json body = {
         {"id", std::to_string(created.id)},
         {"name", created.name},
@@ -106,12 +116,47 @@ http::Handler create_app_handler(ApiRoutes& routes) {
         {"client_id", created.client_id},
         {"client_secret", created.client_secret},
         {"client_secret_expires_at", 0},
-        {"vapid_key", ""},
+        {"vapid_key", vapid_key},
     };
     // Mastodon joins several redirect URIs with newlines in `redirect_uri`.
     std::string joined;
     for (const auto& uri : created.redirect_uris) joined += (joined.empty() ? "" : "\n") + uri;
     body["redirect_uri"] = joined;
+    co_return http::json_response(200, body.dump());
+  };
+}
+
+// GET /api/v1/apps/verify_credentials: the application behind the token
+// (a user's or the app's own), as clients check a stored token. 401 for a
+// missing, unknown, revoked or expired token.
+http::Handler verify_app_handler(ApiRoutes& routes) {
+  return [&routes](http::Request& request) -> boost::asio::awaitable<http::Response> {
+    constexpr std::size_t kMaxTokenLength = 512;
+    const std::optional<std::string> token = bearer_token(request);
+    if (!token || token->empty() || token->size() > kMaxTokenLength)
+      co_return http::error_response(401, "The access token is invalid");
+    const std::string& value = *token;
+    std::string vapid_key;
+    std::optional<db::TokenGrant> grant = co_await routes.context.pool.run(
+        [&value, &vapid_key](pqxx::connection& c) -> std::optional<db::TokenGrant> {
+          auto found = db::find_access_token(c, value);
+          if (!found) return found;
+          pqxx::work tx(c);
+          vapid_key = vapid_public_key(tx);
+          tx.commit();
+          return found;
+        });
+    if (!grant) co_return http::error_response(401, "The access token is invalid");
+    nlohmann::json scopes = grant->scopes;
+    const nlohmann::json body = {
+        {"id", std::to_string(grant->application_id)},
+        {"name", grant->application_name},
+        {"website", grant->application_website.empty()
+                        ? nlohmann::json(nullptr)
+                        : nlohmann::json(grant->application_website)},
+        {"scopes", std::move(scopes)},
+        {"vapid_key", vapid_key},
+    };
     co_return http::json_response(200, body.dump());
   };
 }

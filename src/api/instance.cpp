@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
+#include "kith/api/web_push.hpp"
 #include "kith/db/instance_stats.hpp"
 #include "routes_internal.hpp"
 
@@ -101,7 +102,8 @@ json instance_v1(const core::Config& config, const db::InstanceStats& stats) {
 }
 
 // https://docs.joinmastodon.org/entities/Instance/
-json instance_v2(const core::Config& config, const db::ActiveUsers& active) {
+json instance_v2(const core::Config& config, const db::ActiveUsers& active,
+                 const std::string& vapid_key) {
   const std::string& host = config.host;
   return {
       {"domain", host},
@@ -123,7 +125,7 @@ json instance_v2(const core::Config& config, const db::ActiveUsers& active) {
           {"about", nullptr},
           {"privacy_policy", nullptr},
           {"terms_of_service", nullptr}}},
-        {"vapid", {{"public_key", ""}}},
+        {"vapid", {{"public_key", vapid_key}}},
         {"accounts",
          {{"max_featured_tags", kMaxFeaturedTags}, {"max_pinned_statuses", kMaxPinnedStatuses}}},
         {"statuses", statuses_configuration()},
@@ -167,9 +169,16 @@ http::Handler instance_v2_handler(ApiRoutes& routes) {
     const auto now = std::chrono::steady_clock::now();
     if (auto cached = routes.documents.get("instance/v2"); cached && cached->expires > now)
       co_return http::json_response(200, cached->body);
-    db::ActiveUsers active = co_await routes.context.pool.run(
-        [](pqxx::connection& c) { return db::read_active_users(c); });
-    std::string body = instance_v2(routes.context.config, active).dump();
+    std::string vapid_key;
+    db::ActiveUsers active = co_await routes.context.pool.run([&vapid_key](pqxx::connection& c) {
+      {
+        pqxx::work tx(c);  // the key pair is made on first use
+        vapid_key = vapid_public_key(tx);
+        tx.commit();
+      }
+      return db::read_active_users(c);
+    });
+    std::string body = instance_v2(routes.context.config, active, vapid_key).dump();
     routes.documents.put("instance/v2", CachedDocument{body, now + kInstanceDocumentLifetime});
     co_return http::json_response(200, std::move(body));
   };

@@ -43,7 +43,7 @@ constexpr const char* kAlertTypes[] = {"mention",        "status",      "reblog"
 constexpr const char* kPolicies[] = {"all", "followed", "follower", "none"};
 
 // The request's token as the client sent it (Authorization: Bearer, or
-// access_token in the query): the payload carries it back.
+// access_token in the query), to find the token the subscription belongs to.
 std::optional<std::string> subscription_token(const http::Request& request) {
   if (auto header = request.header("Authorization")) {
     std::string_view value = *header;
@@ -203,7 +203,6 @@ boost::asio::awaitable<http::Response> create(ApiRoutes& routes, http::Request& 
   s.alerts = alerts->dump();
   s.policy = policy;
   s.standard = standard.value_or(false);
-  s.access_token = who.token;
   const json body = co_await routes.context.pool.run([&s](pqxx::connection& c) {
     pqxx::work tx(c);
     const db::WebPushSubscription stored = db::replace_web_push_subscription(tx, s);

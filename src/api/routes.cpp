@@ -10,6 +10,7 @@ std::shared_ptr<ApiRoutes> add_api_routes(http::Router& router, ApiContext conte
   router.add("GET", "/api/v1/instance", instance_handler(*routes));
   router.add("GET", "/api/v2/instance", instance_v2_handler(*routes));
   router.add("POST", "/api/v1/apps", create_app_handler(*routes), http::kDefaultBodyLimit);
+  router.add("GET", "/api/v1/apps/verify_credentials", verify_app_handler(*routes));
   router.add("POST", "/oauth/token", token_handler(*routes));
   router.add("POST", "/oauth/revoke", revoke_handler(*routes));
   router.add("GET", "/.well-known/oauth-authorization-server", oauth_metadata_handler(*routes));

@@ -64,6 +64,7 @@ extern const char* const kMastodonVersion;
 http::Handler instance_handler(ApiRoutes& routes);
 http::Handler instance_v2_handler(ApiRoutes& routes);
 http::Handler create_app_handler(ApiRoutes& routes);
+http::Handler verify_app_handler(ApiRoutes& routes);  // apps.cpp
 
 // oauth.cpp
 http::Handler token_handler(ApiRoutes& routes);

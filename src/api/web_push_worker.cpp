@@ -152,7 +152,8 @@ json payload_for(const db::WebPushDelivery& d, const std::string& icon) {
     body = d.status_text_is_html ? plain_text(d.status_text) : d.status_text;
   else
     body = plain_text(d.from_note);
-  return json{{"access_token", d.subscription.access_token},
+  // Empty: tokens are kept only as hashes (0014_web_push.sql).
+  return json{{"access_token", ""},
               {"preferred_locale", d.locale},
               {"notification_id", d.notification_id},
               {"notification_type", d.type},

@@ -9,7 +9,7 @@ namespace {
 
 constexpr const char* kColumns =
     "id, access_token_id, user_id, endpoint, key_p256dh, key_auth, alerts::text, policy,"
-    " standard, access_token";
+    " standard";
 
 WebPushSubscription subscription_of(const pqxx::row& row) {
   WebPushSubscription s;
@@ -22,7 +22,6 @@ WebPushSubscription subscription_of(const pqxx::row& row) {
   s.alerts = row[6].as<std::string>();
   s.policy = row[7].as<std::string>();
   s.standard = row[8].as<bool>();
-  s.access_token = row[9].as<std::string>();
   return s;
 }
 
@@ -34,11 +33,11 @@ WebPushSubscription replace_web_push_subscription(pqxx::transaction_base& tx,
                  s.access_token_id);
   const pqxx::row row = tx.exec_params1(
       std::string("INSERT INTO web_push_subscriptions (access_token_id, user_id, endpoint,"
-                  " key_p256dh, key_auth, alerts, policy, standard, access_token)"
-                  " VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9) RETURNING ") +
+                  " key_p256dh, key_auth, alerts, policy, standard)"
+                  " VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8) RETURNING ") +
           kColumns,
       s.access_token_id, s.user_id, s.endpoint, s.key_p256dh, s.key_auth, s.alerts, s.policy,
-      s.standard, s.access_token);
+      s.standard);
   return subscription_of(row);
 }
 
@@ -97,7 +96,7 @@ std::optional<WebPushDelivery> load_web_push_delivery(pqxx::connection& connecti
   pqxx::read_transaction tx(connection);
   const pqxx::result rows = tx.exec_params(
       "SELECT s.id, s.access_token_id, s.user_id, s.endpoint, s.key_p256dh, s.key_auth,"
-      "       s.alerts::text, s.policy, s.standard, s.access_token,"
+      "       s.alerts::text, s.policy, s.standard,"
       "       n.id, n.type, n.account_id, n.from_account_id, u.locale,"
       "       f.display_name, f.username, f.note,"
       "       coalesce(st.spoiler_text, ''), coalesce(st.text, st.content, ''),"
@@ -115,17 +114,17 @@ std::optional<WebPushDelivery> load_web_push_delivery(pqxx::connection& connecti
   const pqxx::row row = rows[0];
   WebPushDelivery d;
   d.subscription = subscription_of(row);
-  d.notification_id = row[10].as<std::int64_t>();
-  d.type = row[11].as<std::string>();
-  d.recipient_account_id = row[12].as<std::int64_t>();
-  d.from_account_id = row[13].as<std::int64_t>();
-  d.locale = row[14].as<std::string>();
-  d.from_display_name = row[15].as<std::string>();
-  d.from_username = row[16].as<std::string>();
-  d.from_note = row[17].as<std::string>();
-  d.status_spoiler_text = row[18].as<std::string>();
-  d.status_text = row[19].as<std::string>();
-  d.status_text_is_html = row[20].as<bool>();
+  d.notification_id = row[9].as<std::int64_t>();
+  d.type = row[10].as<std::string>();
+  d.recipient_account_id = row[11].as<std::int64_t>();
+  d.from_account_id = row[12].as<std::int64_t>();
+  d.locale = row[13].as<std::string>();
+  d.from_display_name = row[14].as<std::string>();
+  d.from_username = row[15].as<std::string>();
+  d.from_note = row[16].as<std::string>();
+  d.status_spoiler_text = row[17].as<std::string>();
+  d.status_text = row[18].as<std::string>();
+  d.status_text_is_html = row[19].as<bool>();
   return d;
 }
 

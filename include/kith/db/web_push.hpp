@@ -29,12 +29,11 @@ struct WebPushSubscription {
   std::int64_t access_token_id = 0;
   std::int64_t user_id = 0;
   std::string endpoint;
-  std::string key_p256dh;    // base64url, as the client sent it
-  std::string key_auth;      // base64url
-  std::string alerts;        // a JSON object of booleans
-  std::string policy;        // all, followed, follower, none
-  bool standard = false;     // RFC 8291 aes128gcm; else the legacy aesgcm draft
-  std::string access_token;  // the plain token (0014), for the payload
+  std::string key_p256dh;  // base64url, as the client sent it
+  std::string key_auth;    // base64url
+  std::string alerts;      // a JSON object of booleans
+  std::string policy;      // all, followed, follower, none
+  bool standard = false;   // RFC 8291 aes128gcm; else the legacy aesgcm draft
 };
 
 // Creates the subscription of `s.access_token_id`, replacing the one it had
