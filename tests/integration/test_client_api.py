@@ -385,13 +385,20 @@ class ClientApiTest(unittest.TestCase):
         self.assertEqual(updated["source"]["note"], "Hello <b>world</b>")
         self.api("alice", "PATCH", "/api/v1/accounts/update_credentials",
                  {"display_name": "x" * 31}, expect=422)
-        # Multipart, as Tusky and Elk send it (the file part is left out).
-        body = ("--XyZ\r\nContent-Disposition: form-data; name=\"discoverable\"\r\n\r\n"
-                "true\r\n--XyZ\r\nContent-Disposition: form-data; name=\"header\"; "
-                "filename=\"h.png\"\r\nContent-Type: image/png\r\n\r\n\x89PNG\r\n"
-                "--XyZ--\r\n").encode("latin-1")
-        updated = self.api("alice", "PATCH", "/api/v1/accounts/update_credentials", body,
-                           headers={"Content-Type": "multipart/form-data; boundary=XyZ"})
+        # Multipart, as Tusky and Elk send it. A header that is not an
+        # image is refused and changes nothing (test_media has real ones).
+        fake_header = ("--XyZ\r\nContent-Disposition: form-data; name=\"header\"; "
+                       "filename=\"h.png\"\r\nContent-Type: image/png\r\n\r\n\x89PNG\r\n")
+        discoverable = ("--XyZ\r\nContent-Disposition: form-data; name=\"discoverable\"\r\n\r\n"
+                        "true\r\n")
+        multipart = {"Content-Type": "multipart/form-data; boundary=XyZ"}
+        self.api("alice", "PATCH", "/api/v1/accounts/update_credentials",
+                 (discoverable + fake_header + "--XyZ--\r\n").encode("latin-1"),
+                 headers=multipart, expect=422)
+        self.assertFalse(self.api("alice", "GET",
+                                  "/api/v1/accounts/verify_credentials")["discoverable"])
+        updated = self.api("alice", "PATCH", "/api/v1/accounts/update_credentials",
+                           (discoverable + "--XyZ--\r\n").encode("latin-1"), headers=multipart)
         self.assertEqual((updated["discoverable"], updated["display_name"]), (True, "Alice A."))
         # The remote account, resolved by WebFinger.
         bob = self.bob()

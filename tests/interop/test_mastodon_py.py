@@ -178,6 +178,7 @@ class MastodonPyFederatedTest(unittest.TestCase):
 
     def test_code_flow_media_poll_follow_stream_notifications(self):
         session = requests.Session()
+        session.trust_env = False  # no CA bundle or proxy from the environment
         session.verify = self.fed.certs.ca
         base = self.a.base_url
         client_id, client_secret = mastodon.Mastodon.create_app(
