@@ -67,7 +67,9 @@ std::optional<nlohmann::json> render_notification(pqxx::transaction_base& tx, st
            {"created_at", view->created_at},
            {"account", std::move(*account)}};
   if (view->status_id) {
-    auto status = render_status(tx, *view->status_id, viewer, host);
+    // In the notifications context: a hide filter drops the notification.
+    auto status =
+        render_status(tx, *view->status_id, viewer, host, false, FilterContext::notifications);
     if (!status) return std::nullopt;
     out["status"] = std::move(*status);
   }

@@ -12,16 +12,17 @@
 #include <pqxx/pqxx>
 
 #include "client_support.hpp"
-#include "media_support.hpp"
-#include "polls.hpp"
-#include "status_posting.hpp"
 #include "kith/ap/acct.hpp"
 #include "kith/ap/fetcher.hpp"
 #include "kith/ap/local_urls.hpp"
 #include "kith/ap/outbox.hpp"
 #include "kith/api/status_text.hpp"
+#include "kith/db/accounts.hpp"
 #include "kith/db/local_actions.hpp"
 #include "kith/http/url.hpp"
+#include "media_support.hpp"
+#include "polls.hpp"
+#include "status_posting.hpp"
 
 namespace kith::api {
 namespace {
@@ -106,6 +107,8 @@ struct Composition {
   bool sensitive = false;
   std::string language;
   std::string visibility = "public";
+  // What the request left out takes the author's preferences (users.default_*).
+  bool sensitive_given = false, language_given = false, visibility_given = false;
   std::optional<std::int64_t> in_reply_to_id;
   std::vector<std::int64_t> media_ids;  // in order; the caller's own uploads (media.cpp)
 };
@@ -114,8 +117,11 @@ struct Composition {
 std::string read_composition(const Params& params, Composition& out, bool editing) {
   out.text = params.first("status").value_or("");
   out.spoiler_text = params.first("spoiler_text").value_or("");
-  out.sensitive = parse_bool(params.first("sensitive")).value_or(false);
+  const std::optional<bool> sensitive = parse_bool(params.first("sensitive"));
+  out.sensitive = sensitive.value_or(false);
+  out.sensitive_given = sensitive.has_value();
   out.language = params.first("language").value_or("");
+  out.language_given = !out.language.empty();
   if (std::string error = read_media_ids(params, out.media_ids); !error.empty()) return error;
   if (has_poll(params) && !editing) {  // an edit leaves the poll as it is
     db::NewPoll poll;
@@ -129,7 +135,9 @@ std::string read_composition(const Params& params, Composition& out, bool editin
   if (!http::valid_utf8(out.text) || !http::valid_utf8(out.spoiler_text))
     return "Text is not valid UTF-8";
   if (editing) return "";
-  out.visibility = params.first("visibility").value_or("public");
+  const std::optional<std::string> visibility = params.first("visibility");
+  out.visibility = visibility && !visibility->empty() ? *visibility : "public";
+  out.visibility_given = visibility && !visibility->empty();
   // glitch-soc's local_only=true and kith's visibility=local: never federated.
   if (parse_bool(params.first("local_only")).value_or(false)) out.visibility = "local";
   if (out.visibility != "public" && out.visibility != "unlisted" && out.visibility != "private" &&
@@ -471,6 +479,14 @@ boost::asio::awaitable<PostOutcome> post_status(ApiContext& context, std::int64_
       outcome.http_status = 404;
       outcome.error = "Record not found";
       return 0;
+    }
+    if (!post.visibility_given || !post.sensitive_given || !post.language_given) {
+      if (auto settings = db::account_settings(tx, account_id)) {
+        if (!post.visibility_given && post.visibility == "public")
+          post.visibility = settings->default_privacy;
+        if (!post.sensitive_given) post.sensitive = settings->default_sensitive;
+        if (!post.language_given) post.language = settings->default_language;
+      }
     }
     db::NewStatus status;
     status.id = db::next_id(tx);

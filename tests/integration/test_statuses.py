@@ -371,6 +371,21 @@ class StatusesTest(unittest.TestCase):
 
     # -- refusals --
 
+    def test_08b_posting_preferences_fill_what_is_left_out(self):
+        self.api("dan", "PATCH", "/api/v1/accounts/update_credentials",
+                 {"source": {"privacy": "unlisted", "sensitive": True, "language": "de"}})
+        try:
+            left_out = self.post("dan", "defaults apply")
+            self.assertEqual((left_out["visibility"], left_out["sensitive"], left_out["language"]),
+                             ("unlisted", True, "de"))
+            given = self.post("dan", "what is given wins", visibility="public", sensitive=False,
+                              language="en")
+            self.assertEqual((given["visibility"], given["sensitive"], given["language"]),
+                             ("public", False, "en"))
+        finally:
+            self.api("dan", "PATCH", "/api/v1/accounts/update_credentials",
+                     {"source": {"privacy": "public", "sensitive": False}})
+
     def test_09_bad_inputs(self):
         post = self.post("carol", "translate me")
         self.api("alice", "POST", f"/api/v1/statuses/{post['id']}/translate", expect=403)
