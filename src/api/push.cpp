@@ -35,6 +35,8 @@ using json = nlohmann::json;
 // Push service URLs are a few hundred bytes (FCM's are the longest).
 constexpr std::size_t kMaxEndpointLength = 2048;
 constexpr std::size_t kMaxTokenLength = 512;
+// Push subscriptions one user may hold across all its tokens (devices).
+constexpr std::size_t kMaxSubscriptionsPerUser = 20;
 
 // Mastodon's PushSubscription alert types.
 constexpr const char* kAlertTypes[] = {"mention",        "status",      "reblog", "follow",
@@ -203,14 +205,26 @@ boost::asio::awaitable<http::Response> create(ApiRoutes& routes, http::Request& 
   s.alerts = alerts->dump();
   s.policy = policy;
   s.standard = standard.value_or(false);
-  const json body = co_await routes.context.pool.run([&s](pqxx::connection& c) {
-    pqxx::work tx(c);
-    const db::WebPushSubscription stored = db::replace_web_push_subscription(tx, s);
-    const std::string server_key = vapid_public_key(tx);
-    tx.commit();
-    return subscription_json(stored, server_key);
-  });
-  co_return json_ok(body);
+  // One subscription per token, and at most kMaxSubscriptionsPerUser per
+  // user however many tokens it holds: each notification becomes one
+  // request per subscription, to hosts the user chose.
+  const std::optional<json> body =
+      co_await routes.context.pool.run([&s](pqxx::connection& c) -> std::optional<json> {
+        pqxx::work tx(c);
+        tx.exec_params("SELECT 1 FROM users WHERE id = $1 FOR UPDATE", s.user_id);
+        const auto others = tx.exec_params1(
+                                  "SELECT count(*) FROM web_push_subscriptions WHERE user_id = $1"
+                                  " AND access_token_id <> $2",
+                                  s.user_id, s.access_token_id)[0]
+                                .as<std::int64_t>();
+        if (others >= static_cast<std::int64_t>(kMaxSubscriptionsPerUser)) return std::nullopt;
+        const db::WebPushSubscription stored = db::replace_web_push_subscription(tx, s);
+        const std::string server_key = vapid_public_key(tx);
+        tx.commit();
+        return subscription_json(stored, server_key);
+      });
+  if (!body) co_return unprocessable("Too many push subscriptions for this account");
+  co_return json_ok(*body);
 }
 
 boost::asio::awaitable<http::Response> show(ApiRoutes& routes, http::Request& request) {

@@ -1,9 +1,10 @@
-// Rate limits of the client API, as Mastodon sets them: every /api/ route
-// counts against the caller's account (signed in) or IP address
-// (anonymous), api.rate_limit.* requests per 5-minute window. Every answer
-// carries all three X-RateLimit-* headers (clients such as Mastodon.py
-// pace themselves by them, and break on a partial set); past the limit the
-// answer is 429 {"error": ...} with Retry-After, and the handler never runs.
+// Rate limits of the client API, as Mastodon sets them: every /api/ route,
+// and the token and revoke endpoints under /oauth/ registered with them
+// (the sign-in pages have their own limit of failed attempts), counts
+// against the caller's account (signed in) or IP address (anonymous), api.rate_limit.* requests per
+// 5-minute window. Every answer carries all three X-RateLimit-* headers (clients such as
+// Mastodon.py pace themselves by them, and break on a partial set); past the limit the answer is
+// 429 {"error": ...} with Retry-After, and the handler never runs.
 //
 // The account behind a token is learnt when the token is first checked
 // (client_support.cpp remembers it); until then, for a token's very first
@@ -72,8 +73,11 @@ http::Handler rate_limited(ApiRoutes& routes, http::Handler inner) {
 }  // namespace
 
 void add_rate_limits(http::Router& router, ApiRoutes& routes) {
-  router.wrap("/api/",
-              [&routes](http::Handler inner) { return rate_limited(routes, std::move(inner)); });
+  const auto decorate = [&routes](http::Handler inner) {
+    return rate_limited(routes, std::move(inner));
+  };
+  router.wrap("/api/", decorate);
+  router.wrap("/oauth/", decorate);
 }
 
 }  // namespace kith::api

@@ -96,7 +96,8 @@ void add_placeholder_routes(http::Router& router, ApiRoutes& routes);  // placeh
 void add_streaming_routes(http::Router& router, ApiRoutes& routes);    // streaming.cpp
 void add_push_routes(http::Router& router, ApiRoutes& routes);         // push.cpp
 
-// Wraps every /api/ route registered so far in the rate limits (rate_limits.cpp).
+// Wraps every /api/ and /oauth/ route registered so far in the rate limits
+// (rate_limits.cpp).
 void add_rate_limits(http::Router& router, ApiRoutes& routes);
 
 // The bearer token of a request: the Authorization header's, or the

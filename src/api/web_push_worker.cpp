@@ -441,7 +441,10 @@ struct WebPushWorker::Impl {
                    lease.id, status, subscription_id);
       co_return;
     }
-    const ap::Classification c = ap::classify(result, now);
+    ap::Classification c = ap::classify(result, now);
+    // The endpoint's path is the device's capability URL: log and store
+    // only the reason (http_503, timeout, ...), never the path.
+    c.detail = c.reason;
     switch (c.outcome) {
       case ap::DeliveryOutcome::delivered:
         co_await pool.run([&](pqxx::connection& conn) { return db::complete(conn, lease); });

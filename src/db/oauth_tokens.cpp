@@ -249,6 +249,11 @@ std::optional<IssuedToken> rotate_refresh_token(
   if (!rows[0][3].is_null()) code_id = rows[0][3].as<std::int64_t>();
   IssuedToken issued =
       insert_token(tx, application_id, rows[0][1].as<std::int64_t>(), *scopes, true, code_id);
+  // The session's Web Push subscription follows it to the new token.
+  tx.exec_params(
+      "UPDATE web_push_subscriptions SET access_token_id ="
+      " (SELECT id FROM oauth_access_tokens WHERE token_hash = $2) WHERE access_token_id = $1",
+      rows[0][0].as<std::int64_t>(), sha256_hex(issued.token));
   tx.commit();
   return issued;
 }

@@ -15,6 +15,10 @@
 namespace kith::media {
 namespace {
 
+// Most memory libjpeg may take for one decode (progressive images keep
+// all their coefficients until the last scan).
+constexpr long kMaxJpegDecoderMemory = 96L * 1024 * 1024;
+
 struct ErrorManager {
   jpeg_error_mgr base;  // first: libjpeg sees a jpeg_error_mgr*
   std::jmp_buf jump;
@@ -56,6 +60,10 @@ unsigned scale_denominator(JDIMENSION width, JDIMENSION height) {
   const bool cmyk = info.jpeg_color_space == JCS_CMYK || info.jpeg_color_space == JCS_YCCK;
   info.out_color_space = cmyk ? JCS_CMYK : JCS_RGB;
   info.dct_method = JDCT_IFAST;
+  // A progressive JPEG keeps every coefficient of the image while decoding:
+  // a few hundred bytes can ask for hundreds of megabytes. libjpeg-turbo
+  // refuses (through on_error) past this.
+  info.mem->max_memory_to_use = kMaxJpegDecoderMemory;
   jpeg_start_decompress(&info);
   if (info.output_width == 0 || info.output_height == 0)
     on_error(reinterpret_cast<j_common_ptr>(&info));
