@@ -40,9 +40,19 @@ void record_conversation(pqxx::transaction_base& tx, std::int64_t status_id) {
     participants.push_back(row[0].as<std::int64_t>());
   std::sort(participants.begin(), participants.end());
   participants.erase(std::unique(participants.begin(), participants.end()), participants.end());
-  for (const auto& row :
-       tx.exec_params("SELECT id FROM accounts WHERE id = ANY($1::bigint[]) AND domain IS NULL",
-                      bigint_array_literal(participants))) {
+  // Local participants, but not one who blocked the author, muted it with
+  // its notifications, or blocked its server: their inbox stays untouched.
+  for (const auto& row : tx.exec_params(
+           "SELECT o.id FROM accounts o JOIN accounts a ON a.id = $2"
+           " WHERE o.id = ANY($1::bigint[]) AND o.domain IS NULL"
+           "   AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.account_id = o.id"
+           "                   AND b.target_account_id = a.id)"
+           "   AND NOT EXISTS (SELECT 1 FROM mutes m WHERE m.account_id = o.id"
+           "                   AND m.target_account_id = a.id AND m.hide_notifications"
+           "                   AND (m.expires_at IS NULL OR m.expires_at > now()))"
+           "   AND NOT EXISTS (SELECT 1 FROM account_domain_blocks d WHERE d.account_id = o.id"
+           "                   AND d.domain = a.domain)",
+           bigint_array_literal(participants), author)) {
     const auto owner = row[0].as<std::int64_t>();
     std::vector<std::int64_t> others;
     for (std::int64_t id : participants)

@@ -280,6 +280,12 @@ class NotificationsTest(api_fixture.LocalApiTest):
         self.api("bob", "DELETE", f"/api/v1/conversations/{cid}", expect=404)
         # the DM made a mention notification too
         self.assertIn("mention", self.types_of("bob", "?types[]=mention"))
+        # a DM from an account one blocked leaves one's conversations alone
+        self.api("dan", "POST", f"/api/v1/accounts/{self.id_of('carol')}/block")
+        before = self.api("dan", "GET", "/api/v1/conversations")
+        self.post("carol", "@dan are you there?", visibility="direct")
+        self.assertEqual(self.api("dan", "GET", "/api/v1/conversations"), before)
+        self.api("dan", "POST", f"/api/v1/accounts/{self.id_of('carol')}/unblock")
 
     def test_mention_by_federation_notifies_once(self):
         rob = int(self.psql(
