@@ -16,7 +16,6 @@ namespace {
 // is refused without a query.
 constexpr std::size_t kMaxTokenLength = 512;
 
-
 http::Response invalid_token() {
   http::Response response = http::error_response(401, "The access token is invalid");
   response.set_header("WWW-Authenticate",
@@ -43,8 +42,10 @@ boost::asio::awaitable<std::variant<std::optional<db::TokenGrant>, http::Respons
 }
 
 Caller caller_of(const db::TokenGrant& grant) {
-  return Caller{*grant.account_id, grant.user_id.value_or(0), grant.scopes, grant.application_name,
+  Caller caller{*grant.account_id, grant.user_id.value_or(0), grant.scopes, grant.application_name,
                 grant.application_website};
+  caller.token_id = grant.token_id;
+  return caller;
 }
 
 // A query component, percent-encoded but for RFC 3986's unreserved bytes
@@ -149,8 +150,7 @@ void set_link_header(http::Response& response, std::string_view host, std::strin
 }
 
 nlohmann::json render_statuses(pqxx::transaction_base& tx, const std::vector<std::int64_t>& ids,
-                               std::int64_t viewer, std::string_view host,
-                               FilterContext context) {
+                               std::int64_t viewer, std::string_view host, FilterContext context) {
   if (ids.empty()) return nlohmann::json::array();
   return render_statuses(tx, ids, viewer, host, FilterSet::load(tx, viewer, context));
 }

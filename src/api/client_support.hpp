@@ -33,6 +33,7 @@ struct Caller {
   std::vector<std::string> scopes;
   std::string app_name;
   std::string app_website;
+  std::int64_t token_id = 0;  // the access token's row (open streams re-check it)
 };
 
 // Authorization: Bearer <token> (or access_token in the query, as streaming

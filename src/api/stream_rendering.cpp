@@ -203,7 +203,29 @@ std::vector<StreamingHub::Outgoing> render_stream_events(
     const std::vector<StreamingHub::Target>& targets, const std::string& host) {
   std::vector<StreamingHub::Outgoing> out;
   pqxx::read_transaction tx(connection);
-  EventRenderer renderer(tx, targets, host, out);
+  // Streams whose token was revoked or expired since they opened, or whose
+  // user was disabled or suspended, get nothing more: they are closed here.
+  std::string token_ids = "{";
+  for (const auto& target : targets)
+    token_ids += (token_ids.size() > 1 ? "," : "") + std::to_string(target.token_id);
+  token_ids += "}";
+  std::set<std::int64_t> valid;
+  for (const auto& row :
+       tx.exec_params("SELECT t.id FROM oauth_access_tokens t JOIN users u ON u.id = t.user_id"
+                      " JOIN accounts a ON a.id = u.account_id"
+                      " WHERE t.id = ANY($1::bigint[]) AND t.revoked_at IS NULL"
+                      "   AND (t.expires_at IS NULL OR t.expires_at > now())"
+                      "   AND NOT u.disabled AND a.suspended_at IS NULL",
+                      token_ids))
+    valid.insert(row[0].as<std::int64_t>());
+  std::vector<StreamingHub::Target> live;
+  for (const auto& target : targets) {
+    if (valid.count(target.token_id))
+      live.push_back(target);
+    else
+      target.outbox->close();
+  }
+  EventRenderer renderer(tx, live, host, out);
   for (const StreamEvent& event : events) {
     switch (event.kind) {
       case StreamEvent::Kind::status_created:

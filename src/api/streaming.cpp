@@ -199,7 +199,7 @@ boost::asio::awaitable<http::Response> websocket(ApiRoutes& routes, http::Reques
   if (auto* refused = std::get_if<http::Response>(&authenticated)) co_return std::move(*refused);
   Caller caller = std::get<Caller>(std::move(authenticated));
   auto opened = hub->open(caller.account_id, StreamUpgrade::Kind::websocket,
-                          scope_allows(caller.scopes, "read:notifications"));
+                          scope_allows(caller.scopes, "read:notifications"), caller.token_id);
   if (auto* status = std::get_if<int>(&opened)) co_return refusal(*status);
   auto stream = std::get<std::shared_ptr<StreamingHub::Stream>>(std::move(opened));
 
@@ -241,7 +241,7 @@ boost::asio::awaitable<http::Response> event_stream(ApiRoutes& routes, const htt
   if (auto refused = co_await check_stream(routes, caller, key))
     co_return http::error_response(refused->status, refused->message);
   auto opened = hub->open(caller.account_id, StreamUpgrade::Kind::event_stream,
-                          scope_allows(caller.scopes, "read:notifications"));
+                          scope_allows(caller.scopes, "read:notifications"), caller.token_id);
   if (auto* status = std::get_if<int>(&opened)) co_return refusal(*status);
   auto stream = std::get<std::shared_ptr<StreamingHub::Stream>>(std::move(opened));
   hub->subscribe(*stream, std::move(key));

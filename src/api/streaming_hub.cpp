@@ -64,7 +64,8 @@ StreamingHub::Stream::~Stream() {
 }
 
 std::variant<std::shared_ptr<StreamingHub::Stream>, int> StreamingHub::open(
-    std::int64_t account_id, http::StreamUpgrade::Kind kind, bool notifications) {
+    std::int64_t account_id, http::StreamUpgrade::Kind kind, bool notifications,
+    std::int64_t token_id) {
   auto outbox = std::make_shared<http::StreamOutbox>(kStreamOutboxBytes);
   std::uint64_t id;
   {
@@ -74,7 +75,7 @@ std::variant<std::shared_ptr<StreamingHub::Stream>, int> StreamingHub::open(
     if (mine >= kMaxStreamsPerUser) return 429;
     ++mine;
     id = next_id_++;
-    streams_.emplace(id, Entry{account_id, kind, notifications, outbox, {}});
+    streams_.emplace(id, Entry{account_id, token_id, kind, notifications, outbox, {}});
   }
   return std::make_shared<Stream>(*this, id, std::move(outbox));
 }
@@ -185,7 +186,8 @@ boost::asio::awaitable<void> StreamingHub::dispatch_loop() {
                                  entry.kind,
                                  entry.notifications,
                                  entry.outbox,
-                                 {entry.streams.begin(), entry.streams.end()}});
+                                 {entry.streams.begin(), entry.streams.end()},
+                                 entry.token_id});
       }
     }
     if (targets.empty()) continue;

@@ -79,9 +79,12 @@ class StreamingHub {
   // (429 too many for this user, 503 too many in all) otherwise.
   // `notifications` (the token may read notifications) lets the user
   // stream carry them.
+  // `token_id` is the access token's row: a dispatch closes the stream
+  // once that token is revoked or expired or its user disabled or
+  // suspended, before sending it anything more.
   std::variant<std::shared_ptr<Stream>, int> open(std::int64_t account_id,
                                                   http::StreamUpgrade::Kind kind,
-                                                  bool notifications);
+                                                  bool notifications, std::int64_t token_id);
 
   enum class SubscribeResult { subscribed, already, too_many };
   SubscribeResult subscribe(const Stream& stream, StreamKey key);
@@ -104,6 +107,7 @@ class StreamingHub {
     bool notifications = false;
     std::shared_ptr<http::StreamOutbox> outbox;
     std::vector<StreamKey> streams;
+    std::int64_t token_id = 0;
   };
   struct Outgoing {
     std::shared_ptr<http::StreamOutbox> outbox;
@@ -113,6 +117,7 @@ class StreamingHub {
  private:
   struct Entry {
     std::int64_t account_id = 0;
+    std::int64_t token_id = 0;
     http::StreamUpgrade::Kind kind;
     bool notifications = false;
     std::shared_ptr<http::StreamOutbox> outbox;

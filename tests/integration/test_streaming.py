@@ -558,6 +558,23 @@ class StreamingTest(unittest.TestCase):
               f"restart, on the socket opened before it", file=sys.stderr)
 
 
+    def test_11_a_revoked_token_gets_nothing_more(self):
+        token = self.password_token("bob")
+        query = urllib.parse.urlencode({"access_token": token, "stream": "user"})
+        socket_ = WebSocket(self.kith.port, "/api/v1/streaming?" + query)
+        self.addCleanup(socket_.close)
+        self.settle()
+        revoked = self.kith.post("/oauth/revoke", {
+            "token": token, "client_id": self.app["client_id"],
+            "client_secret": self.app["client_secret"]})
+        self.assertEqual(revoked.status, 200, revoked.text())
+        self.call("alice", "POST", "/api/v1/statuses", {"status": "after the revocation"})
+        try:
+            opcode, payload = socket_.recv_frame(EVENT_TIMEOUT)
+        except (ConnectionError, OSError):
+            return  # closed without a close frame
+        self.assertEqual(opcode, 0x8, f"a stream of a revoked token got {payload!r}")
+
 class ShutdownTest(unittest.TestCase):
     """SIGTERM with a WebSocket and an event stream open."""
 
