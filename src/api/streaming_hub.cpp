@@ -9,6 +9,7 @@
 // messages into the outboxes, whose writers live on the connections'
 // strands. A slow client only fills its own outbox, and is cut off there.
 #include <spdlog/spdlog.h>
+#include <algorithm>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
@@ -191,16 +192,23 @@ boost::asio::awaitable<void> StreamingHub::dispatch_loop() {
       }
     }
     if (targets.empty()) continue;
-    std::vector<Outgoing> messages;
-    try {
-      messages = co_await pool_.run([&events, &targets, this](pqxx::connection& c) {
-        return render_stream_events(c, events, targets, host_);
-      });
-    } catch (const std::exception& e) {
-      spdlog::warn("streaming: {} event(s) not sent: {}", events.size(), e.what());
-      continue;
+    // A few events at a time: their messages are sent before the next ones
+    // are rendered.
+    for (std::size_t first = 0; first < events.size(); first += kStreamEventsPerRender) {
+      const std::size_t last = std::min(events.size(), first + kStreamEventsPerRender);
+      const std::vector<StreamEvent> chunk(events.begin() + static_cast<std::ptrdiff_t>(first),
+                                           events.begin() + static_cast<std::ptrdiff_t>(last));
+      std::vector<Outgoing> messages;
+      try {
+        messages = co_await pool_.run([&chunk, &targets, this](pqxx::connection& c) {
+          return render_stream_events(c, chunk, targets, host_);
+        });
+      } catch (const std::exception& e) {
+        spdlog::warn("streaming: {} event(s) not sent: {}", chunk.size(), e.what());
+        continue;
+      }
+      for (Outgoing& outgoing : messages) outgoing.outbox->push(std::move(outgoing.message));
     }
-    for (Outgoing& outgoing : messages) outgoing.outbox->push(std::move(outgoing.message));
   }
 }
 

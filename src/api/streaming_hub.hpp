@@ -33,6 +33,9 @@ inline constexpr std::size_t kMaxSubscriptionsPerConnection = 16;
 inline constexpr std::size_t kStreamOutboxBytes = 64 * 1024;
 // Events received but not yet dispatched; older ones are dropped beyond.
 inline constexpr std::size_t kMaxPendingStreamEvents = 4096;
+// Events rendered in one pool job, whose messages are all built before any
+// is sent: this bounds what one dispatch holds in memory.
+inline constexpr std::size_t kStreamEventsPerRender = 8;
 
 // One database event (a kith_stream notification).
 struct StreamEvent {
