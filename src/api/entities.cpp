@@ -72,8 +72,7 @@ json media_attachment_json(const db::MediaView& m, std::string_view host) {
   json meta = json::parse(m.meta_json, nullptr, false);
   if (!meta.is_object()) meta = json::object();
   // A local upload is served by this server (null while processing).
-  const std::string url =
-      m.file_path.empty() ? m.remote_url : local_media_url(host, m.file_path);
+  const std::string url = m.file_path.empty() ? m.remote_url : local_media_url(host, m.file_path);
   return {
       {"id", std::to_string(m.id)},
       {"type", m.type},

@@ -170,13 +170,14 @@ int serve(const core::Config& config) {
   // started below (it lives as long as the routes that reach it).
   auto streaming_hub = api::make_streaming_hub(*pool, config.host);
   auto api_routes = api::add_api_routes(
-      router, api::ApiContext{config, *pool, budget, fetcher, actors, wake_delivery,
-                              streaming_hub.get()});
-  auto web_routes = web::add_web_routes(
-      router, web::WebContext{config, *pool, api::login_throttle(*api_routes)});
+      router,
+      api::ApiContext{config, *pool, budget, fetcher, actors, wake_delivery, streaming_hub.get()});
+  auto web_routes =
+      web::add_web_routes(router, web::WebContext{config, *pool, api::login_throttle(*api_routes)});
   // The route table, for operators and for test_api_coverage, which checks
   // docs/API.md against it.
-  for (const auto& [method, pattern] : router.routes()) spdlog::debug("route {} {}", method, pattern);
+  for (const auto& [method, pattern] : router.routes())
+    spdlog::debug("route {} {}", method, pattern);
 
   const unsigned threads = config.http.threads;
   boost::asio::io_context io(static_cast<int>(threads));

@@ -274,13 +274,13 @@ std::map<std::int64_t, StatusView> status_views(pqxx::transaction_base& tx,
     status.poll->options.push_back(std::move(option));
   }
   // The viewer's votes, and polls whose totals wait for their end.
-  for (const auto& row : tx.exec_params(
-           "SELECT p.status_id, p.hide_totals AND s.account_id <> $2,"
-           " coalesce(array_to_string(ARRAY(SELECT v.choice FROM poll_votes v"
-           " WHERE v.poll_id = p.id AND v.account_id = $2 ORDER BY v.choice), ','), ''),"
-           " s.account_id = $2 FROM polls p JOIN statuses s ON s.id = p.status_id"
-           " WHERE p.status_id = ANY($1::bigint[]) AND (p.hide_totals OR $2 <> 0)",
-           id_array(found), viewer)) {
+  for (const auto& row :
+       tx.exec_params("SELECT p.status_id, p.hide_totals AND s.account_id <> $2,"
+                      " coalesce(array_to_string(ARRAY(SELECT v.choice FROM poll_votes v"
+                      " WHERE v.poll_id = p.id AND v.account_id = $2 ORDER BY v.choice), ','), ''),"
+                      " s.account_id = $2 FROM polls p JOIN statuses s ON s.id = p.status_id"
+                      " WHERE p.status_id = ANY($1::bigint[]) AND (p.hide_totals OR $2 <> 0)",
+                      id_array(found), viewer)) {
     auto& status = out.at(row[0].as<std::int64_t>());
     if (!status.poll) continue;
     status.poll->hide_totals = row[1].as<bool>();

@@ -85,24 +85,26 @@ void load_tags(pqxx::transaction_base& txn, std::vector<StatusRecord>& statuses)
     if (status.tags.size() >= kMaxStatusTags) continue;
     status.tags.push_back(row[1].as<std::string>());
   }
-  for (const auto& row : txn.exec_params(
-           "SELECT status_id, file_path, coalesce(media_type, ''), description,"
-           " coalesce(blurhash, ''), meta::text FROM media_attachments"
-           " WHERE status_id = ANY($1::bigint[]) AND file_path IS NOT NULL"
-           " ORDER BY status_id, position, id",
-           ids)) {
+  for (const auto& row :
+       txn.exec_params("SELECT status_id, file_path, coalesce(media_type, ''), description,"
+                       " coalesce(blurhash, ''), meta::text FROM media_attachments"
+                       " WHERE status_id = ANY($1::bigint[]) AND file_path IS NOT NULL"
+                       " ORDER BY status_id, position, id",
+                       ids)) {
     StatusRecord& status = *by_id.at(row[0].as<std::int64_t>());
     if (status.attachments.size() >= kMaxStatusAttachments) continue;
     status.attachments.push_back({row[1].as<std::string>(), row[2].as<std::string>(),
                                   row[3].as<std::string>(), row[4].as<std::string>(),
                                   row[5].as<std::string>()});
   }
-  for (const auto& row : txn.exec_params(
-           "SELECT status_id, multiple, options::text, coalesce(" + iso_time("expires_at") +
-               ", ''), coalesce(" + iso_time("coalesce(closed_at, CASE WHEN expires_at <= now()"
-               " THEN expires_at END)") + ", ''), coalesce(voters_count, 0)"
-               " FROM polls WHERE status_id = ANY($1::bigint[])",
-           ids)) {
+  for (const auto& row :
+       txn.exec_params("SELECT status_id, multiple, options::text, coalesce(" +
+                           iso_time("expires_at") + ", ''), coalesce(" +
+                           iso_time("coalesce(closed_at, CASE WHEN expires_at <= now()"
+                                    " THEN expires_at END)") +
+                           ", ''), coalesce(voters_count, 0)"
+                           " FROM polls WHERE status_id = ANY($1::bigint[])",
+                       ids)) {
     StatusPoll poll;
     poll.multiple = row[1].as<bool>();
     poll.end_time = row[3].as<std::string>();

@@ -349,8 +349,9 @@ asio::awaitable<void> serve_connection(std::shared_ptr<Server::State> state, tcp
       const bool websocket = upgrade->kind == StreamUpgrade::Kind::websocket;
       const int status = websocket ? 101 : 200;
       const auto elapsed = Clock::now() - started;
-      state->requests_total.add(
-          {{"route", route->pattern}, {"method", request.method}, {"status", std::to_string(status)}});
+      state->requests_total.add({{"route", route->pattern},
+                                 {"method", request.method},
+                                 {"status", std::to_string(status)}});
       state->request_seconds.observe({{"route", route->pattern}},
                                      std::chrono::duration<double>(elapsed).count());
       log_request(request, status, 0, elapsed);

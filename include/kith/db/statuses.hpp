@@ -84,9 +84,9 @@ struct StatusRecord {
   std::string edited_at;        // "" when never edited
   std::string account_uri;      // the author's actor id
   std::string account_followers_url;
-  std::vector<StatusMention> mentions;  // in mention order
-  std::vector<std::string> tags;        // hashtag names, lower case, without '#'
-  std::optional<StatusPoll> poll;       // a Question when set
+  std::vector<StatusMention> mentions;        // in mention order
+  std::vector<std::string> tags;              // hashtag names, lower case, without '#'
+  std::optional<StatusPoll> poll;             // a Question when set
   std::vector<StatusAttachment> attachments;  // local uploads, in order
 };
 
