@@ -131,7 +131,6 @@ http::Handler create_app_handler(ApiRoutes& routes) {
 // missing, unknown, revoked or expired token.
 http::Handler verify_app_handler(ApiRoutes& routes) {
   return [&routes](http::Request& request) -> boost::asio::awaitable<http::Response> {
-    constexpr std::size_t kMaxTokenLength = 512;
     const std::optional<std::string> token = bearer_token(request);
     if (!token || token->empty() || token->size() > kMaxTokenLength)
       co_return http::error_response(401, "The access token is invalid");

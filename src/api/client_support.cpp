@@ -12,10 +12,6 @@
 namespace kith::api {
 namespace {
 
-// Longest bearer token looked up (ours are 43 characters); anything longer
-// is refused without a query.
-constexpr std::size_t kMaxTokenLength = 512;
-
 http::Response invalid_token() {
   http::Response response = http::error_response(401, "The access token is invalid");
   response.set_header("WWW-Authenticate",

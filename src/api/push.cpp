@@ -23,7 +23,6 @@
 #include "client_support.hpp"
 #include "kith/ap/web_push_crypto.hpp"
 #include "kith/api/web_push.hpp"
-#include "kith/db/oauth_tokens.hpp"
 #include "kith/db/web_push.hpp"
 #include "kith/http/url.hpp"
 
@@ -34,7 +33,6 @@ using json = nlohmann::json;
 
 // Push service URLs are a few hundred bytes (FCM's are the longest).
 constexpr std::size_t kMaxEndpointLength = 2048;
-constexpr std::size_t kMaxTokenLength = 512;
 // Push subscriptions one user may hold across all its tokens (devices).
 constexpr std::size_t kMaxSubscriptionsPerUser = 20;
 
@@ -43,21 +41,6 @@ constexpr const char* kAlertTypes[] = {"mention",        "status",      "reblog"
                                        "follow_request", "favourite",   "poll",   "update",
                                        "admin.sign_up",  "admin.report"};
 constexpr const char* kPolicies[] = {"all", "followed", "follower", "none"};
-
-// The request's token as the client sent it (Authorization: Bearer, or
-// access_token in the query), to find the token the subscription belongs to.
-std::optional<std::string> subscription_token(const http::Request& request) {
-  if (auto header = request.header("Authorization")) {
-    std::string_view value = *header;
-    if (value.size() <= 7 || !http::iequals(value.substr(0, 7), "Bearer ")) return std::nullopt;
-    value.remove_prefix(7);
-    while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-    while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
-    return std::string(value);
-  }
-  if (auto query = request.query_param("access_token")) return std::string(*query);
-  return std::nullopt;
-}
 
 // Nested JSON objects as the bracketed names a form body uses:
 // {"subscription": {"keys": {"auth": "x"}}} -> subscription[keys][auth]=x.
@@ -140,32 +123,10 @@ bool endpoint_allowed(const http::Url& url, const core::Config& config) {
   return false;
 }
 
-struct Who {
-  Caller caller;
-  std::int64_t token_id = 0;
-  std::string token;
-};
-
-// The caller (scope push) and its token's id.
-boost::asio::awaitable<std::variant<Who, http::Response>> who_is(ApiRoutes& routes,
-                                                                 const http::Request& request) {
-  auto auth = co_await authenticate(routes, request, "push");
-  if (auto* error = std::get_if<http::Response>(&auth)) co_return std::move(*error);
-  Who who{std::get<Caller>(auth), 0, subscription_token(request).value_or("")};
-  if (who.token.empty() || who.token.size() > kMaxTokenLength)
-    co_return http::error_response(401, "The access token is invalid");
-  const std::string& token = who.token;
-  auto grant = co_await routes.context.pool.run(
-      [&token](pqxx::connection& c) { return db::find_access_token(c, token); });
-  if (!grant) co_return http::error_response(401, "The access token is invalid");
-  who.token_id = grant->token_id;
-  co_return who;
-}
-
 boost::asio::awaitable<http::Response> create(ApiRoutes& routes, http::Request& request) {
-  auto found = co_await who_is(routes, request);
+  auto found = co_await authenticate(routes, request, "push");
   if (auto* error = std::get_if<http::Response>(&found)) co_return std::move(*error);
-  const Who who = std::get<Who>(found);
+  const Caller who = std::get<Caller>(found);  // its token_id owns the subscription
   auto parsed = push_params(request);
   if (auto* error = std::get_if<http::Response>(&parsed)) co_return std::move(*error);
   const Params& params = std::get<Params>(parsed);
@@ -198,7 +159,7 @@ boost::asio::awaitable<http::Response> create(ApiRoutes& routes, http::Request& 
 
   db::WebPushSubscription s;
   s.access_token_id = who.token_id;
-  s.user_id = who.caller.user_id;
+  s.user_id = who.user_id;
   s.endpoint = url.url->text();
   s.key_p256dh = webpush::base64url_encode(*public_key);
   s.key_auth = webpush::base64url_encode(*secret);
@@ -228,9 +189,9 @@ boost::asio::awaitable<http::Response> create(ApiRoutes& routes, http::Request& 
 }
 
 boost::asio::awaitable<http::Response> show(ApiRoutes& routes, http::Request& request) {
-  auto found = co_await who_is(routes, request);
+  auto found = co_await authenticate(routes, request, "push");
   if (auto* error = std::get_if<http::Response>(&found)) co_return std::move(*error);
-  const std::int64_t token_id = std::get<Who>(found).token_id;
+  const std::int64_t token_id = std::get<Caller>(found).token_id;
   const std::optional<json> body =
       co_await routes.context.pool.run([&token_id](pqxx::connection& c) {
         pqxx::work tx(c);
@@ -245,9 +206,9 @@ boost::asio::awaitable<http::Response> show(ApiRoutes& routes, http::Request& re
 }
 
 boost::asio::awaitable<http::Response> update(ApiRoutes& routes, http::Request& request) {
-  auto found = co_await who_is(routes, request);
+  auto found = co_await authenticate(routes, request, "push");
   if (auto* error = std::get_if<http::Response>(&found)) co_return std::move(*error);
-  const std::int64_t token_id = std::get<Who>(found).token_id;
+  const std::int64_t token_id = std::get<Caller>(found).token_id;
   auto parsed = push_params(request);
   if (auto* error = std::get_if<http::Response>(&parsed)) co_return std::move(*error);
   const Params params = std::get<Params>(parsed);
@@ -284,9 +245,9 @@ boost::asio::awaitable<http::Response> update(ApiRoutes& routes, http::Request& 
 }
 
 boost::asio::awaitable<http::Response> destroy(ApiRoutes& routes, http::Request& request) {
-  auto found = co_await who_is(routes, request);
+  auto found = co_await authenticate(routes, request, "push");
   if (auto* error = std::get_if<http::Response>(&found)) co_return std::move(*error);
-  const std::int64_t token_id = std::get<Who>(found).token_id;
+  const std::int64_t token_id = std::get<Caller>(found).token_id;
   co_await routes.context.pool.run([&token_id](pqxx::connection& c) {
     pqxx::work tx(c);
     db::delete_web_push_subscription(tx, token_id);

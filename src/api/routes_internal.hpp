@@ -104,5 +104,8 @@ void add_rate_limits(http::Router& router, ApiRoutes& routes);
 // access_token query parameter (as streaming clients send it); "" for
 // another scheme, nullopt without one (client_support.cpp).
 std::optional<std::string> bearer_token(const http::Request& request);
+// Longest bearer token looked up (ours are 43 characters); anything longer
+// is refused without a query.
+inline constexpr std::size_t kMaxTokenLength = 512;
 
 }  // namespace kith::api
