@@ -46,6 +46,10 @@ bool walk(std::string_view b, const std::function<bool(const Segment&)>& visit) 
     while (pos < b.size() && u8(b, pos) == 0xFF) ++pos;  // fill bytes (B.1.1.2)
     if (pos >= b.size()) return false;
     s.marker = u8(b, pos++);
+    // FF 00 is a stuffed zero inside entropy-coded data, never a marker:
+    // taking it for one outside a scan would let a rewritten file parse
+    // differently from the original.
+    if (s.marker == 0x00) return false;
     if (s.marker == kEOI) {
       s.end = s.header_end = pos;
       visit(s);
