@@ -29,6 +29,7 @@
 #include "kith/ap/routes.hpp"
 #include "kith/api/login_throttle.hpp"
 #include "kith/api/routes.hpp"
+#include "kith/mod/engine.hpp"
 #include "kith/api/scheduled_status_worker.hpp"
 #include "kith/api/streaming.hpp"
 #include "kith/api/web_push.hpp"
@@ -169,9 +170,12 @@ int serve(const core::Config& config) {
   // The streaming hub: open streams, fed by its own LISTEN connection once
   // started below (it lives as long as the routes that reach it).
   auto streaming_hub = api::make_streaming_hub(*pool, config.host);
+  // The community moderation engine: fed from the database and from each
+  // new signal by the api module's moderation service.
+  mod::Engine moderation;
   auto api_routes = api::add_api_routes(
-      router,
-      api::ApiContext{config, *pool, budget, fetcher, actors, wake_delivery, streaming_hub.get()});
+      router, api::ApiContext{config, *pool, budget, fetcher, actors, wake_delivery,
+                              streaming_hub.get(), &moderation});
   auto web_routes =
       web::add_web_routes(router, web::WebContext{config, *pool, api::login_throttle(*api_routes)});
   // The route table, for operators and for test_api_coverage, which checks

@@ -16,6 +16,10 @@ class Fetcher;
 class RemoteActors;
 }  // namespace kith::ap
 
+namespace kith::mod {
+class Engine;  // mod/engine.hpp
+}  // namespace kith::mod
+
 namespace kith::api {
 
 class StreamingHub;  // streaming.hpp
@@ -32,6 +36,9 @@ struct ApiContext {
   // The open streams (WebSocket and event streams) of this daemon; null
   // where nothing streams (the streaming routes then answer 503).
   StreamingHub* streaming = nullptr;
+  // The community moderation engine (mod/engine.hpp); null where there is
+  // none (then no verdicts apply and the moderation routes answer 503).
+  mod::Engine* moderation = nullptr;
 };
 
 // GET /api/v1/instance (also with a trailing slash), POST /api/v1/apps.
