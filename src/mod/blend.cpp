@@ -1,0 +1,109 @@
+// The logistic blend and the viewer's threshold (blend.hpp).
+#include "blend.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace kith::mod::detail {
+
+namespace {
+
+inline constexpr double kBlendRidge = 1.0;  // L2 on every weight but the intercept
+inline constexpr int kNewtonSteps = 12;
+// Share of what a viewer is shown that is warned on at sensitivity 0.5,
+// and how many decades sensitivity 0 and 1 move it.
+inline constexpr double kDefaultActedShare = 0.03;
+inline constexpr double kMinActedShare = 0.003, kMaxActedShare = 0.30;
+
+// Solves a x = b for a symmetric positive definite a (Cholesky, in place).
+bool solve(std::array<std::array<double, kBlendFeatures>, kBlendFeatures>& a, Features& b) {
+  constexpr std::size_t n = kBlendFeatures;
+  for (std::size_t j = 0; j < n; ++j) {
+    double d = a[j][j];
+    for (std::size_t k = 0; k < j; ++k) d -= a[j][k] * a[j][k];
+    if (d <= 1e-12) return false;
+    a[j][j] = std::sqrt(d);
+    for (std::size_t i = j + 1; i < n; ++i) {
+      double s = a[i][j];
+      for (std::size_t k = 0; k < j; ++k) s -= a[i][k] * a[j][k];
+      a[i][j] = s / a[j][j];
+    }
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    double s = b[i];
+    for (std::size_t k = 0; k < i; ++k) s -= a[i][k] * b[k];
+    b[i] = s / a[i][i];
+  }
+  for (std::size_t i = n; i-- > 0;) {
+    double s = b[i];
+    for (std::size_t k = i + 1; k < n; ++k) s -= a[k][i] * b[k];
+    b[i] = s / a[i][i];
+  }
+  return true;
+}
+
+}  // namespace
+
+double Blend::threshold(double sensitivity) const {
+  sensitivity = std::clamp(sensitivity, 0.0, 1.0);
+  const double share = std::clamp(kDefaultActedShare * std::pow(10.0, 2 * (sensitivity - 0.5)),
+                                  kMinActedShare, kMaxActedShare);
+  const double floor = 0.5 - 0.35 * sensitivity;
+  if (quantiles.size() < 2) return floor;
+  const double position = (1 - share) * static_cast<double>(quantiles.size() - 1);
+  const std::size_t below = static_cast<std::size_t>(position);
+  const std::size_t above = std::min(below + 1, quantiles.size() - 1);
+  const double t = position - static_cast<double>(below);
+  const double quantile = quantiles[below] * (1 - t) + quantiles[above] * t;
+  return std::min(0.99, std::max(floor, quantile));
+}
+
+Features fit_blend(const std::vector<Features>& x, const std::vector<float>& y,
+                   const std::vector<float>& weight) {
+  Blend start;
+  Features w = start.weights;
+  for (int step = 0; step < kNewtonSteps; ++step) {
+    std::array<std::array<double, kBlendFeatures>, kBlendFeatures> hessian{};
+    Features gradient{};
+    for (std::size_t n = 0; n < x.size(); ++n) {
+      double z = 0;
+      for (std::size_t k = 0; k < kBlendFeatures; ++k) z += w[k] * x[n][k];
+      const double p = sigmoid(z);
+      const double c = weight[n];
+      const double r = c * (p - y[n]);
+      const double h = c * std::max(p * (1 - p), 1e-6);
+      for (std::size_t i = 0; i < kBlendFeatures; ++i) {
+        gradient[i] += r * x[n][i];
+        for (std::size_t j = 0; j <= i; ++j) hessian[i][j] += h * x[n][i] * x[n][j];
+      }
+    }
+    for (std::size_t i = 0; i < kBlendFeatures; ++i) {
+      for (std::size_t j = 0; j < i; ++j) hessian[j][i] = hessian[i][j];
+      const double ridge = i == 0 ? 1e-6 : kBlendRidge;
+      hessian[i][i] += ridge;
+      gradient[i] += ridge * w[i];
+    }
+    if (!solve(hessian, gradient)) break;
+    double change = 0;
+    for (std::size_t k = 0; k < kBlendFeatures; ++k) {
+      w[k] -= gradient[k];
+      change = std::max(change, std::abs(gradient[k]));
+    }
+    if (change < 1e-6) break;
+  }
+  for (double v : w)
+    if (!std::isfinite(v)) return start.weights;
+  return w;
+}
+
+std::vector<float> probability_quantiles(std::vector<float> probabilities) {
+  std::vector<float> q;
+  if (probabilities.empty()) return q;
+  std::sort(probabilities.begin(), probabilities.end());
+  q.resize(kQuantiles + 1);
+  for (std::size_t k = 0; k <= kQuantiles; ++k)
+    q[k] = probabilities[k * (probabilities.size() - 1) / kQuantiles];
+  return q;
+}
+
+}  // namespace kith::mod::detail

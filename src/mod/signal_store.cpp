@@ -1,0 +1,232 @@
+// Signal storage (signal_store.hpp): dense indices, edges and online counters.
+#include "signal_store.hpp"
+
+#include <algorithm>
+
+#include "trust.hpp"
+
+namespace kith::mod::detail {
+
+namespace {
+
+template <typename T>
+std::size_t vector_bytes(const std::vector<T>& v) {
+  return v.capacity() * sizeof(T);
+}
+
+std::uint32_t clamp_time(std::int64_t at) {
+  return static_cast<std::uint32_t>(std::clamp<std::int64_t>(at, 0, 0xffffffffLL));
+}
+
+}  // namespace
+
+std::size_t Accounts::bytes() const {
+  return vector_bytes(ids) + index.bytes() + vector_bytes(flags_given) +
+         vector_bytes(exposures_seen) + vector_bytes(author_flag_weight) +
+         vector_bytes(author_exposure_weight) + vector_bytes(trust) + vector_bytes(created_at) +
+         vector_bytes(bits) + vector_bytes(bias) + vector_bytes(factor);
+}
+
+std::size_t Statuses::bytes() const {
+  std::size_t sides = 0;
+  for (int s = 0; s < 2; ++s)
+    sides += vector_bytes(side_flag_weight[s]) + vector_bytes(side_exposure_weight[s]);
+  return vector_bytes(ids) + index.bytes() + vector_bytes(authors) + vector_bytes(flags) +
+         vector_bytes(exposures) + vector_bytes(flag_weight) + vector_bytes(exposure_weight) +
+         sides + vector_bytes(bias) + vector_bytes(factor) + vector_bytes(state);
+}
+
+std::size_t SignalStore::bytes() const {
+  return accounts.bytes() + statuses.bytes() + edges.bytes() + mutes.bytes() +
+         preferences.size() * (sizeof(std::uint32_t) + sizeof(Preferences) + 2 * sizeof(void*)) +
+         vector_bytes(free_statuses) + vector_bytes(forgotten) + vector_bytes(changes);
+}
+
+std::uint32_t SignalStore::ensure_account(AccountId id) {
+  std::uint32_t index = account_index(id);
+  if (index != kNoIndex) return index;
+  if (accounts.size() >= kMaxAccounts) return kNoIndex;
+  index = static_cast<std::uint32_t>(accounts.size());
+  accounts.ids.push_back(id);
+  accounts.index.insert(index, accounts.ids);
+  accounts.flags_given.push_back(0);
+  accounts.exposures_seen.push_back(0);
+  accounts.author_flag_weight.push_back(0);
+  accounts.author_exposure_weight.push_back(0);
+  accounts.trust.push_back(base_trust(0, 0, latest_at));
+  accounts.created_at.push_back(0);
+  accounts.bits.push_back(0);
+  accounts.bias.push_back(0);
+  accounts.factor.push_back(0);
+  return index;
+}
+
+std::uint32_t SignalStore::ensure_status(StatusId id, std::uint32_t author) {
+  std::uint32_t index = status_index(id);
+  if (index != kNoIndex) {
+    if (statuses.authors[index] == kNoIndex) statuses.authors[index] = author;
+    return index;
+  }
+  if (!free_statuses.empty()) {
+    index = free_statuses.back();
+    free_statuses.pop_back();
+    statuses.ids[index] = id;
+    statuses.authors[index] = author;
+    statuses.flags[index] = statuses.exposures[index] = 0;
+    statuses.flag_weight[index] = statuses.exposure_weight[index] = 0;
+    for (int s = 0; s < 2; ++s)
+      statuses.side_flag_weight[s][index] = statuses.side_exposure_weight[s][index] = 0;
+    statuses.bias[index] = statuses.factor[index] = 0;
+    statuses.state[index] = 0;
+  } else {
+    if (statuses.size() >= kMaxStatuses) return kNoIndex;
+    index = static_cast<std::uint32_t>(statuses.size());
+    statuses.ids.push_back(id);
+    statuses.authors.push_back(author);
+    statuses.flags.push_back(0);
+    statuses.exposures.push_back(0);
+    statuses.flag_weight.push_back(0);
+    statuses.exposure_weight.push_back(0);
+    for (int s = 0; s < 2; ++s) {
+      statuses.side_flag_weight[s].push_back(0);
+      statuses.side_exposure_weight[s].push_back(0);
+    }
+    statuses.bias.push_back(0);
+    statuses.factor.push_back(0);
+    statuses.state.push_back(0);
+  }
+  statuses.index.insert(index, statuses.ids);
+  return index;
+}
+
+void SignalStore::apply(const EdgeChange& change) {
+  const std::uint32_t user = edge_user(change.edge);
+  const std::uint32_t item = edge_item(change.edge);
+  if (user >= accounts.size() || item >= statuses.size()) return;
+  if (statuses.state[item] & kStatusForgotten) return;
+  const float weight = accounts.trust[user];
+  const std::array<float, 2> shares = side_shares(accounts.factor[user]);
+  const std::uint32_t author = statuses.authors[item];
+  if (change.exposure != 0) {
+    const float w = weight * change.exposure;
+    accounts.exposures_seen[user] += change.exposure;
+    statuses.exposures[item] += change.exposure;
+    statuses.exposure_weight[item] += w;
+    for (int s = 0; s < 2; ++s) statuses.side_exposure_weight[s][item] += w * shares[s];
+    if (author != kNoIndex) accounts.author_exposure_weight[author] += w;
+    total_exposure_weight += w;
+  }
+  if (change.flag != 0) {
+    const float w = weight * change.flag;
+    accounts.flags_given[user] += change.flag;
+    statuses.flags[item] += change.flag;
+    statuses.flag_weight[item] += w;
+    for (int s = 0; s < 2; ++s) statuses.side_flag_weight[s][item] += w * shares[s];
+    if (author != kNoIndex) accounts.author_flag_weight[author] += w;
+    total_flag_weight += w;
+  }
+}
+
+bool SignalStore::record(const Signal& signal) {
+  latest_at = std::max(latest_at, signal.at);
+  const std::uint32_t user = ensure_account(signal.rater);
+  if (user == kNoIndex) return false;
+  const std::uint32_t author = signal.author != 0 ? ensure_account(signal.author) : kNoIndex;
+
+  if (signal.kind == SignalKind::author_mute || signal.kind == SignalKind::author_block) {
+    if (author == kNoIndex || author == user) return false;
+    bool inserted = false;
+    mutes.insert(edge_key(user, author), inserted);
+    return inserted;
+  }
+  if (signal.status == 0) return false;
+
+  if (signal.kind == SignalKind::unflag) {
+    // Withdrawing a flag never creates anything.
+    const std::uint32_t item = status_index(signal.status);
+    if (item == kNoIndex) return false;
+    std::uint64_t* edge = edges.find(edge_key(user, item));
+    if (edge == nullptr || !edge_flagged(*edge)) return false;
+    *edge &= ~kFlagBit;
+    --flags;
+    const EdgeChange change{edge_key(user, item), 0, -1};
+    apply(change);
+    if (logging_changes) changes.push_back(change);
+    return true;
+  }
+
+  const std::uint32_t item = ensure_status(signal.status, author);
+  if (item == kNoIndex) return false;
+  std::uint64_t bit = 0;
+  if (signal.kind == SignalKind::flag) bit = kFlagBit;
+  if (signal.kind == SignalKind::positive) bit = kPositiveBit;
+  bool inserted = false;
+  std::uint64_t* edge = edges.insert(edge_key(user, item), inserted);
+  const bool newly_flagged = bit == kFlagBit && !edge_flagged(*edge);
+  const bool changed_bit = (*edge & bit) != bit;
+  *edge |= bit;
+  if (!inserted && !changed_bit) return false;
+  if (newly_flagged) ++flags;
+  const EdgeChange change{edge_key(user, item), static_cast<std::int8_t>(inserted ? 1 : 0),
+                          static_cast<std::int8_t>(newly_flagged ? 1 : 0)};
+  if (change.exposure != 0 || change.flag != 0) {
+    apply(change);
+    if (logging_changes) changes.push_back(change);
+  }
+  return true;
+}
+
+void SignalStore::set_account(AccountId account, const AccountFacts& facts) {
+  const std::uint32_t index = ensure_account(account);
+  if (index == kNoIndex) return;
+  accounts.created_at[index] = clamp_time(facts.created_at);
+  accounts.bits[index] = static_cast<std::uint8_t>((facts.local ? kAccountLocal : 0) |
+                                                   (facts.admin_vouched ? kAccountVouched : 0));
+  // Until the next refit, the weight is what the account is; behaviour
+  // (lock-step, admin feedback) comes with the refit.
+  accounts.trust[index] = base_trust(accounts.created_at[index], accounts.bits[index], latest_at);
+}
+
+void SignalStore::forget_status(StatusId status) {
+  const std::uint32_t item = status_index(status);
+  if (item == kNoIndex) return;
+  // Its flags and exposures leave the author's and the global sums now;
+  // viewers' own counts keep them until the purge (they are about the viewer).
+  const std::uint32_t author = statuses.authors[item];
+  if (author != kNoIndex) {
+    accounts.author_flag_weight[author] -= statuses.flag_weight[item];
+    accounts.author_exposure_weight[author] -= statuses.exposure_weight[item];
+  }
+  total_flag_weight -= statuses.flag_weight[item];
+  total_exposure_weight -= statuses.exposure_weight[item];
+  statuses.index.erase(status, statuses.ids);
+  statuses.ids[item] = 0;
+  statuses.state[item] = kStatusForgotten;
+  statuses.flags[item] = statuses.exposures[item] = 0;
+  statuses.flag_weight[item] = statuses.exposure_weight[item] = 0;
+  for (int s = 0; s < 2; ++s)
+    statuses.side_flag_weight[s][item] = statuses.side_exposure_weight[s][item] = 0;
+  forgotten.push_back(item);
+}
+
+void SignalStore::purge_forgotten() {
+  if (forgotten.empty()) return;
+  edges.retain([&](std::uint64_t edge) {
+    const std::uint32_t item = edge_item(edge);
+    if (!(statuses.state[item] & kStatusForgotten)) return true;
+    const std::uint32_t user = edge_user(edge);
+    accounts.exposures_seen[user] -= 1;
+    if (edge_flagged(edge)) {
+      accounts.flags_given[user] -= 1;
+      --flags;
+    }
+    return false;
+  });
+  for (std::uint32_t item : forgotten) {
+    statuses.state[item] = 0;
+    free_statuses.push_back(item);
+  }
+  forgotten.clear();
+}
+
+}  // namespace kith::mod::detail

@@ -1,0 +1,155 @@
+// The moderation engine's memory: accounts and statuses as dense indices,
+// exposure edges, mutes, preferences, and the online counters (raw and
+// trust-weighted flag and exposure sums) that the shrunk rates read.
+//
+// The one idea: everything is a flat array indexed by a dense uint32, and
+// an exposure is one 8-byte key (viewer index << 32 | status index) with the
+// flag and positive signals as its two top bits, so "shown and not flagged"
+// costs nothing extra and a flag costs one bit. record() is idempotent per
+// (rater, status, kind): it changes counters only when an edge's bit changes.
+//
+// What it must never do: hold anything but numbers (no text, no I/O), or
+// grow by anything but the accounts, statuses, edges and mutes fed to it.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <unordered_map>
+#include <vector>
+
+#include "flat_tables.hpp"
+#include "kith/mod/engine.hpp"
+
+namespace kith::mod::detail {
+
+inline constexpr std::uint64_t kFlagBit = std::uint64_t{1} << 63;
+inline constexpr std::uint64_t kPositiveBit = std::uint64_t{1} << 62;
+inline constexpr std::uint64_t kPairMask = kPositiveBit - 1;
+// Account indices take 30 bits of an edge; statuses take 32.
+inline constexpr std::uint32_t kMaxAccounts = (1u << 30) - 2;
+inline constexpr std::uint32_t kMaxStatuses = 0xfffffff0u;
+inline constexpr std::uint32_t kNoIndex = IdIndex::kNone;
+
+inline std::uint64_t edge_key(std::uint32_t user, std::uint32_t item) {
+  return (std::uint64_t{user} << 32) | item;
+}
+inline std::uint32_t edge_user(std::uint64_t edge) {
+  return static_cast<std::uint32_t>((edge & kPairMask) >> 32);
+}
+inline std::uint32_t edge_item(std::uint64_t edge) {
+  return static_cast<std::uint32_t>(edge);
+}
+inline bool edge_flagged(std::uint64_t edge) {
+  return (edge & kFlagBit) != 0;
+}
+
+using EdgeSet = KeySet<kPairMask>;
+using PairSet = KeySet<~std::uint64_t{0}>;
+
+// Account bits (AccountFacts).
+inline constexpr std::uint8_t kAccountLocal = 1;
+inline constexpr std::uint8_t kAccountVouched = 2;
+
+// Status state bits (instance-wide action and admin decisions).
+inline constexpr std::uint8_t kStatusActed = 1;
+inline constexpr std::uint8_t kStatusDecided = 2;
+inline constexpr std::uint8_t kStatusConfirmed = 4;
+inline constexpr std::uint8_t kStatusForgotten = 8;
+
+// Which side of the factor axis an account's flags count on: index 0 is
+// the negative side, 1 the positive; accounts near zero count half on each.
+inline constexpr float kSideMargin = 0.05f;
+inline std::array<float, 2> side_shares(float factor) {
+  if (factor > kSideMargin) return {0.f, 1.f};
+  if (factor < -kSideMargin) return {1.f, 0.f};
+  return {0.5f, 0.5f};
+}
+
+struct Accounts {
+  std::vector<std::int64_t> ids;
+  IdIndex index;
+  // As a viewer: raw counts of the statuses it flagged and was shown.
+  std::vector<std::uint32_t> flags_given, exposures_seen;
+  // As an author: trust-weighted flags and exposures of its statuses.
+  std::vector<float> author_flag_weight, author_exposure_weight;
+  std::vector<float> trust;               // weight of its flags, set at refit (and set_account)
+  std::vector<std::uint32_t> created_at;  // unix seconds, 0 unknown
+  std::vector<std::uint8_t> bits;
+  std::vector<float> bias, factor;  // the factor model's user intercept and factor
+
+  std::size_t size() const { return ids.size(); }
+  std::size_t bytes() const;
+};
+
+struct Statuses {
+  std::vector<std::int64_t> ids;  // 0 for a forgotten status whose slot is not reused yet
+  IdIndex index;
+  std::vector<std::uint32_t> authors;               // account index or kNoIndex
+  std::vector<std::uint32_t> flags, exposures;      // distinct raters, raw
+  std::vector<float> flag_weight, exposure_weight;  // trust-weighted
+  // Trust-weighted flags and exposures by side of the factor axis, so a
+  // viewer's prediction can lean on flaggers from its own side.
+  std::array<std::vector<float>, 2> side_flag_weight, side_exposure_weight;
+  std::vector<float> bias, factor;  // the factor model's status intercept and factor
+  std::vector<std::uint8_t> state;
+
+  std::size_t size() const { return ids.size(); }
+  std::size_t bytes() const;
+};
+
+// One change to an edge, kept while a refit runs so it can be replayed onto
+// the counters the refit swaps in.
+struct EdgeChange {
+  std::uint64_t edge = 0;              // pair only
+  std::int8_t exposure = 0, flag = 0;  // +1 added, -1 removed, 0 unchanged
+};
+
+class SignalStore {
+ public:
+  // Applies one signal; returns whether anything changed.
+  bool record(const Signal& signal);
+  void set_account(AccountId account, const AccountFacts& facts);
+  // Forgets a status: its counters leave the sums at once, its edges at
+  // the next purge_forgotten().
+  void forget_status(StatusId status);
+  // Drops the edges of forgotten statuses and frees their slots for reuse.
+  void purge_forgotten();
+
+  std::uint32_t account_index(AccountId id) const { return accounts.index.find(id, accounts.ids); }
+  std::uint32_t status_index(StatusId id) const {
+    return id == 0 ? kNoIndex : statuses.index.find(id, statuses.ids);
+  }
+  std::uint32_t ensure_account(AccountId id);  // kNoIndex when full
+  std::uint32_t ensure_status(StatusId id, std::uint32_t author);
+
+  bool flagged(std::uint32_t user, std::uint32_t item) const {
+    const std::uint64_t* edge = edges.find(edge_key(user, item));
+    return edge != nullptr && edge_flagged(*edge);
+  }
+  bool muted(std::uint32_t viewer, std::uint32_t author) const {
+    return mutes.find(edge_key(viewer, author)) != nullptr;
+  }
+
+  // Applies an edge change to the counters with the flagger's current
+  // weight and side (record() and the replay after a refit).
+  void apply(const EdgeChange& change);
+
+  std::size_t bytes() const;
+
+  Accounts accounts;
+  Statuses statuses;
+  EdgeSet edges;
+  PairSet mutes;
+  std::unordered_map<std::uint32_t, Preferences> preferences;  // only accounts that set them
+  std::vector<std::uint32_t> free_statuses;                    // purged slots to reuse
+  std::vector<std::uint32_t> forgotten;  // forgotten slots whose edges are still stored
+  std::size_t flags = 0;                 // flagged edges
+  double total_flag_weight = 0, total_exposure_weight = 0;
+  std::int64_t latest_at = 0;  // the newest signal's time: "now" for account ages
+
+  // While a refit runs, every edge change is also logged here.
+  bool logging_changes = false;
+  std::vector<EdgeChange> changes;
+};
+
+}  // namespace kith::mod::detail
