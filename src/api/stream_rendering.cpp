@@ -14,8 +14,12 @@
 //                          the author or block its domain.
 //   delete                 payload the bare id, to every stream but
 //                          user:notification of each user whose audience
-//                          included the status (everyone when the row is
-//                          gone or the status was public).
+//                          included the status: everyone when it was
+//                          public, unlisted or local; else its author, the
+//                          accounts it mentioned and, for followers-only,
+//                          the author's followers. When the row is gone (a
+//                          boost undone) those facts come with the event
+//                          (migration 0015), never "everyone" by default.
 //   notification           user (when the token may read notifications)
 //                          and user:notification of the recipient.
 //   conversation           direct of the conversation's owner.
@@ -110,21 +114,33 @@ class EventRenderer {
   }
 
   void delete_event(const StreamEvent& event) {
-    auto status = db::streamed_status(tx_, event.id);
-    const bool everyone = !status || status->visibility == "public" ||
-                          status->visibility == "unlisted" || status->visibility == "local";
-    std::map<std::int64_t, db::StreamViewer> facts;
-    if (!everyone) {
-      std::vector<std::int64_t> viewers =
-          viewers_with([](const StreamKey& key) { return key.kind != Kind::user_notification; });
-      facts = db::stream_viewers(tx_, event.id, viewers);
+    std::vector<std::int64_t> viewers =
+        viewers_with([](const StreamKey& key) { return key.kind != Kind::user_notification; });
+    if (viewers.empty()) return;
+    std::set<std::int64_t> audience;
+    if (auto status = db::streamed_status(tx_, event.id)) {
+      // The row is still there (deleted_at set): its own facts decide.
+      const bool everyone = status->visibility == "public" || status->visibility == "unlisted" ||
+                            status->visibility == "local";
+      if (everyone) {
+        audience.insert(viewers.begin(), viewers.end());
+      } else {
+        for (const auto& [viewer, fact] : db::stream_viewers(tx_, event.id, viewers))
+          if (fact.could_see) audience.insert(viewer);
+      }
+    } else {
+      // The row is gone (a boost undone): the facts the event carried. The
+      // boosted status's author was told of the boost, so it may hear of
+      // its end.
+      std::vector<std::int64_t> told = event.mentions;
+      if (event.reblog_account_id != 0) told.push_back(event.reblog_account_id);
+      for (std::int64_t viewer :
+           db::deleted_status_audience(tx_, event.account_id, event.visibility, told, viewers))
+        audience.insert(viewer);
     }
     const std::optional<std::string> id = std::to_string(event.id);
     for (const auto& target : targets_) {
-      if (!everyone) {
-        auto fact = facts.find(target.account_id);
-        if (fact == facts.end() || !fact->second.could_see) continue;
-      }
+      if (!audience.count(target.account_id)) continue;
       for (const StreamKey& key : target.streams)
         if (key.kind != Kind::user_notification) emit(target, key, "delete", id);
     }

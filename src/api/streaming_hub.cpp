@@ -49,6 +49,28 @@ std::optional<StreamEvent> parse_stream_event(std::string_view payload) {
   } catch (const std::exception&) {
     return std::nullopt;
   }
+  if (event.kind != StreamEvent::Kind::status_deleted) return event;
+  static const std::string_view kVisibilities[] = {"public", "unlisted", "private", "direct",
+                                                   "local"};
+  const std::string visibility = text("visibility");
+  if (std::find(std::begin(kVisibilities), std::end(kVisibilities), visibility) !=
+      std::end(kVisibilities))
+    event.visibility = visibility;
+  try {
+    if (const std::string boosted = text("reblog_account_id"); !boosted.empty())
+      event.reblog_account_id = std::stoll(boosted);
+    auto mentions = json.find("mentions");
+    if (mentions != json.end() && mentions->is_array()) {
+      for (const auto& mention : *mentions) {
+        if (event.mentions.size() >= kMaxStreamDeleteMentions) break;
+        if (mention.is_string()) event.mentions.push_back(std::stoll(mention.get<std::string>()));
+      }
+    }
+  } catch (const std::exception&) {
+    // Unreadable audience facts: the row's own facts, or the author alone.
+    event.visibility.clear();
+    event.mentions.clear();
+  }
   return event;
 }
 

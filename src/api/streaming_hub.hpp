@@ -36,6 +36,9 @@ inline constexpr std::size_t kMaxPendingStreamEvents = 4096;
 // Events rendered in one pool job, whose messages are all built before any
 // is sent: this bounds what one dispatch holds in memory.
 inline constexpr std::size_t kStreamEventsPerRender = 8;
+// Mentioned accounts a status.deleted event carries (migration 0015 sends
+// at most 200); more are ignored.
+inline constexpr std::size_t kMaxStreamDeleteMentions = 200;
 
 // One database event (a kith_stream notification).
 struct StreamEvent {
@@ -50,6 +53,12 @@ struct StreamEvent {
   Kind kind = Kind::status_created;
   std::int64_t id = 0;
   std::int64_t account_id = 0;
+  // status.deleted only: who could see the deleted row, for when the row
+  // is gone by the time the hub renders (a boost undone). Empty visibility
+  // (an event without it) means unknown: then only the author is told.
+  std::string visibility;
+  std::int64_t reblog_account_id = 0;  // the boosted status's author, for a boost
+  std::vector<std::int64_t> mentions;  // at most kMaxStreamDeleteMentions
 };
 // A notification payload; nullopt for anything malformed or unknown.
 std::optional<StreamEvent> parse_stream_event(std::string_view payload);

@@ -108,6 +108,24 @@ std::map<std::int64_t, StreamViewer> stream_viewers(pqxx::transaction_base& tx,
   return result;
 }
 
+std::vector<std::int64_t> deleted_status_audience(pqxx::transaction_base& tx,
+                                                  std::int64_t author_id,
+                                                  const std::string& visibility,
+                                                  const std::vector<std::int64_t>& mentioned,
+                                                  const std::vector<std::int64_t>& viewers) {
+  if (visibility == "public" || visibility == "unlisted" || visibility == "local") return viewers;
+  std::vector<std::int64_t> audience;
+  if (viewers.empty()) return audience;
+  for (const auto& row : tx.exec_params(
+           "SELECT v.id FROM unnest($1::bigint[]) AS v(id)"
+           " WHERE v.id = $2 OR v.id = ANY($3::bigint[])"
+           "   OR ($4 = 'private' AND EXISTS (SELECT 1 FROM follows f WHERE f.account_id = v.id"
+           "       AND f.target_account_id = $2 AND f.state = 'accepted'))",
+           id_array(viewers), author_id, id_array(mentioned), visibility))
+    audience.push_back(row[0].as<std::int64_t>());
+  return audience;
+}
+
 bool list_belongs_to(pqxx::transaction_base& tx, std::int64_t list_id, std::int64_t account_id) {
   return !tx.exec_params("SELECT 1 FROM lists WHERE id = $1 AND account_id = $2", list_id,
                          account_id)

@@ -575,6 +575,50 @@ class StreamingTest(unittest.TestCase):
             return  # closed without a close frame
         self.assertEqual(opcode, 0x8, f"a stream of a revoked token got {payload!r}")
 
+    def test_12_a_gone_followers_only_status_is_announced_to_its_audience_only(self):
+        # A row removed outright (as an undone followers-only boost from
+        # another server is): the hub can no longer look it up, and must
+        # not tell its bare id to streams that never could have seen it.
+        def next_status_event(socket_):
+            while True:  # the mention's notification may come on the way
+                message = socket_.recv_json()
+                if message["event"] != "notification":
+                    return message
+
+        bob = self.ws("bob", "stream=user")
+        carol = self.ws("carol", "stream=user")
+        self.subscribe(carol, "public")
+        self.subscribe(carol, "public:local")
+        self.settle()
+        hidden = []
+        for visibility, text in (("private", "for my followers"), ("direct", "@bob only")):
+            status = self.call("alice", "POST", "/api/v1/statuses",
+                               {"status": text, "visibility": visibility})
+            got = next_status_event(bob)
+            self.assertEqual((got["event"], json.loads(got["payload"])["id"]),
+                             ("update", status["id"]))
+            pg.psql(f"DELETE FROM statuses WHERE id = {int(status['id'])}", dbname="streaming")
+            message = next_status_event(bob)
+            self.assertEqual((message["stream"], message["event"], message["payload"]),
+                             (["user"], "delete", status["id"]))
+            hidden.append(status["id"])
+        public = self.call("alice", "POST", "/api/v1/statuses",
+                           {"status": "everyone may know", "visibility": "public"})
+        # carol's first message is the public post: neither delete came.
+        message = carol.recv_json()
+        self.assertEqual((message["event"], json.loads(message["payload"])["id"]),
+                         ("update", public["id"]))
+        self.assertEqual(carol.recv_json()["event"], "update")  # on her other public stream
+        pg.psql(f"DELETE FROM statuses WHERE id = {int(public['id'])}", dbname="streaming")
+        deletes = [carol.recv_json() for _ in range(3)]
+        self.assertEqual(sorted(tuple(m["stream"]) for m in deletes),
+                         [("public",), ("public:local",), ("user",)])
+        self.assertEqual({(m["event"], m["payload"]) for m in deletes}, {("delete", public["id"])})
+        carol.expect_nothing(0.5)
+        print(f"ok: gone followers-only and direct statuses ({', '.join(hidden)}): delete reached "
+              "the follower or the mentioned only; a gone public one reached all of carol's "
+              "streams", file=sys.stderr)
+
 class ShutdownTest(unittest.TestCase):
     """SIGTERM with a WebSocket and an event stream open."""
 

@@ -53,6 +53,17 @@ std::map<std::int64_t, StreamViewer> stream_viewers(pqxx::transaction_base& tx,
                                                     std::int64_t status_id,
                                                     const std::vector<std::int64_t>& viewers);
 
+// Which of `viewers` could have seen a status that no longer exists, from
+// the facts its deletion event carried: everyone for public, unlisted and
+// local; otherwise its author, the accounts it mentioned and, for private
+// (followers-only), the author's accepted followers. An unknown (empty)
+// visibility counts as direct.
+std::vector<std::int64_t> deleted_status_audience(pqxx::transaction_base& tx,
+                                                  std::int64_t author_id,
+                                                  const std::string& visibility,
+                                                  const std::vector<std::int64_t>& mentioned,
+                                                  const std::vector<std::int64_t>& viewers);
+
 // Whether list `list_id` exists and belongs to `account_id`.
 bool list_belongs_to(pqxx::transaction_base& tx, std::int64_t list_id, std::int64_t account_id);
 
