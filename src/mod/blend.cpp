@@ -8,7 +8,9 @@ namespace kith::mod::detail {
 
 namespace {
 
-inline constexpr double kBlendRidge = 1.0;  // L2 on every weight but the intercept
+// L2 pull of every weight but the intercept towards the default blend's, so
+// a small hold-out cannot swing collinear weights far from it.
+inline constexpr double kBlendRidge = 20.0;
 inline constexpr int kNewtonSteps = 12;
 // Share of what a viewer is shown that is warned on at sensitivity 0.5,
 // and how many decades sensitivity 0 and 1 move it.
@@ -81,7 +83,7 @@ Features fit_blend(const std::vector<Features>& x, const std::vector<float>& y,
       for (std::size_t j = 0; j < i; ++j) hessian[j][i] = hessian[i][j];
       const double ridge = i == 0 ? 1e-6 : kBlendRidge;
       hessian[i][i] += ridge;
-      gradient[i] += ridge * w[i];
+      gradient[i] += ridge * (w[i] - start.weights[i]);
     }
     if (!solve(hessian, gradient)) break;
     double change = 0;

@@ -47,38 +47,64 @@ struct Rates {
   double side = kDefaultGlobalRate;  // among flaggers on the viewer's side
 };
 
-inline double global_rate(const SignalStore& store) {
-  if (store.total_exposure_weight < 1) return kDefaultGlobalRate;
-  return shrunk(store.total_flag_weight, store.total_exposure_weight, kDefaultGlobalRate, 10);
+// The counters one prediction reads; the refit fills them with one
+// exposure left out, record() keeps them current for verdicts.
+struct RateCounts {
+  double total_flags = 0, total_exposures = 0;
+  bool has_user = false, has_author = false, has_item = false;
+  double user_flags = 0, user_exposures = 0;
+  double author_flags = 0, author_exposures = 0;
+  double item_flags = 0, item_exposures = 0;
+  double side_flags = 0, side_exposures = 0;
+};
+
+inline Rates rates_from(const RateCounts& c) {
+  Rates r;
+  r.global = c.total_exposures < 1
+                 ? kDefaultGlobalRate
+                 : shrunk(c.total_flags, c.total_exposures, kDefaultGlobalRate, 10);
+  r.viewer = c.has_user ? shrunk(c.user_flags, c.user_exposures, r.global, kViewerPrior) : r.global;
+  r.author =
+      c.has_author ? shrunk(c.author_flags, c.author_exposures, r.global, kAuthorPrior) : r.global;
+  if (!c.has_item) {
+    r.status = r.side = r.author;
+    return r;
+  }
+  r.status = shrunk(c.item_flags, c.item_exposures, r.author, kStatusPrior);
+  r.side = shrunk(c.side_flags, c.side_exposures, r.status, kSidePrior);
+  return r;
 }
 
 // user/item/author may be kNoIndex (never seen).
 inline Rates rates_for(const SignalStore& store, std::uint32_t user, std::uint32_t item,
                        std::uint32_t author) {
-  Rates r;
-  r.global = global_rate(store);
   const Accounts& a = store.accounts;
   const Statuses& s = store.statuses;
-  r.viewer = user == kNoIndex
-                 ? r.global
-                 : shrunk(a.flags_given[user], a.exposures_seen[user], r.global, kViewerPrior);
+  RateCounts c;
+  c.total_flags = store.total_flag_weight;
+  c.total_exposures = store.total_exposure_weight;
+  if (user != kNoIndex) {
+    c.has_user = true;
+    c.user_flags = a.flags_given[user];
+    c.user_exposures = a.exposures_seen[user];
+  }
   if (item != kNoIndex && author == kNoIndex) author = s.authors[item];
-  r.author = author == kNoIndex ? r.global
-                                : shrunk(a.author_flag_weight[author],
-                                         a.author_exposure_weight[author], r.global, kAuthorPrior);
-  if (item == kNoIndex) {
-    r.status = r.side = r.author;
-    return r;
+  if (author != kNoIndex) {
+    c.has_author = true;
+    c.author_flags = a.author_flag_weight[author];
+    c.author_exposures = a.author_exposure_weight[author];
   }
-  r.status = shrunk(s.flag_weight[item], s.exposure_weight[item], r.author, kStatusPrior);
-  const std::array<float, 2> shares = side_shares(user == kNoIndex ? 0.f : a.factor[user]);
-  double side_flags = 0, side_exposures = 0;
-  for (int k = 0; k < 2; ++k) {
-    side_flags += shares[k] * s.side_flag_weight[k][item];
-    side_exposures += shares[k] * s.side_exposure_weight[k][item];
+  if (item != kNoIndex) {
+    c.has_item = true;
+    c.item_flags = s.flag_weight[item];
+    c.item_exposures = s.exposure_weight[item];
+    const std::array<float, 2> shares = side_shares(user == kNoIndex ? 0.f : a.factor[user]);
+    for (int k = 0; k < 2; ++k) {
+      c.side_flags += shares[k] * s.side_flag_weight[k][item];
+      c.side_exposures += shares[k] * s.side_exposure_weight[k][item];
+    }
   }
-  r.side = shrunk(side_flags, side_exposures, r.status, kSidePrior);
-  return r;
+  return rates_from(c);
 }
 
 }  // namespace kith::mod::detail

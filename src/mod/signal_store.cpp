@@ -2,6 +2,7 @@
 #include "signal_store.hpp"
 
 #include <algorithm>
+#include <type_traits>
 
 #include "trust.hpp"
 
@@ -16,6 +17,14 @@ std::size_t vector_bytes(const std::vector<T>& v) {
 
 std::uint32_t clamp_time(std::int64_t at) {
   return static_cast<std::uint32_t>(std::clamp<std::int64_t>(at, 0, 0xffffffffLL));
+}
+
+// Appends with 1.25x growth instead of the library's 2x, so the arrays'
+// spare capacity (which stats() counts) stays under a quarter.
+template <typename T>
+void append(std::vector<T>& v, std::type_identity_t<T> value) {
+  if (v.size() == v.capacity()) v.reserve(v.capacity() + v.capacity() / 4 + 16);
+  v.push_back(value);
 }
 
 }  // namespace
@@ -47,17 +56,17 @@ std::uint32_t SignalStore::ensure_account(AccountId id) {
   if (index != kNoIndex) return index;
   if (accounts.size() >= kMaxAccounts) return kNoIndex;
   index = static_cast<std::uint32_t>(accounts.size());
-  accounts.ids.push_back(id);
+  append(accounts.ids, id);
   accounts.index.insert(index, accounts.ids);
-  accounts.flags_given.push_back(0);
-  accounts.exposures_seen.push_back(0);
-  accounts.author_flag_weight.push_back(0);
-  accounts.author_exposure_weight.push_back(0);
-  accounts.trust.push_back(base_trust(0, 0, latest_at));
-  accounts.created_at.push_back(0);
-  accounts.bits.push_back(0);
-  accounts.bias.push_back(0);
-  accounts.factor.push_back(0);
+  append(accounts.flags_given, 0);
+  append(accounts.exposures_seen, 0);
+  append(accounts.author_flag_weight, 0);
+  append(accounts.author_exposure_weight, 0);
+  append(accounts.trust, base_trust(0, 0, latest_at));
+  append(accounts.created_at, 0);
+  append(accounts.bits, 0);
+  append(accounts.bias, 0);
+  append(accounts.factor, 0);
   return index;
 }
 
@@ -81,25 +90,25 @@ std::uint32_t SignalStore::ensure_status(StatusId id, std::uint32_t author) {
   } else {
     if (statuses.size() >= kMaxStatuses) return kNoIndex;
     index = static_cast<std::uint32_t>(statuses.size());
-    statuses.ids.push_back(id);
-    statuses.authors.push_back(author);
-    statuses.flags.push_back(0);
-    statuses.exposures.push_back(0);
-    statuses.flag_weight.push_back(0);
-    statuses.exposure_weight.push_back(0);
+    append(statuses.ids, id);
+    append(statuses.authors, author);
+    append(statuses.flags, 0);
+    append(statuses.exposures, 0);
+    append(statuses.flag_weight, 0);
+    append(statuses.exposure_weight, 0);
     for (int s = 0; s < 2; ++s) {
-      statuses.side_flag_weight[s].push_back(0);
-      statuses.side_exposure_weight[s].push_back(0);
+      append(statuses.side_flag_weight[s], 0);
+      append(statuses.side_exposure_weight[s], 0);
     }
-    statuses.bias.push_back(0);
-    statuses.factor.push_back(0);
-    statuses.state.push_back(0);
+    append(statuses.bias, 0);
+    append(statuses.factor, 0);
+    append(statuses.state, 0);
   }
   statuses.index.insert(index, statuses.ids);
   return index;
 }
 
-void SignalStore::apply(const EdgeChange& change) {
+void SignalStore::apply(const EdgeChange& change, bool weighted_only) {
   const std::uint32_t user = edge_user(change.edge);
   const std::uint32_t item = edge_item(change.edge);
   if (user >= accounts.size() || item >= statuses.size()) return;
@@ -109,8 +118,10 @@ void SignalStore::apply(const EdgeChange& change) {
   const std::uint32_t author = statuses.authors[item];
   if (change.exposure != 0) {
     const float w = weight * change.exposure;
-    accounts.exposures_seen[user] += change.exposure;
-    statuses.exposures[item] += change.exposure;
+    if (!weighted_only) {
+      accounts.exposures_seen[user] += change.exposure;
+      statuses.exposures[item] += change.exposure;
+    }
     statuses.exposure_weight[item] += w;
     for (int s = 0; s < 2; ++s) statuses.side_exposure_weight[s][item] += w * shares[s];
     if (author != kNoIndex) accounts.author_exposure_weight[author] += w;
@@ -118,8 +129,10 @@ void SignalStore::apply(const EdgeChange& change) {
   }
   if (change.flag != 0) {
     const float w = weight * change.flag;
-    accounts.flags_given[user] += change.flag;
-    statuses.flags[item] += change.flag;
+    if (!weighted_only) {
+      accounts.flags_given[user] += change.flag;
+      statuses.flags[item] += change.flag;
+    }
     statuses.flag_weight[item] += w;
     for (int s = 0; s < 2; ++s) statuses.side_flag_weight[s][item] += w * shares[s];
     if (author != kNoIndex) accounts.author_flag_weight[author] += w;

@@ -25,9 +25,9 @@ namespace kith::mod::detail {
 inline constexpr std::uint64_t kFlagBit = std::uint64_t{1} << 63;
 inline constexpr std::uint64_t kPositiveBit = std::uint64_t{1} << 62;
 inline constexpr std::uint64_t kPairMask = kPositiveBit - 1;
-// Account indices take 30 bits of an edge; statuses take 32.
+// Account indices take 30 bits of an edge; statuses take 31.
 inline constexpr std::uint32_t kMaxAccounts = (1u << 30) - 2;
-inline constexpr std::uint32_t kMaxStatuses = 0xfffffff0u;
+inline constexpr std::uint32_t kMaxStatuses = 0x7ffffff0u;  // the refit packs a flag bit beside
 inline constexpr std::uint32_t kNoIndex = IdIndex::kNone;
 
 inline std::uint64_t edge_key(std::uint32_t user, std::uint32_t item) {
@@ -131,8 +131,9 @@ class SignalStore {
   }
 
   // Applies an edge change to the counters with the flagger's current
-  // weight and side (record() and the replay after a refit).
-  void apply(const EdgeChange& change);
+  // weight and side: all of them (record()), or only the trust-weighted
+  // sums (the replay after a refit, whose raw counts were never replaced).
+  void apply(const EdgeChange& change, bool weighted_only = false);
 
   std::size_t bytes() const;
 

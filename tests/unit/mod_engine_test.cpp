@@ -136,3 +136,172 @@ TEST_CASE("forgetting a status removes its flags and exposures", "[mod]") {
   CHECK(engine.stats().exposures == 1);
   CHECK(engine.stats().flags == 0);
 }
+
+TEST_CASE("a one-sided brigade never acts for everyone; a bridged consensus does", "[mod]") {
+  TwoCamps world;
+  Engine& engine = world.engine;
+  // Camp A, nearly all of it, flags one status of B's favourite author.
+  const StatusId brigaded = 6000;
+  // Both camps, about half of each, flag one status.
+  const StatusId bridged = 5000;
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<double> u(0, 1);
+  for (int k = 0; k < world.per_camp; ++k) {
+    for (AccountId viewer : {world.camp_a(k), world.camp_b(k)}) {
+      engine.record(signal(viewer, brigaded, 9002, SignalKind::exposure));
+      engine.record(signal(viewer, bridged, 9003, SignalKind::exposure));
+      if (u(rng) < 0.6) engine.record(signal(viewer, bridged, 9003, SignalKind::flag));
+    }
+    if (k % 10 != 0) engine.record(signal(world.camp_a(k), brigaded, 9002, SignalKind::flag));
+  }
+  const auto changed = engine.refit();
+  CHECK_FALSE(engine.acted_for_everyone(brigaded));
+  CHECK(engine.acted_for_everyone(bridged));
+  REQUIRE(changed.size() == 1);
+  CHECK(changed[0].status == bridged);
+  CHECK(changed[0].acted);
+  CHECK(changed[0].flaggers_negative_side >= 3);
+  CHECK(changed[0].flaggers_positive_side >= 3);
+
+  const auto queue = engine.review_queue(10);
+  REQUIRE(queue.size() == 1);
+  CHECK(queue[0].status == bridged);
+  CHECK(queue[0].bridged);
+  CHECK_FALSE(queue[0].admin_confirmed.has_value());
+
+  // Everyone sees it warned, with the community as the reason (unless their
+  // own flag hides it).
+  const auto v = engine.verdict(world.camp_b(1), bridged, 9003);
+  CHECK(v.action != Action::none);
+
+  SECTION("an admin's overturn lifts it at once and it stays lifted") {
+    engine.set_admin_decision(bridged, false);
+    CHECK_FALSE(engine.acted_for_everyone(bridged));
+    engine.refit();
+    CHECK_FALSE(engine.acted_for_everyone(bridged));
+    const auto after = engine.review_queue(10);
+    REQUIRE(after.size() == 1);
+    CHECK(after[0].admin_confirmed == false);
+  }
+  SECTION("an admin's confirmation keeps it") {
+    engine.set_admin_decision(bridged, true);
+    engine.refit();
+    CHECK(engine.acted_for_everyone(bridged));
+  }
+}
+
+TEST_CASE("predicted verdicts follow the viewer's camp, and opt-out turns them off", "[mod]") {
+  TwoCamps world;
+  Engine& engine = world.engine;
+  // A new status of the author camp A dislikes, shown to both camps and
+  // flagged by much of camp A.
+  const StatusId fresh = 7000;
+  for (int k = 0; k < world.per_camp; ++k) {
+    engine.record(signal(world.camp_a(k), fresh, 9002, SignalKind::exposure));
+    if (k >= 2) engine.record(signal(world.camp_b(k), fresh, 9002, SignalKind::exposure));
+    if (k >= 2 && k % 3 != 0) engine.record(signal(world.camp_a(k), fresh, 9002, SignalKind::flag));
+  }
+  engine.refit();
+  const AccountId a_viewer = world.camp_a(0), b_viewer = world.camp_b(0);
+  const auto for_a = engine.verdict(a_viewer, fresh, 9002);
+  const auto for_b = engine.verdict(b_viewer, fresh, 9002);
+  CHECK(for_a.probability > for_b.probability);
+  CHECK(for_a.action == Action::warn);
+  CHECK(for_a.reason == Reason::predicted);
+  CHECK(for_b.action == Action::none);
+  const auto why = engine.explain(a_viewer, fresh, 9002);
+  CHECK(why.verdict.probability >= why.threshold);
+  CHECK(why.status_rate > why.viewer_rate / 10);
+
+  engine.set_preferences(a_viewer, Preferences{false, 0.5, Action::hide});
+  CHECK(engine.verdict(a_viewer, fresh, 9002).action == Action::hide);
+
+  engine.set_preferences(a_viewer, Preferences{true, 0.5, Action::hide});
+  CHECK(engine.verdict(a_viewer, fresh, 9002).action == Action::none);
+  // Own flags still hide after opting out.
+  engine.record(signal(a_viewer, 7001, 9002, SignalKind::flag));
+  CHECK(engine.verdict(a_viewer, 7001, 9002).reason == Reason::own_flag);
+}
+
+TEST_CASE("sybils flagging everything by one author do not act for everyone", "[mod]") {
+  TwoCamps world;
+  Engine& engine = world.engine;
+  // 30 new accounts copy a camp-B member's activity and flag every status
+  // of author 9002 (the author camp B likes).
+  for (int s = 0; s < 30; ++s) {
+    const AccountId sybil = 50'000 + s;
+    engine.set_account(sybil, AccountFacts{kNow - 2 * 86400, false, false});
+    for (int i = 0; i < world.items; ++i) {
+      engine.record(signal(sybil, world.status_of(9001, i), 9001, SignalKind::exposure));
+      engine.record(signal(sybil, world.status_of(9002, i), 9002, SignalKind::flag));
+    }
+  }
+  const double before = engine.verdict(world.camp_b(3), world.status_of(9002, 1), 9002).probability;
+  const auto changed = engine.refit();
+  for (const auto& e : changed) CHECK_FALSE(e.acted);
+  for (int i = 0; i < world.items; ++i)
+    CHECK_FALSE(engine.acted_for_everyone(world.status_of(9002, i)));
+  // Camp B still sees its author's statuses.
+  int warned = 0;
+  for (int k = 0; k < world.per_camp; ++k)
+    for (int i = 0; i < world.items; ++i) {
+      const auto v = engine.verdict(world.camp_b(k), world.status_of(9002, i), 9002);
+      warned += v.reason == Reason::predicted;
+    }
+  CHECK(warned <= world.per_camp * world.items / 50);
+  CHECK(before < 0.9);
+}
+
+TEST_CASE("stats count accounts, statuses, flags and their bytes", "[mod]") {
+  TwoCamps world;
+  const auto s = world.engine.stats();
+  CHECK(s.accounts == 2 * 40 + 2);
+  CHECK(s.statuses == 60);
+  CHECK(s.exposures == 80 * 60);
+  CHECK(s.flags > 0);
+  CHECK(s.bytes > s.exposures * 8);
+  CHECK(s.bytes_per_account > 30);
+  CHECK(s.bytes_per_account <= 64);
+  CHECK(s.bytes_per_status <= 64 * 2);  // small tables: the capacity dominates
+  CHECK(s.bytes_per_flag <= 16);
+  world.engine.refit();
+  CHECK(world.engine.stats().last_refit_seconds > 0);
+}
+
+TEST_CASE("records, verdicts and refits from several threads at once", "[mod]") {
+  Engine engine;
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 3; ++t)
+    threads.emplace_back([&, t] {
+      std::mt19937 rng(t);
+      for (int n = 0; n < 20'000; ++n) {
+        const AccountId rater = 1 + rng() % 200;
+        const StatusId status = 1 + rng() % 500;
+        const auto kind = rng() % 7 == 0 ? SignalKind::flag : SignalKind::exposure;
+        engine.record(signal(rater, status, 10'000 + status % 20, kind));
+        if (n % 1000 == 0) engine.forget_status(1 + rng() % 500);
+      }
+    });
+  std::atomic<long> hidden{0};
+  for (int t = 0; t < 2; ++t)
+    threads.emplace_back([&, t] {
+      std::mt19937 rng(100 + t);
+      while (!stop) {
+        const auto v = engine.verdict(1 + rng() % 200, 1 + rng() % 500, 10'000 + rng() % 20);
+        hidden += v.action == Action::hide;
+        engine.review_queue(5);
+      }
+    });
+  std::thread refitter([&] {
+    while (!stop) engine.refit();
+  });
+  for (int t = 0; t < 3; ++t) threads[t].join();
+  stop = true;
+  for (std::size_t t = 3; t < threads.size(); ++t) threads[t].join();
+  refitter.join();
+  engine.refit();
+  const auto s = engine.stats();
+  CHECK(s.accounts > 0);
+  CHECK(s.flags <= s.exposures);
+}
