@@ -2,7 +2,10 @@
 // statuses) to the moderators; with forward=true and a remote account, a
 // Flag goes to that account's server too, sent by the instance actor so
 // that the reporter stays anonymous there (Mastodon's ReportService).
-// The report row and the Flag's delivery commit together.
+// The report row and the Flag's delivery commit together. Each reported
+// status is a flag for the community moderation engine: recorded here right
+// after the commit, so that it hides the status for the reporter at once
+// (the `kith_mod` notification brings it again, for every daemon).
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
@@ -13,6 +16,8 @@
 #include "kith/api/status_text.hpp"
 #include "kith/db/local_actions.hpp"
 #include "kith/http/url.hpp"
+#include "kith/mod/engine.hpp"
+#include "moderation_service.hpp"
 
 namespace kith::api {
 namespace {
@@ -46,6 +51,8 @@ http::Handler create_report(ApiRoutes& routes) {
     const std::string category = params.first("category").value_or("other");
     const std::string& host = routes.context.config.host;
 
+    std::int64_t reported_account = 0;
+    std::vector<std::int64_t> flagged;  // the statuses kept in the report
     auto report = co_await routes.context.pool.run([&](pqxx::connection& c) {
       std::optional<json> out;
       pqxx::work tx(c);
@@ -82,9 +89,17 @@ http::Handler create_report(ApiRoutes& routes) {
                  {"rule_ids", nullptr},
                  {"target_account", account ? *account : json(nullptr)}};
       tx.commit();
+      reported_account = target->id;
+      flagged = kept;
       return out;
     });
     if (!report) co_return not_found();
+    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    for (std::int64_t status : flagged)
+      record_signal(routes, mod::Signal{caller.account_id, status, reported_account,
+                                        mod::SignalKind::flag, now});
     routes.context.wake_delivery();
     co_return json_ok(*report);
   };

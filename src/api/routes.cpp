@@ -36,6 +36,7 @@ std::shared_ptr<ApiRoutes> add_api_routes(http::Router& router, ApiContext conte
   add_placeholder_routes(router, *routes);
   add_streaming_routes(router, *routes);
   add_push_routes(router, *routes);
+  add_moderation_admin_routes(router, *routes);
   add_rate_limits(router, *routes);  // last: covers every /api/ and /oauth/ route above
   return routes;
 }

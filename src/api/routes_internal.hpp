@@ -40,6 +40,8 @@ class IdempotencyKeys {
       entries_;
 };
 
+class ModerationService;  // moderation_service.hpp
+
 struct ApiRoutes {
   explicit ApiRoutes(ApiContext ctx)
       : context(ctx),
@@ -57,6 +59,9 @@ struct ApiRoutes {
   core::RateLimiter rate_limiter{std::chrono::minutes(5)};
   core::LruCache<std::string, std::int64_t> token_accounts;
   LoginThrottle login_throttle;  // failed sign-ins: oauth.cpp and the web pages
+  // Feeds ApiContext::moderation; set by start_moderation_service() before
+  // the I/O threads run, null until then and in tests without it.
+  std::shared_ptr<ModerationService> moderation_service;
 };
 
 extern const char* const kMastodonVersion;
@@ -95,6 +100,8 @@ void add_tag_routes(http::Router& router, ApiRoutes& routes);          // tags.c
 void add_placeholder_routes(http::Router& router, ApiRoutes& routes);  // placeholders.cpp
 void add_streaming_routes(http::Router& router, ApiRoutes& routes);    // streaming.cpp
 void add_push_routes(http::Router& router, ApiRoutes& routes);         // push.cpp
+void add_moderation_admin_routes(http::Router& router,
+                                 ApiRoutes& routes);  // moderation_admin.cpp
 
 // Wraps every /api/ and /oauth/ route registered so far in the rate limits
 // (rate_limits.cpp).

@@ -28,6 +28,7 @@
 #include "kith/ap/inbox_worker.hpp"
 #include "kith/ap/routes.hpp"
 #include "kith/api/login_throttle.hpp"
+#include "kith/api/moderation.hpp"
 #include "kith/api/routes.hpp"
 #include "kith/mod/engine.hpp"
 #include "kith/api/scheduled_status_worker.hpp"
@@ -212,6 +213,7 @@ int serve(const core::Config& config) {
   web_push.start(io.get_executor());
   scheduled.start(io.get_executor());
   api::start_streaming_hub(*streaming_hub, io.get_executor(), database.connection_string);
+  api::start_moderation_service(*api_routes, database.connection_string, metrics);
 
   auto shut_down = [&](int signal) {
     spdlog::info("signal {}: draining connections (up to {} ms)", signal,
@@ -247,6 +249,7 @@ int serve(const core::Config& config) {
   // The listener and the pool's threads post to the io_context, so they
   // stop first.
   api::stop_streaming_hub(*streaming_hub);
+  api::stop_moderation_service(*api_routes);
   pool.reset();
   if (database.embedded) database.embedded->stop();
   spdlog::info("stopped");

@@ -325,6 +325,20 @@ void apply_keys(KeyReader& keys, Config& c) {
     if (*v < 0 || *v > 1'000'000) fail("api.rate_limit.anonymous", "must be from 0 to 1000000");
     c.api.rate_limit_anonymous = static_cast<unsigned>(*v);
   }
+  if (auto v = keys.duration("moderation.refit_interval")) {
+    if (*v < std::chrono::seconds(1) || *v > std::chrono::hours(1))
+      fail("moderation.refit_interval", "must be from 1s to 1h");
+    c.moderation.refit_interval = *v;
+  }
+  if (auto v = keys.duration("moderation.exposure_retention")) {
+    if (*v < std::chrono::hours(1) || *v > std::chrono::hours(24 * 3650))
+      fail("moderation.exposure_retention", "must be from 1h to 87600h (10 years)");
+    c.moderation.exposure_retention = *v;
+  }
+  if (auto v = keys.integer("moderation.max_exposures")) {
+    if (*v < 0 || *v > 2'000'000'000) fail("moderation.max_exposures", "must be from 0 to 2000000000");
+    c.moderation.max_exposures = static_cast<std::size_t>(*v);
+  }
   // A lease that can run out while its attempt is still going lets a second
   // worker deliver the same job at the same time.
   const auto longest_attempt = c.federation.request_timeout + c.database.acquire_timeout;

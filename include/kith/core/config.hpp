@@ -98,6 +98,20 @@ struct InboxConfig {
   unsigned workers = 4;  // inbox.workers: activities applied at once (0: none here)
 };
 
+// Community moderation (issue 5; api/moderation_service.hpp).
+struct ModerationConfig {
+  // moderation.refit_interval: a full refit runs at most this often, and
+  // only when something changed; it bounds how long a new flag takes to
+  // reach other users' predictions (1s to 1h).
+  std::chrono::milliseconds refit_interval{60'000};
+  // moderation.exposure_retention: how long "who was shown what" is kept
+  // in mod_exposures (1h to 3650 days).
+  std::chrono::milliseconds exposure_retention{std::chrono::hours(24 * 90)};
+  // moderation.max_exposures: at most about this many rows in
+  // mod_exposures; the oldest go first (0 keeps none).
+  std::size_t max_exposures = 20'000'000;
+};
+
 struct Config {
   std::string host = "localhost:8080";  // public authority: domain[:port]
   std::string listen_address = "127.0.0.1";
@@ -114,6 +128,7 @@ struct Config {
   InboxConfig inbox;
   MediaConfig media;
   ApiConfig api;
+  ModerationConfig moderation;
 };
 
 // Looks up an environment variable; injectable so tests need not touch the

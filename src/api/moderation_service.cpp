@@ -1,0 +1,683 @@
+// The moderation service (see moderation_service.hpp): the start-up load,
+// the `kith_mod` listener, the worker thread (exposure batches, refits,
+// instance-wide actions, pruning) and the gauges.
+//
+// Threads: the listener's (db/stream_listener) parses notifications and
+// records them into the engine, O(1) each; the worker thread owns one
+// database connection of its own, so neither the pool nor the I/O threads
+// ever wait for a load or a refit. The worker sleeps on a condition
+// variable that stop() signals, so SIGTERM never waits for a timer.
+#include "moderation_service.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <pqxx/pqxx>
+
+#include "../db/sql_arrays.hpp"
+#include "kith/api/moderation.hpp"
+#include "kith/db/pool.hpp"
+#include "kith/db/stream_listener.hpp"
+#include "routes_internal.hpp"
+
+namespace kith::api {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+// Longest domain name (RFC 1035), for `d` notices.
+constexpr std::size_t kMaxDomainLength = 253;
+// Exposure rows per INSERT.
+constexpr std::size_t kInsertBatch = 5000;
+
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::int64_t unix_now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::optional<std::int64_t> parse_number(std::string_view text) {
+  std::int64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value < 0) return std::nullopt;
+  return value;
+}
+
+std::vector<std::string_view> split_spaces(std::string_view text, std::size_t max_fields) {
+  std::vector<std::string_view> fields;
+  while (!text.empty() && fields.size() <= max_fields) {
+    const std::size_t space = text.find(' ');
+    fields.push_back(text.substr(0, space));
+    if (space == std::string_view::npos) break;
+    text.remove_prefix(space + 1);
+  }
+  return fields;
+}
+
+std::string one_line(std::string_view message) {
+  std::string line(message);
+  std::replace(line.begin(), line.end(), '\n', ' ');
+  while (!line.empty() && line.back() == ' ') line.pop_back();
+  return line;
+}
+
+// Streams the rows of `query` through a cursor, kLoadBatch at a time, so
+// the load holds one batch besides what the engine keeps. Returns false
+// when stopped.
+template <class OnRow>
+bool for_each_row(pqxx::work& tx, const std::string& cursor, const std::string& query,
+                  const std::atomic<bool>& stopping, OnRow on_row) {
+  tx.exec("DECLARE " + cursor + " NO SCROLL CURSOR FOR " + query);
+  const std::string fetch =
+      "FETCH " + std::to_string(ModerationService::kLoadBatch) + " FROM " + cursor;
+  for (;;) {
+    if (stopping.load()) return false;
+    const pqxx::result rows = tx.exec(fetch);
+    if (rows.empty()) break;
+    for (const auto& row : rows) on_row(row);
+  }
+  tx.exec("CLOSE " + cursor);
+  return true;
+}
+
+const char* state_of(const mod::Evidence& evidence) {
+  if (evidence.admin_confirmed) return *evidence.admin_confirmed ? "confirmed" : "overturned";
+  return evidence.acted ? "acted" : "cleared";
+}
+
+float finite(double value) {
+  return std::isfinite(value) ? static_cast<float>(value) : 0.0f;
+}
+
+}  // namespace
+
+std::optional<ModerationNotice> parse_moderation_notice(std::string_view payload) {
+  const auto fields = split_spaces(payload, 5);
+  if (fields.empty() || fields[0].size() != 1) return std::nullopt;
+  ModerationNotice notice;
+  const char kind = fields[0][0];
+  if (kind == 'x') {
+    if (fields.size() != 2) return std::nullopt;
+    auto status = parse_number(fields[1]);
+    if (!status || *status == 0) return std::nullopt;
+    notice.kind = ModerationNotice::Kind::status_deleted;
+    notice.signal.status = *status;
+    return notice;
+  }
+  if (kind == 'd') {
+    if (fields.size() != 4) return std::nullopt;
+    auto rater = parse_number(fields[1]);
+    auto at = parse_number(fields[3]);
+    if (!rater || !at || fields[2].empty() || fields[2].size() > kMaxDomainLength)
+      return std::nullopt;
+    notice.kind = ModerationNotice::Kind::domain_block;
+    notice.signal.rater = *rater;
+    notice.domain = std::string(fields[2]);
+    notice.sent_at_ms = *at;
+    return notice;
+  }
+  if (kind == 'a') {
+    if (fields.size() != 5) return std::nullopt;
+    auto account = parse_number(fields[1]);
+    auto created = parse_number(fields[2]);
+    if (!account || !created || (fields[3] != "0" && fields[3] != "1") ||
+        (fields[4] != "0" && fields[4] != "1"))
+      return std::nullopt;
+    notice.kind = ModerationNotice::Kind::account_facts;
+    notice.signal.rater = *account;
+    notice.facts = mod::AccountFacts{*created, fields[3] == "1", fields[4] == "1"};
+    return notice;
+  }
+  mod::SignalKind signal_kind;
+  switch (kind) {
+    case 'f':
+      signal_kind = mod::SignalKind::flag;
+      break;
+    case 'p':
+      signal_kind = mod::SignalKind::positive;
+      break;
+    case 'm':
+      signal_kind = mod::SignalKind::author_mute;
+      break;
+    case 'b':
+      signal_kind = mod::SignalKind::author_block;
+      break;
+    default:
+      return std::nullopt;
+  }
+  if (fields.size() != 5) return std::nullopt;
+  auto rater = parse_number(fields[1]);
+  auto status = parse_number(fields[2]);
+  auto author = parse_number(fields[3]);
+  auto at = parse_number(fields[4]);
+  if (!rater || !status || !author || !at || *rater == 0) return std::nullopt;
+  notice.signal = mod::Signal{*rater, *status, *author, signal_kind, *at / 1000};
+  notice.sent_at_ms = *at;
+  return notice;
+}
+
+ModerationService::ModerationService(mod::Engine& engine, const core::ModerationConfig& config,
+                                     std::string connection_string)
+    : engine_(engine), config_(config), connection_string_(std::move(connection_string)) {}
+
+ModerationService::~ModerationService() {
+  stop();
+}
+
+void ModerationService::start() {
+  if (thread_.joinable()) return;
+  // Listening starts before loading, so that nothing committed during the
+  // load is missed (what arrives twice is recorded once: record() is
+  // idempotent).
+  listener_ = std::make_unique<db::StreamListener>(
+      connection_string_, kModerationChannel,
+      [this](std::vector<std::string> payloads) { on_notifications(std::move(payloads)); });
+  listener_->start();
+  thread_ = std::thread([this] { run(); });
+}
+
+void ModerationService::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  stopping_flag_ = true;
+  wake_.notify_all();
+  if (listener_) listener_->stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+void ModerationService::record(const mod::Signal& signal) {
+  engine_.record(signal);
+  ++signals_direct_;
+  ++changes_since_refit_;
+}
+
+void ModerationService::record_exposures(std::int64_t viewer, std::span<const ShownStatus> shown) {
+  for (const ShownStatus& s : shown)
+    engine_.record(
+        mod::Signal{viewer, s.status_id, s.author_id, mod::SignalKind::exposure, unix_now()});
+  if (!shown.empty()) ++changes_since_refit_;
+  if (config_.max_exposures == 0) return;
+  bool wake = false;
+  {
+    std::lock_guard lock(mutex_);
+    for (const ShownStatus& s : shown) {
+      if (pending_exposures_.size() >= kMaxPendingExposures) {
+        ++exposures_dropped_;
+        continue;
+      }
+      pending_exposures_.emplace_back(viewer, s.status_id);
+    }
+    wake = pending_exposures_.size() >= kFlushBatch;
+  }
+  if (wake) wake_.notify_all();
+}
+
+void ModerationService::record_decision(std::int64_t status_id, bool confirmed) {
+  engine_.set_admin_decision(status_id, confirmed);
+  ++changes_since_refit_;
+}
+
+void ModerationService::on_notifications(std::vector<std::string> payloads) {
+  const std::int64_t now_ms = unix_now_ms();
+  bool wake = false;
+  for (const std::string& payload : payloads) {
+    auto notice = parse_moderation_notice(payload);
+    if (!notice) {
+      spdlog::warn("moderation: ignored a malformed {} notification", kModerationChannel);
+      continue;
+    }
+    switch (notice->kind) {
+      case ModerationNotice::Kind::signal:
+        engine_.record(notice->signal);
+        ++signals_notified_;
+        ++changes_since_refit_;
+        last_signal_lag_seconds_ = std::max<double>(0, (now_ms - notice->sent_at_ms) / 1000.0);
+        break;
+      case ModerationNotice::Kind::status_deleted:
+        engine_.forget_status(notice->signal.status);
+        ++changes_since_refit_;
+        break;
+      case ModerationNotice::Kind::account_facts:
+        engine_.set_account(notice->signal.rater, notice->facts);
+        ++changes_since_refit_;
+        break;
+      case ModerationNotice::Kind::domain_block: {
+        std::lock_guard lock(mutex_);
+        if (pending_domain_blocks_.size() < kMaxPendingDomainBlocks) {
+          pending_domain_blocks_.emplace_back(notice->signal.rater, notice->domain);
+          wake = true;
+        }
+        break;
+      }
+    }
+  }
+  if (wake) wake_.notify_all();
+}
+
+bool ModerationService::ensure_connection() {
+  if (connection_ && connection_->is_open()) return true;
+  connection_.reset();
+  try {
+    connection_ = std::make_unique<pqxx::connection>(db::with_connect_timeout(connection_string_));
+    return true;
+  } catch (const std::exception& e) {
+    spdlog::warn("moderation: cannot connect to the database: {}", one_line(e.what()));
+    return false;
+  }
+}
+
+void ModerationService::run() {
+  auto last_flush = Clock::now();
+  auto last_refit = Clock::now();
+  auto last_prune = Clock::now() - kPruneInterval + std::chrono::minutes(5);
+  bool first_refit_done = false;
+  for (;;) {
+    bool flush_due = false;
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait_for(lock, std::chrono::seconds(1), [this] {
+        return stopping_ || pending_exposures_.size() >= kFlushBatch ||
+               (!pending_domain_blocks_.empty() && loaded_.load());
+      });
+      if (stopping_) break;
+      flush_due = pending_exposures_.size() >= kFlushBatch;
+    }
+    try {
+      if (!ensure_connection()) continue;
+      if (!loaded_.load()) {
+        if (!load(*connection_)) continue;  // stopped, or failed: retried
+        refit_and_persist(*connection_, true);
+        first_refit_done = true;
+        last_refit = Clock::now();
+        continue;
+      }
+      resolve_domain_blocks(*connection_);
+      const auto now = Clock::now();
+      if (flush_due || now - last_flush >= kFlushInterval) {
+        flush_exposures(*connection_);
+        last_flush = now;
+      }
+      if (changes_since_refit_.load() > 0 &&
+          (!first_refit_done || now - last_refit >= config_.refit_interval)) {
+        refit_and_persist(*connection_, !first_refit_done);
+        first_refit_done = true;
+        last_refit = Clock::now();
+      }
+      if (now - last_prune >= kPruneInterval) {
+        prune_exposures(*connection_);
+        last_prune = now;
+      }
+    } catch (const std::exception& e) {
+      spdlog::warn("moderation: {}", one_line(e.what()));
+      connection_.reset();
+    }
+  }
+  // On the way out: what is buffered, if the database is still there.
+  try {
+    if (loaded_.load() && connection_ && connection_->is_open()) flush_exposures(*connection_);
+  } catch (const std::exception& e) {
+    spdlog::warn("moderation: exposures not written at shutdown: {}", one_line(e.what()));
+  }
+  connection_.reset();
+}
+
+bool ModerationService::load(pqxx::connection& connection) {
+  const auto started = Clock::now();
+  std::size_t rows = 0;
+  pqxx::work tx(connection);
+  tx.exec("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+  auto signal_rows = [this, &rows](mod::SignalKind kind) {
+    return [this, &rows, kind](const pqxx::row& row) {
+      engine_.record(mod::Signal{row[0].as<std::int64_t>(), row[1].as<std::int64_t>(),
+                                 row[2].as<std::int64_t>(), kind, row[3].as<std::int64_t>()});
+      ++rows;
+    };
+  };
+  // Trust facts first: local accounts (admins are the vouched seeds) and
+  // every account that ever reported (remote Flag actors included).
+  bool complete = for_each_row(
+      tx, "mod_facts",
+      "SELECT a.id, extract(epoch FROM a.created_at)::bigint, a.domain IS NULL,"
+      " coalesce(u.admin, false) FROM accounts a LEFT JOIN users u ON u.account_id = a.id"
+      " WHERE a.domain IS NULL OR a.id IN (SELECT account_id FROM reports)",
+      stopping_flag_, [this, &rows](const pqxx::row& row) {
+        engine_.set_account(
+            row[0].as<std::int64_t>(),
+            mod::AccountFacts{row[1].as<std::int64_t>(), row[2].as<bool>(), row[3].as<bool>()});
+        ++rows;
+      });
+  // Reports (local and from remote Flags) name statuses: each is a flag.
+  complete = complete &&
+             for_each_row(tx, "mod_flags",
+                          "SELECT r.account_id, s.id, s.account_id,"
+                          " extract(epoch FROM r.created_at)::bigint"
+                          " FROM reports r CROSS JOIN LATERAL unnest(r.status_ids) AS named(id)"
+                          " JOIN statuses s ON s.id = named.id AND s.deleted_at IS NULL",
+                          stopping_flag_, signal_rows(mod::SignalKind::flag));
+  complete = complete && for_each_row(tx, "mod_mutes",
+                                      "SELECT account_id, 0, target_account_id,"
+                                      " extract(epoch FROM created_at)::bigint FROM mutes"
+                                      " WHERE expires_at IS NULL OR expires_at > now()",
+                                      stopping_flag_, signal_rows(mod::SignalKind::author_mute));
+  complete = complete && for_each_row(tx, "mod_blocks",
+                                      "SELECT account_id, 0, target_account_id,"
+                                      " extract(epoch FROM created_at)::bigint FROM blocks",
+                                      stopping_flag_, signal_rows(mod::SignalKind::author_block));
+  complete = complete &&
+             for_each_row(tx, "mod_domain_blocks",
+                          "SELECT b.account_id, 0, a.id, extract(epoch FROM b.created_at)::bigint"
+                          " FROM account_domain_blocks b CROSS JOIN LATERAL"
+                          " (SELECT id FROM accounts WHERE domain = b.domain ORDER BY id DESC"
+                          " LIMIT " +
+                              std::to_string(kMaxAccountsPerBlockedDomain) + ") a",
+                          stopping_flag_, signal_rows(mod::SignalKind::author_block));
+  complete = complete && for_each_row(tx, "mod_favourites",
+                                      "SELECT f.account_id, s.id, s.account_id,"
+                                      " extract(epoch FROM f.created_at)::bigint"
+                                      " FROM favourites f JOIN statuses s ON s.id = f.status_id"
+                                      " AND s.deleted_at IS NULL",
+                                      stopping_flag_, signal_rows(mod::SignalKind::positive));
+  complete =
+      complete && for_each_row(tx, "mod_boosts",
+                               "SELECT b.account_id, o.id, o.account_id,"
+                               " extract(epoch FROM b.created_at)::bigint FROM statuses b"
+                               " JOIN statuses o ON o.id = b.reblog_of_id AND o.deleted_at IS NULL"
+                               " WHERE b.reblog_of_id IS NOT NULL AND b.deleted_at IS NULL",
+                               stopping_flag_, signal_rows(mod::SignalKind::positive));
+  complete = complete &&
+             for_each_row(tx, "mod_replies",
+                          "SELECT r.account_id, p.id, p.account_id,"
+                          " extract(epoch FROM r.created_at)::bigint FROM statuses r"
+                          " JOIN statuses p ON p.id = r.in_reply_to_id AND p.deleted_at IS NULL"
+                          " WHERE r.in_reply_to_id IS NOT NULL AND r.deleted_at IS NULL"
+                          " AND r.account_id <> p.account_id",
+                          stopping_flag_, signal_rows(mod::SignalKind::positive));
+  complete = complete && for_each_row(tx, "mod_exposures_load",
+                                      "SELECT e.account_id, s.id, s.account_id,"
+                                      " extract(epoch FROM e.seen_at)::bigint"
+                                      " FROM mod_exposures e JOIN statuses s ON s.id = e.status_id"
+                                      " AND s.deleted_at IS NULL",
+                                      stopping_flag_, signal_rows(mod::SignalKind::exposure));
+  // Admins' decisions last, once the statuses they are about are known.
+  complete = complete && for_each_row(tx, "mod_decisions",
+                                      "SELECT status_id, state = 'confirmed'"
+                                      " FROM mod_instance_actions"
+                                      " WHERE state IN ('confirmed', 'overturned')",
+                                      stopping_flag_, [this, &rows](const pqxx::row& row) {
+                                        engine_.set_admin_decision(row[0].as<std::int64_t>(),
+                                                                   row[1].as<bool>());
+                                        ++rows;
+                                      });
+  if (!complete) return false;
+  tx.commit();
+  const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  load_seconds_ = seconds;
+  loaded_ = true;
+  const mod::Stats stats = engine_.stats();
+  spdlog::info(
+      "moderation: loaded {} rows in {:.3f} s: {} accounts, {} statuses, {} flags, {} exposures",
+      rows, seconds, stats.accounts, stats.statuses, stats.flags, stats.exposures);
+  return true;
+}
+
+void ModerationService::flush_exposures(pqxx::connection& connection) {
+  std::vector<std::pair<std::int64_t, std::int64_t>> batch;
+  {
+    std::lock_guard lock(mutex_);
+    batch.swap(pending_exposures_);
+  }
+  if (batch.empty()) return;
+  // Sorted, so that two daemons writing at once take row locks in the
+  // same order.
+  std::sort(batch.begin(), batch.end());
+  batch.erase(std::unique(batch.begin(), batch.end()), batch.end());
+  pqxx::work tx(connection);
+  for (std::size_t begin = 0; begin < batch.size(); begin += kInsertBatch) {
+    const std::size_t end = std::min(batch.size(), begin + kInsertBatch);
+    std::vector<std::int64_t> viewers, statuses;
+    viewers.reserve(end - begin);
+    statuses.reserve(end - begin);
+    for (std::size_t i = begin; i < end; ++i) {
+      viewers.push_back(batch[i].first);
+      statuses.push_back(batch[i].second);
+    }
+    tx.exec_params(
+        "INSERT INTO mod_exposures (account_id, status_id)"
+        " SELECT * FROM unnest($1::bigint[], $2::bigint[]) ON CONFLICT DO NOTHING",
+        db::bigint_array_literal(viewers), db::bigint_array_literal(statuses));
+  }
+  tx.commit();
+  exposures_written_ += batch.size();
+}
+
+void ModerationService::resolve_domain_blocks(pqxx::connection& connection) {
+  std::vector<std::pair<std::int64_t, std::string>> blocks;
+  {
+    std::lock_guard lock(mutex_);
+    blocks.swap(pending_domain_blocks_);
+  }
+  if (blocks.empty()) return;
+  pqxx::work tx(connection);
+  for (const auto& [rater, domain] : blocks) {
+    const pqxx::result accounts =
+        tx.exec_params("SELECT id FROM accounts WHERE domain = $1 ORDER BY id DESC LIMIT $2",
+                       domain, kMaxAccountsPerBlockedDomain);
+    for (const auto& row : accounts)
+      engine_.record(mod::Signal{rater, 0, row[0].as<std::int64_t>(), mod::SignalKind::author_block,
+                                 unix_now()});
+  }
+  tx.commit();
+  ++changes_since_refit_;
+}
+
+void ModerationService::refit_and_persist(pqxx::connection& connection, bool first) {
+  changes_since_refit_ = 0;
+  const std::vector<mod::Evidence> changed = engine_.refit();
+  ++refits_;
+  pqxx::work tx(connection);
+  std::vector<std::int64_t> acted;
+  for (const mod::Evidence& e : changed) {
+    if (e.acted) acted.push_back(e.status);
+    tx.exec_params(
+        "INSERT INTO mod_instance_actions (status_id, author_id, state, flaggers, exposures,"
+        " trusted_flag_weight, flaggers_negative_side, flaggers_positive_side, intercept, bridged,"
+        " acted_at)"
+        " SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10,"
+        " CASE WHEN $3 = 'acted' THEN now() END WHERE EXISTS (SELECT 1 FROM statuses WHERE id = $1)"
+        " ON CONFLICT (status_id) DO UPDATE SET flaggers = EXCLUDED.flaggers,"
+        " exposures = EXCLUDED.exposures, trusted_flag_weight = EXCLUDED.trusted_flag_weight,"
+        " flaggers_negative_side = EXCLUDED.flaggers_negative_side,"
+        " flaggers_positive_side = EXCLUDED.flaggers_positive_side,"
+        " intercept = EXCLUDED.intercept, bridged = EXCLUDED.bridged, updated_at = now(),"
+        // An admin's decision stands whatever the model says later.
+        " state = CASE WHEN mod_instance_actions.state IN ('confirmed', 'overturned')"
+        " THEN mod_instance_actions.state ELSE EXCLUDED.state END,"
+        " acted_at = coalesce(mod_instance_actions.acted_at, EXCLUDED.acted_at)",
+        e.status, e.author, std::string(state_of(e)), static_cast<std::int64_t>(e.flaggers),
+        static_cast<std::int64_t>(e.exposures), finite(e.trusted_flag_weight),
+        static_cast<std::int64_t>(e.flaggers_negative_side),
+        static_cast<std::int64_t>(e.flaggers_positive_side), finite(e.intercept), e.bridged);
+  }
+  // The first refit after a start rebuilds every action from scratch: one
+  // kept as acted that the model no longer supports is cleared.
+  if (first)
+    tx.exec_params(
+        "UPDATE mod_instance_actions SET state = 'cleared', updated_at = now()"
+        " WHERE state = 'acted' AND NOT (status_id = ANY($1::bigint[]))",
+        db::bigint_array_literal(acted));
+  tx.commit();
+  instance_actions_written_ += changed.size();
+  if (!changed.empty())
+    spdlog::info("moderation: refit changed the instance-wide state of {} status(es)",
+                 changed.size());
+}
+
+void ModerationService::prune_exposures(pqxx::connection& connection) {
+  pqxx::work tx(connection);
+  const auto retention =
+      std::chrono::duration_cast<std::chrono::seconds>(config_.exposure_retention).count();
+  const pqxx::result aged = tx.exec_params(
+      "DELETE FROM mod_exposures WHERE seen_at < now() - make_interval(secs => $1)", retention);
+  std::size_t deleted = aged.affected_rows();
+  // The row cap, from the planner's estimate (no count(*) of a large
+  // table): drop the oldest share of the time span, assuming rows spread
+  // evenly over it.
+  const pqxx::row estimate = tx.exec1(
+      "SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = 'mod_exposures'::regclass");
+  const auto rows = estimate[0].as<std::int64_t>() - static_cast<std::int64_t>(deleted);
+  const auto cap = static_cast<std::int64_t>(config_.max_exposures);
+  if (rows > cap) {
+    const double excess = rows > 0 ? double(rows - cap) / double(rows) : 1.0;
+    const pqxx::result capped = tx.exec_params(
+        "DELETE FROM mod_exposures WHERE seen_at <= (SELECT min(seen_at) + (now() - min(seen_at))"
+        " * $1::float8 FROM mod_exposures)",
+        excess);
+    deleted += capped.affected_rows();
+  }
+  tx.commit();
+  if (deleted > 0) spdlog::info("moderation: pruned {} exposure row(s)", deleted);
+}
+
+void ModerationService::register_gauges(core::MetricsRegistry& metrics) {
+  metrics.gauge(
+      "kith_moderation_model_entries", "What the moderation engine holds, by kind", [this] {
+        const mod::Stats s = engine_.stats();
+        return std::vector<core::GaugeSample>{{{{"kind", "accounts"}}, double(s.accounts)},
+                                              {{{"kind", "statuses"}}, double(s.statuses)},
+                                              {{{"kind", "authors"}}, double(s.authors)},
+                                              {{{"kind", "flags"}}, double(s.flags)},
+                                              {{{"kind", "exposures"}}, double(s.exposures)}};
+      });
+  metrics.gauge("kith_moderation_model_bytes", "Bytes the moderation engine holds", [this] {
+    return std::vector<core::GaugeSample>{{{}, double(engine_.stats().bytes)}};
+  });
+  metrics.gauge("kith_moderation_model_bytes_per_entry",
+                "The moderation engine's bytes per account, status and stored flag", [this] {
+                  const mod::Stats s = engine_.stats();
+                  return std::vector<core::GaugeSample>{
+                      {{{"kind", "account"}}, s.bytes_per_account},
+                      {{{"kind", "status"}}, s.bytes_per_status},
+                      {{{"kind", "flag"}}, s.bytes_per_flag}};
+                });
+  metrics.gauge("kith_moderation_refit_seconds", "How long the last full refit took", [this] {
+    return std::vector<core::GaugeSample>{{{}, engine_.stats().last_refit_seconds}};
+  });
+  metrics.gauge("kith_moderation_refit_age_seconds",
+                "Seconds since the last full refit ended (-1: none yet)", [this] {
+                  const std::int64_t at = engine_.stats().last_refit_at;
+                  return std::vector<core::GaugeSample>{
+                      {{}, at == 0 ? -1.0 : double(std::max<std::int64_t>(0, unix_now() - at))}};
+                });
+  metrics.gauge("kith_moderation_refits", "Full refits since start", [this] {
+    return std::vector<core::GaugeSample>{{{}, double(refits_.load())}};
+  });
+  metrics.gauge("kith_moderation_signal_lag_seconds",
+                "From the commit of the last notified signal to the engine", [this] {
+                  return std::vector<core::GaugeSample>{{{}, last_signal_lag_seconds_.load()}};
+                });
+  metrics.gauge("kith_moderation_signals", "Signals recorded since start, by path", [this] {
+    return std::vector<core::GaugeSample>{
+        {{{"path", "notification"}}, double(signals_notified_.load())},
+        {{{"path", "direct"}}, double(signals_direct_.load())}};
+  });
+  metrics.gauge("kith_moderation_loaded", "1 once the engine was loaded from the database at start",
+                [this] {
+                  return std::vector<core::GaugeSample>{{{}, loaded_.load() ? 1.0 : 0.0}};
+                });
+  metrics.gauge("kith_moderation_load_seconds", "How long the start-up load took", [this] {
+    return std::vector<core::GaugeSample>{{{}, load_seconds_.load()}};
+  });
+  metrics.gauge("kith_moderation_exposures",
+                "Exposure rows written, waiting, and dropped (buffer full)", [this] {
+                  std::size_t pending = 0;
+                  {
+                    std::lock_guard lock(mutex_);
+                    pending = pending_exposures_.size();
+                  }
+                  return std::vector<core::GaugeSample>{
+                      {{{"state", "written"}}, double(exposures_written_.load())},
+                      {{{"state", "pending"}}, double(pending)},
+                      {{{"state", "dropped"}}, double(exposures_dropped_.load())}};
+                });
+}
+
+// The free functions for handlers and rendering paths.
+
+void record_signal(ApiRoutes& routes, const mod::Signal& signal) {
+  if (routes.moderation_service) {
+    routes.moderation_service->record(signal);
+  } else if (routes.context.moderation != nullptr) {
+    routes.context.moderation->record(signal);
+  }
+}
+
+void record_exposures(ApiRoutes& routes, std::int64_t viewer, std::span<const ShownStatus> shown) {
+  if (routes.context.moderation == nullptr || viewer == 0) return;
+  std::vector<ShownStatus> kept;
+  kept.reserve(std::min(shown.size(), kMaxExposuresPerCall));
+  for (const ShownStatus& s : shown) {
+    if (kept.size() >= kMaxExposuresPerCall) break;
+    if (s.status_id > 0 && s.author_id != viewer) kept.push_back(s);
+  }
+  if (kept.empty()) return;
+  if (routes.moderation_service) {
+    routes.moderation_service->record_exposures(viewer, kept);
+  } else {
+    for (const ShownStatus& s : kept)
+      routes.context.moderation->record(
+          mod::Signal{viewer, s.status_id, s.author_id, mod::SignalKind::exposure, unix_now()});
+  }
+}
+
+void record_exposures(ApiRoutes& routes, std::int64_t viewer, const nlohmann::json& statuses) {
+  if (routes.context.moderation == nullptr) return;
+  std::vector<ShownStatus> shown;
+  auto add = [&shown](const nlohmann::json& status) {
+    if (shown.size() >= kMaxExposuresPerCall || !status.is_object()) return;
+    const nlohmann::json* shown_status = &status;
+    if (auto reblog = status.find("reblog"); reblog != status.end() && reblog->is_object())
+      shown_status = &*reblog;
+    const auto id = shown_status->find("id");
+    const auto account = shown_status->find("account");
+    if (id == shown_status->end() || !id->is_string() || account == shown_status->end() ||
+        !account->is_object())
+      return;
+    const auto account_id = account->find("id");
+    if (account_id == account->end() || !account_id->is_string()) return;
+    auto status_id = parse_number(id->get_ref<const std::string&>());
+    auto author_id = parse_number(account_id->get_ref<const std::string&>());
+    if (status_id && author_id) shown.push_back(ShownStatus{*status_id, *author_id});
+  };
+  if (statuses.is_array()) {
+    for (const auto& status : statuses) add(status);
+  } else {
+    add(statuses);
+  }
+  record_exposures(routes, viewer, shown);
+}
+
+// kith/api/moderation.hpp
+
+void start_moderation_service(ApiRoutes& routes, std::string connection_string,
+                              core::MetricsRegistry& metrics) {
+  if (routes.context.moderation == nullptr || routes.moderation_service) return;
+  routes.moderation_service = std::make_shared<ModerationService>(
+      *routes.context.moderation, routes.context.config.moderation, std::move(connection_string));
+  routes.moderation_service->register_gauges(metrics);
+  routes.moderation_service->start();
+}
+
+void stop_moderation_service(ApiRoutes& routes) {
+  if (routes.moderation_service) routes.moderation_service->stop();
+}
+
+}  // namespace kith::api

@@ -1,0 +1,168 @@
+// The moderation service: everything between PostgreSQL and the community
+// moderation engine (mod/engine.hpp, ApiContext::moderation). Internal to
+// the api module; serve.cpp reaches it through kith/api/moderation.hpp.
+//
+// The one idea: PostgreSQL is the truth, the engine a rebuildable cache of
+// it. Reports, mutes, blocks, domain blocks, favourites, boosts, replies
+// and exposures are rows; at start one background thread streams them into
+// the engine through cursors (a batch at a time, so the load holds no more
+// than the engine will); afterwards the triggers of migration 0016 announce
+// every new one on channel `kith_mod` with the signal in the payload, so a
+// signal reaches the engine within milliseconds however it was written (the
+// client API, the inbox worker applying a remote Flag, another daemon). The
+// same thread writes buffered exposures in batches, refits the model at
+// most once per moderation.refit_interval when something changed, keeps
+// the instance-wide actions the refit reports (mod_instance_actions) and
+// prunes old exposures. Handlers that commit a signal also record it
+// directly (record() is idempotent), so that a report acts for its author
+// before the notification comes back.
+//
+// What it must never do: run database work or a refit on an I/O thread;
+// buffer without bound (exposures beyond kMaxPendingExposures are recorded
+// in the engine but not persisted, and counted); keep who flagged what
+// anywhere but the reports table.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <pqxx/connection>
+#include <span>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "kith/core/config.hpp"
+#include "kith/core/metrics.hpp"
+#include "kith/mod/engine.hpp"
+
+namespace kith::db {
+class StreamListener;
+}
+
+namespace kith::api {
+
+struct ApiRoutes;
+
+// The channel of migration 0016's triggers.
+inline constexpr const char* kModerationChannel = "kith_mod";
+
+// A status as shown to a viewer: the boosted status for a boost.
+struct ShownStatus {
+  std::int64_t status_id = 0;
+  std::int64_t author_id = 0;
+};
+
+// One `kith_mod` notification, parsed (see migration 0016 for the format).
+struct ModerationNotice {
+  enum class Kind { signal, domain_block, status_deleted, account_facts };
+  Kind kind = Kind::signal;
+  mod::Signal signal;           // signal: rater, status, author, kind, at
+  std::string domain;           // domain_block: signal.rater blocked it
+  std::int64_t sent_at_ms = 0;  // signal, domain_block: commit-side clock
+  mod::AccountFacts facts;      // account_facts, for signal.rater
+};
+// nullopt for anything malformed (wrong field count, non-numeric ids, an
+// over-long domain); never throws.
+std::optional<ModerationNotice> parse_moderation_notice(std::string_view payload);
+
+class ModerationService {
+ public:
+  // Exposures waiting to be written; beyond this they are dropped (still
+  // recorded in the engine) and counted.
+  static constexpr std::size_t kMaxPendingExposures = 100'000;
+  // The thread writes as soon as this many wait (else every kFlushInterval).
+  static constexpr std::size_t kFlushBatch = 10'000;
+  static constexpr std::chrono::seconds kFlushInterval{2};
+  static constexpr std::chrono::hours kPruneInterval{1};
+  // Rows per cursor FETCH while loading.
+  static constexpr int kLoadBatch = 10'000;
+  // A user's domain block blocks at most this many accounts of that domain
+  // (the newest known), so one block cannot flood the engine.
+  static constexpr int kMaxAccountsPerBlockedDomain = 1000;
+  // Domain blocks waiting to be resolved into accounts.
+  static constexpr std::size_t kMaxPendingDomainBlocks = 1000;
+
+  ModerationService(mod::Engine& engine, const core::ModerationConfig& config,
+                    std::string connection_string);
+  ~ModerationService();  // stop()
+  ModerationService(const ModerationService&) = delete;
+  ModerationService& operator=(const ModerationService&) = delete;
+
+  // Starts the listener and the worker thread (which loads first).
+  void start();
+  // Prompt: wakes both threads and joins them; the worker writes what is
+  // buffered on its way out if its connection is up. Idempotent.
+  void stop();
+
+  // A signal committed by this daemon: into the engine now.
+  void record(const mod::Signal& signal);
+  // Statuses shown to `viewer`: into the engine now, buffered for writing.
+  void record_exposures(std::int64_t viewer, std::span<const ShownStatus> shown);
+  // Admin decisions are written by the handler; this only tells the
+  // engine (and counts it as a change for the next refit).
+  void record_decision(std::int64_t status_id, bool confirmed);
+
+  void register_gauges(core::MetricsRegistry& metrics);
+  bool loaded() const { return loaded_.load(); }
+
+ private:
+  void on_notifications(std::vector<std::string> payloads);
+  void run();
+  bool ensure_connection();
+  bool load(pqxx::connection& connection);
+  void flush_exposures(pqxx::connection& connection);
+  void resolve_domain_blocks(pqxx::connection& connection);
+  void refit_and_persist(pqxx::connection& connection, bool first);
+  void prune_exposures(pqxx::connection& connection);
+
+  mod::Engine& engine_;
+  core::ModerationConfig config_;
+  std::string connection_string_;
+  std::unique_ptr<db::StreamListener> listener_;
+  std::unique_ptr<pqxx::connection> connection_;  // the worker thread's own
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::atomic<bool> stopping_flag_{false};  // the same, for the load's cursor loops
+  std::vector<std::pair<std::int64_t, std::int64_t>> pending_exposures_;  // viewer, status
+  std::vector<std::pair<std::int64_t, std::string>> pending_domain_blocks_;
+  std::thread thread_;
+
+  std::atomic<bool> loaded_{false};
+  std::atomic<std::uint64_t> changes_since_refit_{0};
+  std::atomic<std::uint64_t> signals_notified_{0};
+  std::atomic<std::uint64_t> signals_direct_{0};
+  std::atomic<std::uint64_t> exposures_dropped_{0};
+  std::atomic<std::uint64_t> exposures_written_{0};
+  std::atomic<std::uint64_t> refits_{0};
+  std::atomic<std::uint64_t> instance_actions_written_{0};
+  std::atomic<double> load_seconds_{0};
+  std::atomic<double> last_signal_lag_seconds_{0};
+};
+
+// For handlers and rendering paths. Each does nothing without an engine;
+// without a started service they record into the engine only.
+//
+// A signal the caller has just committed (a report's flags: the author's
+// own verdict then changes at once, before the notification arrives).
+void record_signal(ApiRoutes& routes, const mod::Signal& signal);
+// Statuses rendered for `viewer` (timelines, threads, notifications,
+// streaming events): "shown and not flagged" is half of what the model
+// learns from. Call it with what was actually sent; at most
+// kMaxExposuresPerCall are taken; the viewer's own statuses are skipped.
+inline constexpr std::size_t kMaxExposuresPerCall = 200;
+void record_exposures(ApiRoutes& routes, std::int64_t viewer, std::span<const ShownStatus> shown);
+// The same from rendered Mastodon Status entities (one object or an array;
+// a boost counts for the boosted status; objects without ids are skipped).
+void record_exposures(ApiRoutes& routes, std::int64_t viewer, const nlohmann::json& statuses);
+
+}  // namespace kith::api
