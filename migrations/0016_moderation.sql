@@ -68,6 +68,11 @@ CREATE FUNCTION kith_mod_reports() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
   s bigint;
 BEGIN
+  -- The reporter's trust facts first (a remote Flag's actor is new here).
+  PERFORM pg_notify('kith_mod', 'a ' || a.id || ' ' || extract(epoch FROM a.created_at)::bigint
+                    || CASE WHEN a.domain IS NULL THEN ' 1 ' ELSE ' 0 ' END
+                    || CASE WHEN coalesce(u.admin, false) THEN '1' ELSE '0' END)
+    FROM accounts a LEFT JOIN users u ON u.account_id = a.id WHERE a.id = NEW.account_id;
   FOREACH s IN ARRAY NEW.status_ids LOOP
     PERFORM kith_mod_notify('f', NEW.account_id, s, NEW.target_account_id);
   END LOOP;

@@ -1,0 +1,261 @@
+"""Signals reach the community moderation engine, survive a restart, and
+admins decide on the queue (issue 5, items 1 and 3's admin part).
+
+The engine itself is not visible through Mastodon's API; these tests watch
+it where an operator would: the kith_moderation_* gauges on /metrics (what
+the engine holds, and by which path signals came), the admin queue API
+(GET /api/v1/kith/moderation/queue, confirm, overturn) and, for what is
+persisted, the database (mod_exposures, mod_instance_actions) through psql.
+
+  LocalSignalsTest   one daemon: a report through POST /api/v1/reports is a
+                     flag in the engine at once (the direct path) and again
+                     through the kith_mod notification; favourites and mutes
+                     arrive by notification; the admin API answers admins
+                     only; confirm/overturn are stored; after a restart the
+                     engine is rebuilt from the tables (flags, exposures,
+                     decisions) before the first request needs it.
+  RemoteFlagTest     two kiths: a report forwarded as a Flag from node b
+                     becomes a flag in node a's engine.
+"""
+
+import time
+import unittest
+
+import federation
+import harness
+
+PASSWORD = "correct horse battery staple"
+SCOPES = "read write follow push admin:read admin:write"
+
+
+def gauge(kith, name, **labels):
+    _, samples = kith.metrics()
+    for sample_name, sample_labels, value in samples:
+        if sample_name == name and all(sample_labels.get(k) == v for k, v in labels.items()):
+            return value
+    return None
+
+
+class LocalSignalsTest(unittest.TestCase):
+    USERS = (("alice", True), ("bob", False), ("carol", False), ("dave", False))
+
+    @classmethod
+    def setUpClass(cls):
+        cls.pg = harness.PgCluster()
+        cls.addClassCleanup(cls.pg.cleanup)
+        cls.pg.createdb("mod")
+        cls.kith = harness.Kith(database_url=cls.pg.url("mod"),
+                                config={"moderation": {"refit_interval": "1s"}})
+        cls.addClassCleanup(cls.kith.cleanup)
+        cls.kith.start()
+        for name, admin in cls.USERS:
+            args = ["user", "add", name, "--email", f"{name}@example.com"]
+            if admin:
+                args.append("--admin")
+            created = cls.kith.run(*args, input=PASSWORD + "\n")
+            if created.returncode != 0:
+                raise AssertionError(f"kith user add {name}: {created.stderr}")
+        app = cls.kith.post("/api/v1/apps", {
+            "client_name": "kith moderation test", "redirect_uris": "urn:ietf:wg:oauth:2.0:oob",
+            "scopes": SCOPES})
+        assert app.status == 200, app
+        cls.app = app.json()
+        cls.tokens = {}
+        for name, _ in cls.USERS:
+            cls.tokens[name] = cls.token(name, SCOPES)
+        cls.ids = {}
+        harness.wait_until(lambda: gauge(cls.kith, "kith_moderation_loaded") == 1, 20,
+                           message="the engine loaded at start")
+
+    @classmethod
+    def token(cls, name, scope):
+        r = cls.kith.post("/oauth/token", {
+            "grant_type": "password", "client_id": cls.app["client_id"],
+            "client_secret": cls.app["client_secret"], "username": name,
+            "password": PASSWORD, "scope": scope})
+        assert r.status == 200, (r, r.text())
+        return r.json()["access_token"]
+
+    def api(self, user, method, path, body=None, expect=200):
+        headers = {"Authorization": f"Bearer {self.tokens.get(user, user)}"}
+        r = self.kith.request(method, path, body=body, headers=headers)
+        self.assertEqual(r.status, expect, f"{method} {path}: {r.text()}")
+        body = r.json()
+        if expect >= 400:
+            self.assertIsInstance(body.get("error"), str, body)
+        return body
+
+    def id_of(self, user):
+        if user not in self.ids:
+            self.ids[user] = self.api(user, "GET", "/api/v1/accounts/verify_credentials")["id"]
+        return self.ids[user]
+
+    def psql(self, sql):
+        return self.pg.psql(sql, dbname="mod")
+
+    def flags(self):
+        return gauge(self.kith, "kith_moderation_model_entries", kind="flags")
+
+    def report(self, reporter, target, status_id):
+        return self.api(reporter, "POST", "/api/v1/reports", {
+            "account_id": self.id_of(target), "status_ids": [status_id],
+            "comment": "moderation signals test"})
+
+    # -- the tests, in an order that does not matter (each makes its own) --
+
+    def test_a_report_is_a_flag_in_the_engine_at_once(self):
+        status = self.api("bob", "POST", "/api/v1/statuses", {"status": "report me"})
+        before = self.flags()
+        direct_before = gauge(self.kith, "kith_moderation_signals", path="direct")
+        notified = gauge(self.kith, "kith_moderation_signals", path="notification")
+        self.report("carol", "bob", status["id"])
+        # The handler recorded it before answering: no waiting.
+        self.assertEqual(self.flags(), before + 1)
+        self.assertEqual(gauge(self.kith, "kith_moderation_signals", path="direct"),
+                         direct_before + 1)
+        # The notification brings the same flag again: still counted once.
+        harness.wait_until(
+            lambda: gauge(self.kith, "kith_moderation_signals", path="notification") > notified,
+            10, message="the kith_mod notification of the report")
+        self.assertEqual(self.flags(), before + 1)
+        lag = gauge(self.kith, "kith_moderation_signal_lag_seconds")
+        self.assertGreaterEqual(lag, 0)
+        self.assertLess(lag, 5)
+
+    def test_favourites_and_mutes_arrive_by_notification(self):
+        status = self.api("bob", "POST", "/api/v1/statuses", {"status": "like me"})
+        notified = gauge(self.kith, "kith_moderation_signals", path="notification")
+        edges = gauge(self.kith, "kith_moderation_model_entries", kind="exposures")
+        self.api("dave", "POST", f"/api/v1/statuses/{status['id']}/favourite")
+        harness.wait_until(
+            lambda: gauge(self.kith, "kith_moderation_signals", path="notification") > notified,
+            10, message="the favourite's notification")
+        # A favourite is a positive signal: an edge of the engine.
+        self.assertEqual(gauge(self.kith, "kith_moderation_model_entries", kind="exposures"),
+                         edges + 1)
+        notified = gauge(self.kith, "kith_moderation_signals", path="notification")
+        self.api("dave", "POST", f"/api/v1/accounts/{self.id_of('carol')}/mute")
+        harness.wait_until(
+            lambda: gauge(self.kith, "kith_moderation_signals", path="notification") > notified,
+            10, message="the mute's notification")
+
+    def test_a_refit_runs_in_the_background_after_a_change(self):
+        status = self.api("carol", "POST", "/api/v1/statuses", {"status": "refit me"})
+        refits = gauge(self.kith, "kith_moderation_refits")
+        self.report("dave", "carol", status["id"])
+        harness.wait_until(lambda: gauge(self.kith, "kith_moderation_refits") > refits, 15,
+                           message="a refit within the refit interval (1 s here)")
+        self.assertGreaterEqual(gauge(self.kith, "kith_moderation_refit_age_seconds"), 0)
+
+    def test_the_queue_answers_admins_only(self):
+        body = self.api("alice", "GET", "/api/v1/kith/moderation/queue")
+        self.assertIsInstance(body, list)
+        for item in body:
+            self.assertNotIn("flagger_ids", item)
+            self.assertIn(item["state"], ("acted", "pending", "confirmed", "overturned"))
+        self.api("bob", "GET", "/api/v1/kith/moderation/queue", expect=403)
+        status = self.api("bob", "POST", "/api/v1/statuses", {"status": "not yours to judge"})
+        self.api("bob", "POST", f"/api/v1/kith/moderation/queue/{status['id']}/confirm",
+                 expect=403)
+        self.api("carol", "POST", f"/api/v1/kith/moderation/queue/{status['id']}/overturn",
+                 expect=403)
+        # An admin's token without the admin scopes is refused too.
+        plain = self.token("alice", "read write")
+        self.api(plain, "GET", "/api/v1/kith/moderation/queue", expect=403)
+        self.api(plain, "POST", f"/api/v1/kith/moderation/queue/{status['id']}/confirm",
+                 expect=403)
+        self.api("alice", "GET", "/api/v1/kith/moderation/queue?limit=x", expect=422)
+        # Nothing was decided by the refused calls.
+        self.assertEqual(self.psql("SELECT count(*) FROM mod_instance_actions WHERE status_id = "
+                                   + status["id"]), "0")
+
+    def test_confirm_and_overturn_are_kept(self):
+        status = self.api("bob", "POST", "/api/v1/statuses", {"status": "judge me"})
+        self.report("carol", "bob", status["id"])
+        path = f"/api/v1/kith/moderation/queue/{status['id']}"
+        confirmed = self.api("alice", "POST", path + "/confirm")
+        self.assertEqual(confirmed["status_id"], status["id"])
+        self.assertEqual(confirmed["account_id"], self.id_of("bob"))
+        self.assertEqual(confirmed["state"], "confirmed")
+        self.assertIs(confirmed["admin_confirmed"], True)
+        self.assertIs(confirmed["acted"], True)
+        row = self.psql("SELECT state || '|' || decided_by || '|' || author_id"
+                        " FROM mod_instance_actions WHERE status_id = " + status["id"])
+        self.assertEqual(row, f"confirmed|{self.id_of('alice')}|{self.id_of('bob')}")
+        overturned = self.api("alice", "POST", path + "/overturn")
+        self.assertEqual(overturned["state"], "overturned")
+        self.assertIs(overturned["admin_confirmed"], False)
+        self.assertIs(overturned["acted"], False)
+        self.assertEqual(self.psql("SELECT state FROM mod_instance_actions WHERE status_id = "
+                                   + status["id"]), "overturned")
+        self.api("alice", "POST", "/api/v1/kith/moderation/queue/999999999/confirm", expect=404)
+        self.api("alice", "POST", "/api/v1/kith/moderation/queue/nope/confirm", expect=404)
+
+    def test_z_signals_survive_a_restart(self):
+        # Runs last (unittest sorts by name): it restarts the daemon.
+        status = self.api("dave", "POST", "/api/v1/statuses", {"status": "remember me"})
+        self.report("bob", "dave", status["id"])
+        confirmed = self.api("carol", "POST", "/api/v1/statuses", {"status": "confirm me"})
+        self.report("bob", "carol", confirmed["id"])
+        self.api("alice", "POST", f"/api/v1/kith/moderation/queue/{confirmed['id']}/confirm")
+        # An exposure persisted by an earlier daemon (the rendering paths
+        # write them; here one row is written as they would).
+        shown = self.api("bob", "POST", "/api/v1/statuses", {"status": "seen once"})
+        self.psql("INSERT INTO mod_exposures (account_id, status_id) VALUES ("
+                  f"{self.id_of('carol')}, {shown['id']})")
+        flags = self.flags()
+        edges = gauge(self.kith, "kith_moderation_model_entries", kind="exposures")
+        self.kith.sigterm()
+        started = time.monotonic()
+        self.kith.start()
+        harness.wait_until(lambda: gauge(self.kith, "kith_moderation_loaded") == 1, 20,
+                           message="the engine loaded after the restart")
+        self.assertLess(time.monotonic() - started, 30)
+        self.assertEqual(self.flags(), flags)
+        self.assertEqual(gauge(self.kith, "kith_moderation_model_entries", kind="exposures"),
+                         edges + 1)
+        self.assertGreater(gauge(self.kith, "kith_moderation_model_bytes"), 0)
+        # The decision came back: confirming again finds it acted, and the
+        # row is unchanged.
+        self.assertEqual(self.psql("SELECT state FROM mod_instance_actions WHERE status_id = "
+                                   + confirmed["id"]), "confirmed")
+        harness.wait_until(lambda: gauge(self.kith, "kith_moderation_refits") >= 1, 15,
+                           message="the first refit after the load")
+        self.assertEqual(self.psql("SELECT state FROM mod_instance_actions WHERE status_id = "
+                                   + confirmed["id"]), "confirmed",
+                         "the model's first refit overrode an admin's decision")
+
+
+class RemoteFlagTest(unittest.TestCase):
+    """A report on node b about node a's status, forwarded: a Flag that
+    node a's inbox turns into a report, and its engine into a flag."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.fed = federation.Federation(("a", "b"))
+        cls.addClassCleanup(cls.fed.cleanup)
+
+    def test_a_flag_from_another_kith_reaches_the_engine(self):
+        a, b = self.fed["a"], self.fed["b"]
+        author = a.login(a.add_user("alice"))
+        reporter = b.login(b.add_user("olivia"))
+        posted = author.post("a post that b reports", visibility="public")
+        harness.wait_until(lambda: gauge(a.kith, "kith_moderation_loaded") == 1, 20,
+                           message="node a's engine loaded")
+        before = gauge(a.kith, "kith_moderation_model_entries", kind="flags")
+        on_b = reporter.resolve_status(posted["uri"])
+        self.assertIsNotNone(on_b, "b could not resolve a's status")
+        author_on_b = reporter.resolve_account(author.acct)
+        reporter.api("POST", "/api/v1/reports", body={
+            "account_id": author_on_b["id"], "status_ids": [on_b["id"]],
+            "comment": "remote flag test", "forward": True})
+        federation.eventually(
+            lambda: gauge(a.kith, "kith_moderation_model_entries", kind="flags") == before + 1,
+            "the Flag from b is a flag in a's engine", federation=self.fed)
+        # It came by notification (a's inbox worker wrote the report).
+        self.assertGreaterEqual(gauge(a.kith, "kith_moderation_signals", path="notification"), 1)
+        self.assertEqual(gauge(a.kith, "kith_moderation_signals", path="direct"), 0)
+
+
+if __name__ == "__main__":
+    unittest.main()
