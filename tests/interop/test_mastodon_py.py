@@ -4,7 +4,9 @@ against kith.
 MastodonPyTest: register an app, log in with the password grant (by e-mail,
 with the scopes Mastodon.py asks for, push included), read the account,
 post, favourite, boost, read the home timeline, delete; and a wrong password
-comes back as Mastodon.py's error, not a crash or a redirect.
+comes back as Mastodon.py's error, not a crash or a redirect. A report filed
+with Mastodon.py (account and status_ids) comes back as Mastodon.py's Report
+and is a flag in the community moderation engine (its /metrics gauge).
 
 MastodonPyFederatedTest: two kiths behind TLS (tests/integration/
 federation.py). Mastodon.py registers an app on a, the user authorizes it
@@ -94,6 +96,36 @@ class MastodonPyTest(unittest.TestCase):
         self.assertEqual(deleted["text"], "hello from Mastodon.py #interop")
         with self.assertRaises(mastodon.MastodonNotFoundError):
             api.status(status["id"])
+
+    def test_a_report_reaches_the_moderation_engine(self):
+        created = self.kith.run("user", "add", "bob", "--email", "bob@example.com",
+                                input=PASSWORD + "\n")
+        self.assertEqual(created.returncode, 0, created.stderr)
+        client_id, client_secret = mastodon.Mastodon.create_app(
+            "kith interop", api_base_url=self.base, scopes=["read", "write"])
+        apis = {}
+        for name in ("alice", "bob"):
+            apis[name] = mastodon.Mastodon(client_id=client_id, client_secret=client_secret,
+                                           api_base_url=self.base)
+            apis[name].log_in(f"{name}@example.com", PASSWORD, scopes=["read", "write"])
+        post = apis["bob"].status_post("a post alice reports")
+
+        def flags():
+            _, samples = self.kith.metrics()
+            for name, labels, value in samples:
+                if name == "kith_moderation_model_entries" and labels.get("kind") == "flags":
+                    return value
+            return None
+        harness.wait_until(lambda: flags() is not None, 20, message="the moderation gauges")
+        before = flags()
+        report = apis["alice"].report(post["account"]["id"], status_ids=[post["id"]],
+                                      comment="spam from Mastodon.py", category="spam")
+        self.assertEqual(report["target_account"]["id"], post["account"]["id"])
+        self.assertEqual([str(i) for i in report["status_ids"]], [str(post["id"])])
+        self.assertEqual(report["category"], "spam")
+        self.assertFalse(report["action_taken"])
+        # Recorded by the handler before it answered.
+        self.assertEqual(flags(), before + 1)
 
 
 SCOPES = ["read", "write", "follow", "push"]
