@@ -10,11 +10,19 @@
 // only when someone here follows its author, it names a local account, or
 // it replies to a local status or to a followed account's status; anything
 // else is dropped, as Mastodon drops what is not related to local activity.
+//
+// A poll vote is a Create of a Note with `name` (the option's title),
+// inReplyTo the Question and no content (Mastodon's poll votes): it is
+// counted, never stored as a status, and only in a local poll that is still
+// open, once per voter and option (one option unless the poll is multiple
+// choice). So one voter adds at most the poll's option count to it.
+#include <algorithm>
 #include <map>
 #include <pqxx/pqxx>
 
 #include "inbox_apply.hpp"
 #include "kith/db/inbound.hpp"
+#include "kith/db/polls.hpp"
 
 namespace kith::ap::inbox {
 
@@ -55,6 +63,28 @@ WriteResult store_status(pqxx::transaction_base& tx, db::InboundStatus status,
   return WriteResult{"status stored", 0, false};
 }
 
+namespace {
+
+WriteResult count_vote(pqxx::transaction_base& tx, std::int64_t voter_id, const Object& vote) {
+  auto target = db::poll_target_by_status_uri(tx, vote.in_reply_to);
+  if (!target) return WriteResult{"vote in no poll kith knows", 0, true};
+  if (!target->local) return WriteResult{"vote in a poll that is not local", 0, true};
+  if (target->expired) return WriteResult{"vote in a poll that has ended", 0, true};
+  if (target->author_id == voter_id) return WriteResult{"vote in one's own poll", 0, true};
+  const auto option =
+      std::find(target->option_titles.begin(), target->option_titles.end(), vote.name);
+  if (option == target->option_titles.end())
+    return WriteResult{"vote for no option of the poll", 0, true};
+  const int choice = static_cast<int>(option - target->option_titles.begin());
+  if (!target->multiple && db::has_voted(tx, target->poll_id, voter_id))
+    return WriteResult{"already voted in this single-choice poll", 0, true};
+  if (db::record_votes(tx, target->poll_id, voter_id, {choice}, {vote.id}) == 0)
+    return WriteResult{"vote already counted", 0, true};
+  return WriteResult{"vote counted", 0, false};
+}
+
+}  // namespace
+
 asio::awaitable<Prepared> prepare_create(Context& context, const Received& r) {
   Believed believed = co_await believe_object(context, r.activity);
   if (!believed.document) co_return std::move(believed.failure);
@@ -63,6 +93,12 @@ asio::awaitable<Prepared> prepare_create(Context& context, const Received& r) {
     co_return invalid("Create of an unsupported object type " + document.type());
   const Object& object = std::get<Object>(document.value);
   if (auto error = authorship_error(object, r.actor.uri)) co_return invalid(*error);
+  if (object.is_vote()) {
+    if (object.in_reply_to.empty()) co_return invalid("a poll vote without inReplyTo");
+    co_return apply([vote = object, voter_id = r.actor.id](pqxx::transaction_base& tx) {
+      return count_vote(tx, voter_id, vote);
+    });
+  }
   std::string error;
   auto status = status_from_object(object, r.actor.id, r.actor.followers_url, error);
   if (!status) co_return invalid(error);

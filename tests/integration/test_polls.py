@@ -14,6 +14,8 @@ notification.
 """
 
 import json
+import sys
+import unittest
 import urllib.parse
 
 import api_fixture
@@ -123,6 +125,53 @@ class PollsTest(api_fixture.LocalApiTest):
         self.assertEqual(self.api("carol", "GET", "/api/v1/notifications?types[]=poll"), [])
 
 
+class FederatedPollTest(unittest.TestCase):
+    """Two kiths: bob on b votes in alice's poll on a through b's API; b
+    sends each choice as a Create of a Note with `name` and inReplyTo the
+    Question (as Mastodon), and a counts it once per voter and option."""
+
+    def test_remote_votes_are_counted(self):
+        import federation
+        import harness
+        with federation.Federation(("a", "b")) as fed:
+            alice = fed["a"].login(fed["a"].add_user("alice"))
+            bob = fed["b"].login(fed["b"].add_user("bob"))
+            carol = fed["b"].login(fed["b"].add_user("carol"))
+            posted = alice.post("which ones?", **{
+                "poll[options][]": ["red", "green", "blue"], "poll[expires_in]": "3600",
+                "poll[multiple]": "true"})
+            single = alice.post("just one", **{
+                "poll[options][]": ["yes", "no"], "poll[expires_in]": "3600"})
+            seen = {}
+            for user in (bob, carol):
+                for status in (posted, single):
+                    found = user.resolve_status(status["uri"])
+                    self.assertIsNotNone(found, f"{user.name} finds {status['uri']}")
+                    seen[(user.name, status["id"])] = found["poll"]["id"]
+            bob.api("POST", f"/api/v1/polls/{seen[('bob', posted['id'])]}/votes",
+                    {"choices[]": ["0", "2"]})
+            carol.api("POST", f"/api/v1/polls/{seen[('carol', posted['id'])]}/votes",
+                      {"choices[]": ["2"]})
+            carol.api("POST", f"/api/v1/polls/{seen[('carol', single['id'])]}/votes",
+                      {"choices[]": ["1"]})
+
+            def poll_on_a(status):
+                return alice.api("GET", f"/api/v1/polls/{status['poll']['id']}")
+
+            harness.wait_until(
+                lambda: poll_on_a(posted)["voters_count"] == 2 and
+                poll_on_a(single)["voters_count"] == 1,
+                federation.EFFECT_TIMEOUT, message="a counts the votes from b")
+            counted = poll_on_a(posted)
+            self.assertEqual([o["votes_count"] for o in counted["options"]], [1, 0, 2])
+            self.assertEqual(counted["votes_count"], 3)
+            self.assertEqual([o["votes_count"] for o in poll_on_a(single)["options"]], [0, 1])
+            # One row per voter and option, each named by its Note's id.
+            self.assertEqual(fed["a"].psql(
+                "SELECT count(*), count(DISTINCT uri) FROM poll_votes"), "4|4")
+            print("ok: votes from b counted on a: red 1, green 0, blue 2 (2 voters); "
+                  "yes 0, no 1", file=sys.stderr)
+
+
 if __name__ == "__main__":
-    import unittest
     unittest.main()

@@ -190,6 +190,11 @@ struct Object {
   // is an ActivityStreams one.
   std::string quote;
   std::optional<Poll> poll;  // Question only
+  // A vote in a poll, as Mastodon sends it: a Note with `name` (the chosen
+  // option's title), inReplyTo the Question and no content. Its id may
+  // carry a fragment (https://host/users/bob#votes/12). Empty otherwise.
+  std::string name;
+  bool is_vote() const { return !name.empty() && type == "Note" && content.empty(); }
   bool operator==(const Object&) const = default;
 };
 

@@ -594,7 +594,15 @@ class Reader {
   }
 
   bool read_object(const json& value, const std::string& path, Object& out) {
-    if (!id(value, path, "id", FragmentRule::forbidden, true, out.id)) return false;
+    // A poll vote (a Note with a name and no content) may have a fragment
+    // id, as Mastodon's do.
+    const std::string* name = string_in(get(value, "name"));
+    const bool vote = out.type == "Note" && name != nullptr && !name->empty() &&
+                      get(value, "content") == nullptr && get(value, "contentMap") == nullptr;
+    if (!id(value, path, "id", vote ? FragmentRule::allowed : FragmentRule::forbidden, true,
+            out.id))
+      return false;
+    if (vote && !text(value, path, "name", kMaxTextBytes, Strict::yes, out.name)) return false;
     if (!attributed_to(value, path, out.attributed_to)) return false;
     if (!text(value, path, "content", kMaxContentBytes, Strict::yes, out.content)) return false;
     if (!content_map(value, path, out)) return false;
