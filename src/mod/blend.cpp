@@ -10,7 +10,7 @@ namespace {
 
 // L2 pull of every weight but the intercept towards the default blend's, so
 // a small hold-out cannot swing collinear weights far from it.
-inline constexpr double kBlendRidge = 20.0;
+inline constexpr double kBlendRidge = 5.0;
 inline constexpr int kNewtonSteps = 12;
 // Share of what a viewer is shown that is warned on at sensitivity 0.5,
 // and how many decades sensitivity 0 and 1 move it.

@@ -21,12 +21,13 @@
 
 namespace kith::mod::detail {
 
-inline constexpr std::size_t kBlendFeatures = 8;
+inline constexpr std::size_t kBlendFeatures = 12;
 using Features = std::array<double, kBlendFeatures>;
 
 // Factor-model parameters of one (viewer, status) pair.
 struct FactorTerms {
   double user_bias = 0, user_factor = 0, item_bias = 0, item_factor = 0;
+  double taste = 0;  // p_u . q_i of the taste model
 };
 
 inline Features features_of(const Rates& r, const FactorTerms& f) {
@@ -38,13 +39,17 @@ inline Features features_of(const Rates& r, const FactorTerms& f) {
           logit(r.side) - g,
           logit(r.author) - g,
           f.user_factor * f.item_factor,
-          f.item_bias + f.user_bias};
+          f.item_bias + f.user_bias,
+          f.taste,
+          std::log1p(r.viewer_exposures) / 4,
+          std::log1p(r.status_exposures) / 4,
+          (logit(r.viewer) - g) * (logit(r.status) - g)};
 }
 
 struct Blend {
   // Before the first refit: the viewer's and the viewer's side's shrunk
   // rates, combined as independent evidence around the instance's rate.
-  Features weights = {0, 1, 1, 0, 1, 0, 0, 0};
+  Features weights = {0, 1, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0};
   // Held-out predicted probabilities at quantiles 0, 1/kQuantiles, .., 1.
   std::vector<float> quantiles;
   bool fitted = false;

@@ -40,10 +40,10 @@ struct FactorParams {
 };
 
 struct FactorOptions {
-  int iterations = 12;
-  float alpha = 1.0f;           // extra confidence of a flag
-  float intercept_lambda = 10;  // regularisation of b_u, b_i (weighted exposures)
-  float factor_lambda = 2;      // regularisation of f_u, f_i
+  int iterations = 8;
+  float alpha = 1.0f;          // extra confidence of a flag
+  float intercept_lambda = 3;  // regularisation of b_u, b_i (weighted exposures)
+  float factor_lambda = 0.6;   // regularisation of f_u, f_i
   unsigned threads = 2;
   std::uint64_t seed = 1;
 };
@@ -51,5 +51,29 @@ struct FactorOptions {
 // Fits on the entries of `by_user` / `by_item` (the same exposures grouped
 // both ways) whose `weight` is > 0.
 FactorParams fit_factor_model(const Csr& by_user, const Csr& by_item, const FactorOptions& options);
+
+}  // namespace kith::mod::detail
+
+namespace kith::mod::detail {
+
+// The taste model: a k-dimensional factor model of the same exposures,
+// flag(u, i) ~ p_u . q_i on top of the 1-dimensional model's prediction,
+// uniformly regularised. It is only a feature of the per-viewer blend;
+// it never decides anything instance-wide.
+inline constexpr std::size_t kTasteDims = 4;
+
+struct TasteParams {
+  std::vector<float> user, item;  // kTasteDims per row
+};
+
+struct TasteOptions {
+  int iterations = 6;
+  float alpha = 1.0f;
+  float lambda = 1;
+  unsigned threads = 2;
+};
+
+TasteParams fit_taste_model(const Csr& by_user, const Csr& by_item, const FactorParams& base,
+                            const TasteOptions& options);
 
 }  // namespace kith::mod::detail

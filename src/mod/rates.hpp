@@ -44,7 +44,8 @@ inline double sigmoid(double x) {
 struct Rates {
   double global = kDefaultGlobalRate;
   double viewer = kDefaultGlobalRate, author = kDefaultGlobalRate, status = kDefaultGlobalRate;
-  double side = kDefaultGlobalRate;  // among flaggers on the viewer's side
+  double side = kDefaultGlobalRate;                   // among flaggers on the viewer's side
+  double viewer_exposures = 0, status_exposures = 0;  // raw counts (how much is known)
 };
 
 // The counters one prediction reads; the refit fills them with one
@@ -54,12 +55,14 @@ struct RateCounts {
   bool has_user = false, has_author = false, has_item = false;
   double user_flags = 0, user_exposures = 0;
   double author_flags = 0, author_exposures = 0;
-  double item_flags = 0, item_exposures = 0;
+  double item_flags = 0, item_exposures = 0, item_raw_exposures = 0;
   double side_flags = 0, side_exposures = 0;
 };
 
 inline Rates rates_from(const RateCounts& c) {
   Rates r;
+  r.viewer_exposures = c.user_exposures;
+  r.status_exposures = c.item_raw_exposures;
   r.global = c.total_exposures < 1
                  ? kDefaultGlobalRate
                  : shrunk(c.total_flags, c.total_exposures, kDefaultGlobalRate, 10);
@@ -98,11 +101,13 @@ inline Rates rates_for(const SignalStore& store, std::uint32_t user, std::uint32
     c.has_item = true;
     c.item_flags = s.flag_weight[item];
     c.item_exposures = s.exposure_weight[item];
+    c.item_raw_exposures = s.exposures[item];
     const std::array<float, 2> shares = side_shares(user == kNoIndex ? 0.f : a.factor[user]);
-    for (int k = 0; k < 2; ++k) {
-      c.side_flags += shares[k] * s.side_flag_weight[k][item];
-      c.side_exposures += shares[k] * s.side_exposure_weight[k][item];
-    }
+    const double positive_flags = s.positive_flag_weight[item];
+    const double positive_exposures = s.positive_exposure_weight[item];
+    c.side_flags = shares[1] * positive_flags + shares[0] * (c.item_flags - positive_flags);
+    c.side_exposures =
+        shares[1] * positive_exposures + shares[0] * (c.item_exposures - positive_exposures);
   }
   return rates_from(c);
 }

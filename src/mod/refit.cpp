@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <mutex>
 
 #include "bridging.hpp"
@@ -19,7 +20,8 @@ namespace {
 // flags for the blend to learn from.
 inline constexpr std::uint64_t kHoldoutOneIn = 20;
 inline constexpr std::size_t kMinFlagsForBlend = 200;
-inline constexpr std::size_t kMaxBlendSamples = 400'000;
+inline constexpr std::size_t kMaxTasteExposures = 2'000'000;
+inline constexpr std::size_t kMaxBlendSamples = 150'000;
 
 struct Snapshot {
   std::size_t users = 0, items = 0;
@@ -134,6 +136,7 @@ void weigh_exposures(const Snapshot& snap, const std::vector<float>& trust, ByUs
 struct Sums {
   std::vector<float> author_flag, author_exposure;
   std::vector<float> item_flag, item_exposure;
+  std::vector<std::uint32_t> item_raw_exposures;
   std::array<std::vector<float>, 2> side_flag, side_exposure;
   std::vector<std::uint32_t> user_flags, user_exposures;  // raw
   double total_flag = 0, total_exposure = 0;
@@ -147,6 +150,7 @@ Sums weighted_sums(const Snapshot& snap, const ByUser& g, const std::vector<floa
   s.user_exposures.assign(snap.users, 0);
   s.item_flag.assign(snap.items, 0);
   s.item_exposure.assign(snap.items, 0);
+  s.item_raw_exposures.assign(snap.items, 0);
   for (int k = 0; k < 2; ++k) {
     s.side_flag[k].assign(snap.items, 0);
     s.side_exposure[k].assign(snap.items, 0);
@@ -162,6 +166,7 @@ Sums weighted_sums(const Snapshot& snap, const ByUser& g, const std::vector<floa
       if (packed & Csr::kFlag) ++s.user_flags[u];
       s.item_flag[item] += f;
       s.item_exposure[item] += w;
+      ++s.item_raw_exposures[item];
       for (int k = 0; k < 2; ++k) {
         s.side_flag[k][item] += f * shares[k];
         s.side_exposure[k][item] += w * shares[k];
@@ -181,7 +186,7 @@ Sums weighted_sums(const Snapshot& snap, const ByUser& g, const std::vector<floa
 // Fits the blend on the held-out exposures, each with its own exposure
 // left out of the rates (as a pair the engine has never seen).
 void fit_blend_on_holdout(const Snapshot& snap, const ByUser& g, const Sums& s,
-                          const FactorParams& p, Blend& blend) {
+                          const FactorParams& p, const TasteParams& taste, Blend& blend) {
   std::vector<Features> x;
   std::vector<float> y, w;
   for (std::uint32_t u = 0; u < snap.users && x.size() < kMaxBlendSamples; ++u) {
@@ -207,13 +212,16 @@ void fit_blend_on_holdout(const Snapshot& snap, const ByUser& g, const Sums& s,
       c.has_item = true;
       c.item_flags = s.item_flag[item] - weight * flag;
       c.item_exposures = s.item_exposure[item] - weight;
+      c.item_raw_exposures = s.item_raw_exposures[item] - 1.0;
       for (int k = 0; k < 2; ++k) {
         c.side_flags += shares[k] * s.side_flag[k][item];
         c.side_exposures += shares[k] * s.side_exposure[k][item];
       }
       c.side_flags -= weight * flag;
       c.side_exposures -= weight;
-      FactorTerms t{p.user_bias[u], p.user_factor[u], p.item_bias[item], p.item_factor[item]};
+      FactorTerms t{p.user_bias[u], p.user_factor[u], p.item_bias[item], p.item_factor[item], 0};
+      for (std::size_t k = 0; k < kTasteDims; ++k)
+        t.taste += taste.user[u * kTasteDims + k] * taste.item[item * kTasteDims + k];
       x.push_back(features_of(rates_from(c), t));
       y.push_back(static_cast<float>(flag));
       w.push_back(static_cast<float>(std::max(weight, 1e-3)));
@@ -228,6 +236,17 @@ void fit_blend_on_holdout(const Snapshot& snap, const ByUser& g, const Sums& s,
   for (const Features& f : x) probabilities.push_back(static_cast<float>(blend.probability(f)));
   blend.quantiles = probability_quantiles(std::move(probabilities));
   blend.fitted = true;
+}
+
+// int8 copies of taste vectors, scaled by the largest magnitude.
+std::vector<std::int8_t> quantise(const std::vector<float>& values, float& scale) {
+  float largest = 0;
+  for (float v : values) largest = std::max(largest, std::abs(v));
+  scale = largest > 0 ? largest / 127 : 0.f;
+  std::vector<std::int8_t> q(values.size());
+  for (std::size_t k = 0; k < values.size(); ++k)
+    q[k] = scale > 0 ? static_cast<std::int8_t>(std::lround(values[k] / scale)) : 0;
+  return q;
 }
 
 }  // namespace
@@ -272,9 +291,19 @@ std::vector<Evidence> run_refit(std::shared_mutex& mutex, SignalStore& store, Bl
   const Csr by_item = group_by_item(by_user.csr, snap.items);
   FactorOptions options;
   const FactorParams params = fit_factor_model(by_user.csr, by_item, options);
+  // The taste model costs about four factor-model sweeps per sweep: fitted
+  // only while that keeps the refit within its budget.
+  TasteParams taste;
+  if (by_user.csr.other.size() <= kMaxTasteExposures) {
+    taste = fit_taste_model(by_user.csr, by_item, params, TasteOptions{});
+  } else {
+    taste.user.assign(snap.users * kTasteDims, 0.f);
+    taste.item.assign(snap.items * kTasteDims, 0.f);
+  }
   const Sums sums = weighted_sums(snap, by_user, params.user_factor);
   Blend new_blend;
-  if (flags >= kMinFlagsForBlend) fit_blend_on_holdout(snap, by_user, sums, params, new_blend);
+  if (flags >= kMinFlagsForBlend)
+    fit_blend_on_holdout(snap, by_user, sums, params, taste, new_blend);
 
   std::vector<std::pair<std::uint32_t, Evidence>> candidates;
   for (std::uint32_t item = 0; item < snap.items; ++item) {
@@ -287,6 +316,10 @@ std::vector<Evidence> run_refit(std::shared_mutex& mutex, SignalStore& store, Bl
     if (e.bridged || known) candidates.emplace_back(item, e);
   }
 
+  float user_taste_scale = 0, item_taste_scale = 0;
+  const std::vector<std::int8_t> user_taste = quantise(taste.user, user_taste_scale);
+  const std::vector<std::int8_t> item_taste = quantise(taste.item, item_taste_scale);
+
   // 3. Swap in, replay what arrived meanwhile, settle instance-wide states.
   std::vector<Evidence> changed;
   std::unique_lock lock(mutex);
@@ -297,9 +330,13 @@ std::vector<Evidence> run_refit(std::shared_mutex& mutex, SignalStore& store, Bl
     if (old) a.trust[u] = trust.trust[u];
     a.bias[u] = old ? params.user_bias[u] : 0.f;
     a.factor[u] = old ? params.user_factor[u] : 0.f;
+    for (std::size_t k = 0; k < kTasteDims; ++k)
+      a.taste[u * kTasteDims + k] = old ? user_taste[u * kTasteDims + k] : std::int8_t{0};
     a.author_flag_weight[u] = old ? sums.author_flag[u] : 0.f;
     a.author_exposure_weight[u] = old ? sums.author_exposure[u] : 0.f;
   }
+  store.user_taste_scale = user_taste_scale;
+  store.item_taste_scale = item_taste_scale;
   store.total_flag_weight = sums.total_flag;
   store.total_exposure_weight = sums.total_exposure;
   for (std::size_t i = 0; i < st.size(); ++i) {
@@ -318,12 +355,12 @@ std::vector<Evidence> run_refit(std::shared_mutex& mutex, SignalStore& store, Bl
     const bool keep = old && !gone;
     st.bias[i] = keep ? params.item_bias[i] : 0.f;
     st.factor[i] = keep ? params.item_factor[i] : 0.f;
+    for (std::size_t k = 0; k < kTasteDims; ++k)
+      st.taste[i * kTasteDims + k] = keep ? item_taste[i * kTasteDims + k] : std::int8_t{0};
     st.flag_weight[i] = keep ? sums.item_flag[i] : 0.f;
     st.exposure_weight[i] = keep ? sums.item_exposure[i] : 0.f;
-    for (int k = 0; k < 2; ++k) {
-      st.side_flag_weight[k][i] = keep ? sums.side_flag[k][i] : 0.f;
-      st.side_exposure_weight[k][i] = keep ? sums.side_exposure[k][i] : 0.f;
-    }
+    st.positive_flag_weight[i] = keep ? sums.side_flag[1][i] : 0.f;
+    st.positive_exposure_weight[i] = keep ? sums.side_exposure[1][i] : 0.f;
   }
   for (const EdgeChange& change : store.changes) store.apply(change, true);
   store.logging_changes = false;

@@ -33,16 +33,15 @@ std::size_t Accounts::bytes() const {
   return vector_bytes(ids) + index.bytes() + vector_bytes(flags_given) +
          vector_bytes(exposures_seen) + vector_bytes(author_flag_weight) +
          vector_bytes(author_exposure_weight) + vector_bytes(trust) + vector_bytes(created_at) +
-         vector_bytes(bits) + vector_bytes(bias) + vector_bytes(factor);
+         vector_bytes(bits) + vector_bytes(bias) + vector_bytes(factor) + vector_bytes(taste);
 }
 
 std::size_t Statuses::bytes() const {
-  std::size_t sides = 0;
-  for (int s = 0; s < 2; ++s)
-    sides += vector_bytes(side_flag_weight[s]) + vector_bytes(side_exposure_weight[s]);
-  return vector_bytes(ids) + index.bytes() + vector_bytes(authors) + vector_bytes(flags) +
-         vector_bytes(exposures) + vector_bytes(flag_weight) + vector_bytes(exposure_weight) +
-         sides + vector_bytes(bias) + vector_bytes(factor) + vector_bytes(state);
+  const std::size_t sides =
+      vector_bytes(positive_flag_weight) + vector_bytes(positive_exposure_weight);
+  return vector_bytes(ids) + index.bytes() + vector_bytes(authors) + vector_bytes(exposures) +
+         vector_bytes(flag_weight) + vector_bytes(exposure_weight) + sides + vector_bytes(bias) +
+         vector_bytes(factor) + vector_bytes(taste) + vector_bytes(state);
 }
 
 std::size_t SignalStore::bytes() const {
@@ -67,6 +66,7 @@ std::uint32_t SignalStore::ensure_account(AccountId id) {
   append(accounts.bits, 0);
   append(accounts.bias, 0);
   append(accounts.factor, 0);
+  for (std::size_t k = 0; k < kTasteDims; ++k) append(accounts.taste, 0);
   return index;
 }
 
@@ -81,28 +81,26 @@ std::uint32_t SignalStore::ensure_status(StatusId id, std::uint32_t author) {
     free_statuses.pop_back();
     statuses.ids[index] = id;
     statuses.authors[index] = author;
-    statuses.flags[index] = statuses.exposures[index] = 0;
+    statuses.exposures[index] = 0;
     statuses.flag_weight[index] = statuses.exposure_weight[index] = 0;
-    for (int s = 0; s < 2; ++s)
-      statuses.side_flag_weight[s][index] = statuses.side_exposure_weight[s][index] = 0;
+    statuses.positive_flag_weight[index] = statuses.positive_exposure_weight[index] = 0;
     statuses.bias[index] = statuses.factor[index] = 0;
+    std::fill_n(statuses.taste.begin() + index * kTasteDims, kTasteDims, std::int8_t{0});
     statuses.state[index] = 0;
   } else {
     if (statuses.size() >= kMaxStatuses) return kNoIndex;
     index = static_cast<std::uint32_t>(statuses.size());
     append(statuses.ids, id);
     append(statuses.authors, author);
-    append(statuses.flags, 0);
     append(statuses.exposures, 0);
     append(statuses.flag_weight, 0);
     append(statuses.exposure_weight, 0);
-    for (int s = 0; s < 2; ++s) {
-      append(statuses.side_flag_weight[s], 0);
-      append(statuses.side_exposure_weight[s], 0);
-    }
+    append(statuses.positive_flag_weight, 0);
+    append(statuses.positive_exposure_weight, 0);
     append(statuses.bias, 0);
     append(statuses.factor, 0);
     append(statuses.state, 0);
+    for (std::size_t k = 0; k < kTasteDims; ++k) append(statuses.taste, 0);
   }
   statuses.index.insert(index, statuses.ids);
   return index;
@@ -123,7 +121,7 @@ void SignalStore::apply(const EdgeChange& change, bool weighted_only) {
       statuses.exposures[item] += change.exposure;
     }
     statuses.exposure_weight[item] += w;
-    for (int s = 0; s < 2; ++s) statuses.side_exposure_weight[s][item] += w * shares[s];
+    statuses.positive_exposure_weight[item] += w * shares[1];
     if (author != kNoIndex) accounts.author_exposure_weight[author] += w;
     total_exposure_weight += w;
   }
@@ -131,10 +129,9 @@ void SignalStore::apply(const EdgeChange& change, bool weighted_only) {
     const float w = weight * change.flag;
     if (!weighted_only) {
       accounts.flags_given[user] += change.flag;
-      statuses.flags[item] += change.flag;
     }
     statuses.flag_weight[item] += w;
-    for (int s = 0; s < 2; ++s) statuses.side_flag_weight[s][item] += w * shares[s];
+    statuses.positive_flag_weight[item] += w * shares[1];
     if (author != kNoIndex) accounts.author_flag_weight[author] += w;
     total_flag_weight += w;
   }
@@ -215,10 +212,9 @@ void SignalStore::forget_status(StatusId status) {
   statuses.index.erase(status, statuses.ids);
   statuses.ids[item] = 0;
   statuses.state[item] = kStatusForgotten;
-  statuses.flags[item] = statuses.exposures[item] = 0;
+  statuses.exposures[item] = 0;
   statuses.flag_weight[item] = statuses.exposure_weight[item] = 0;
-  for (int s = 0; s < 2; ++s)
-    statuses.side_flag_weight[s][item] = statuses.side_exposure_weight[s][item] = 0;
+  statuses.positive_flag_weight[item] = statuses.positive_exposure_weight[item] = 0;
   forgotten.push_back(item);
 }
 

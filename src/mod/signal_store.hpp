@@ -17,6 +17,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "factor_model.hpp"
 #include "flat_tables.hpp"
 #include "kith/mod/engine.hpp"
 
@@ -76,6 +77,7 @@ struct Accounts {
   std::vector<std::uint32_t> created_at;  // unix seconds, 0 unknown
   std::vector<std::uint8_t> bits;
   std::vector<float> bias, factor;  // the factor model's user intercept and factor
+  std::vector<std::int8_t> taste;   // the taste model's vector, kTasteDims per account
 
   std::size_t size() const { return ids.size(); }
   std::size_t bytes() const;
@@ -85,12 +87,14 @@ struct Statuses {
   std::vector<std::int64_t> ids;  // 0 for a forgotten status whose slot is not reused yet
   IdIndex index;
   std::vector<std::uint32_t> authors;               // account index or kNoIndex
-  std::vector<std::uint32_t> flags, exposures;      // distinct raters, raw
+  std::vector<std::uint32_t> exposures;             // distinct viewers, raw
   std::vector<float> flag_weight, exposure_weight;  // trust-weighted
-  // Trust-weighted flags and exposures by side of the factor axis, so a
-  // viewer's prediction can lean on flaggers from its own side.
-  std::array<std::vector<float>, 2> side_flag_weight, side_exposure_weight;
+  // Trust-weighted flags and exposures from the positive side of the factor
+  // axis (the negative side's are the totals minus these, as every account's
+  // side shares sum to 1), so a viewer's prediction can lean on its own side.
+  std::vector<float> positive_flag_weight, positive_exposure_weight;
   std::vector<float> bias, factor;  // the factor model's status intercept and factor
+  std::vector<std::int8_t> taste;   // the taste model's vector, kTasteDims per status
   std::vector<std::uint8_t> state;
 
   std::size_t size() const { return ids.size(); }
@@ -146,6 +150,8 @@ class SignalStore {
   std::vector<std::uint32_t> forgotten;  // forgotten slots whose edges are still stored
   std::size_t flags = 0;                 // flagged edges
   double total_flag_weight = 0, total_exposure_weight = 0;
+  // Taste vectors are stored as int8 times these scales.
+  float user_taste_scale = 0, item_taste_scale = 0;
   std::int64_t latest_at = 0;  // the newest signal's time: "now" for account ages
 
   // While a refit runs, every edge change is also logged here.
