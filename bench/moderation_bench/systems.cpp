@@ -1,0 +1,232 @@
+// Systems figures (systems.hpp), each with how it was taken:
+//   flag -> flagger   record(flag) then verdict() for that viewer and
+//                     status, timed together, on the Engine holding all of
+//                     MovieLens, for pairs the viewer had not rated
+//   flag -> others    whether another viewer's probability moves at once
+//                     (online rates), and the daemon's refit period
+//                     (moderation.refit_interval, default 60 s) plus the
+//                     measured refit time: the worst case until the factor
+//                     model sees the flag
+//   1M flags refit    MovieLens copied K times into K disjoint communities
+//                     (copy k: userId + k*1e7, movieId + k*1e7, same stars
+//                     and times) until it holds >= 1 million flags
+//   timeline          40 verdict() calls: one viewer, 40 random statuses
+//   memory            Engine::stats(), and the bench's own accounting:
+//                     glibc's mallinfo2() in-use bytes before and after
+//                     building the Engine (this program uses glibc malloc;
+//                     the daemon links mimalloc)
+// What it must never do: time anything but the Engine's calls.
+#include "systems.hpp"
+
+#include <malloc.h>
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <random>
+#include <vector>
+
+#include "models.hpp"
+#include "report.hpp"
+
+namespace kith::bench {
+
+namespace {
+
+inline constexpr std::size_t kLatencySamples = 20000;
+inline constexpr std::size_t kTimelines = 5000;
+inline constexpr std::size_t kTimelineLength = 40;
+inline constexpr std::size_t kScaleFlags = 1'000'000;
+inline constexpr std::int64_t kCopyIdStride = 10'000'000;
+inline constexpr double kRefitIntervalSeconds = 60;  // config moderation.refit_interval default
+
+using Clock = std::chrono::steady_clock;
+
+double micros(Clock::duration d) {
+  return std::chrono::duration<double, std::micro>(d).count();
+}
+
+double percentile(std::vector<double> v, double q) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const std::size_t k =
+      std::min(v.size() - 1, static_cast<std::size_t>(q * static_cast<double>(v.size())));
+  return v[k];
+}
+
+std::size_t malloc_in_use() {
+  return mallinfo2().uordblks + mallinfo2().hblkhd;
+}
+
+double peak_rss_mib() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_maxrss / 1024.0;
+}
+
+// K disjoint copies of the data, enough for kScaleFlags flags.
+Dataset scaled_copy(const Dataset& data, std::size_t& copies) {
+  std::size_t flags = 0;
+  for (const Rating& r : data.ratings) flags += r.flag();
+  copies = (kScaleFlags + flags - 1) / std::max<std::size_t>(flags, 1);
+  Dataset big;
+  for (std::size_t k = 0; k < copies; ++k) {
+    const std::int64_t offset = static_cast<std::int64_t>(k) * kCopyIdStride;
+    for (std::int64_t id : data.user_ids) big.user_ids.push_back(id + offset);
+    for (std::int64_t id : data.item_ids) big.item_ids.push_back(id + offset);
+    for (Rating r : data.ratings) {
+      r.user += static_cast<std::uint32_t>(k * data.users());
+      r.item += static_cast<std::uint32_t>(k * data.items());
+      big.ratings.push_back(r);
+    }
+  }
+  std::stable_sort(big.ratings.begin(), big.ratings.end(),
+                   [](const Rating& a, const Rating& b) { return a.at < b.at; });
+  return big;
+}
+
+}  // namespace
+
+void run_systems(const Dataset& data) {
+  std::printf("\n== Systems figures (issue 5, item 7)\n");
+  const std::size_t before = malloc_in_use();
+  mod::Engine engine;
+  const auto fed_start = Clock::now();
+  feed_engine(engine, data, data.ratings);  // includes one refit
+  const double feed_seconds = std::chrono::duration<double>(Clock::now() - fed_start).count();
+  const std::size_t engine_bytes = malloc_in_use() - before;
+  const mod::Stats stats = engine.stats();
+  const auto refit_start = Clock::now();
+  engine.refit();
+  const double refit_seconds = std::chrono::duration<double>(Clock::now() - refit_start).count();
+  std::printf(
+      "Engine on all of MovieLens: %zu accounts, %zu statuses, %zu authors, %zu flags, %zu "
+      "exposures; "
+      "fed and refitted in %.2f s; second refit %.3f s\n",
+      stats.accounts, stats.statuses, stats.authors, stats.flags, stats.exposures, feed_seconds,
+      refit_seconds);
+
+  // Flag -> flagger, and whether others' probabilities move at once.
+  std::mt19937_64 rng(42);
+  std::vector<double> flag_latency;
+  std::size_t hidden_for_flagger = 0, moved_for_others = 0;
+  std::uniform_int_distribution<std::uint32_t> pick_user(
+      0, static_cast<std::uint32_t>(data.users() - 1));
+  std::uniform_int_distribution<std::uint32_t> pick_item(
+      0, static_cast<std::uint32_t>(data.items() - 1));
+  for (std::size_t n = 0; n < kLatencySamples; ++n) {
+    const std::uint32_t u = pick_user(rng), i = pick_item(rng), other = pick_user(rng);
+    const std::int64_t status = data.item_ids[i], author = author_account(data, i);
+    const double other_before = engine.verdict(data.user_ids[other], status, author).probability;
+    mod::Signal s{.rater = data.user_ids[u],
+                  .status = status,
+                  .author = author,
+                  .kind = mod::SignalKind::flag,
+                  .at = data.ratings.back().at};
+    const auto t0 = Clock::now();
+    engine.record(s);
+    const mod::Verdict v = engine.verdict(data.user_ids[u], status, author);
+    flag_latency.push_back(micros(Clock::now() - t0));
+    hidden_for_flagger += v.action == mod::Action::hide;
+    if (other != u &&
+        engine.verdict(data.user_ids[other], status, author).probability != other_before)
+      ++moved_for_others;
+  }
+  const double p50 = percentile(flag_latency, 0.50), p99 = percentile(flag_latency, 0.99);
+  std::printf(
+      "flag -> its flagger (record(flag) + verdict(), %zu random new pairs): p50 %.2f us, p99 %.2f "
+      "us, "
+      "max %.1f us; hidden for the flagger at once: %zu of %zu\n",
+      kLatencySamples, p50, p99, percentile(flag_latency, 1.0), hidden_for_flagger,
+      kLatencySamples);
+  std::printf(
+      "flag -> others: another viewer's probability moved at once in %zu of %zu cases (online "
+      "rates); "
+      "factor model: next refit, at most refit period %.0f s + refit %.3f s\n",
+      moved_for_others, kLatencySamples, kRefitIntervalSeconds, refit_seconds);
+
+  // A 40-status timeline.
+  std::vector<double> timeline;
+  for (std::size_t n = 0; n < kTimelines; ++n) {
+    const std::int64_t viewer = data.user_ids[pick_user(rng)];
+    std::uint32_t items[kTimelineLength];
+    for (auto& i : items) i = pick_item(rng);
+    std::size_t acted = 0;
+    const auto t0 = Clock::now();
+    for (std::uint32_t i : items)
+      acted += engine.verdict(viewer, data.item_ids[i], author_account(data, i)).action !=
+               mod::Action::none;
+    timeline.push_back(micros(Clock::now() - t0));
+    if (acted > kTimelineLength) std::printf("?");  // keeps the calls from being optimised away
+  }
+  std::printf("timeline of %zu statuses (%zu timelines): p50 %.1f us, p99 %.1f us\n",
+              kTimelineLength, kTimelines, percentile(timeline, 0.5), percentile(timeline, 0.99));
+
+  // Memory.
+  std::printf(
+      "memory, Engine::stats(): %.1f MiB total; %.1f B per account, %.1f B per status, %.1f B per "
+      "stored edge "
+      "(a flag is a bit on its exposure edge)\n",
+      stats.bytes / 1048576.0, stats.bytes_per_account, stats.bytes_per_status,
+      stats.bytes_per_flag);
+  std::printf(
+      "memory, bench accounting (mallinfo2 delta): %.1f MiB in use after feeding; that is %.1f B "
+      "per exposure edge, "
+      "%.1f B per flag if all of it were charged to flags\n",
+      engine_bytes / 1048576.0,
+      static_cast<double>(engine_bytes) / std::max<std::size_t>(stats.exposures, 1),
+      static_cast<double>(engine_bytes) / std::max<std::size_t>(stats.flags, 1));
+
+  // 1 million flags.
+  std::size_t copies = 0;
+  const Dataset big = scaled_copy(data, copies);
+  const std::size_t big_before = malloc_in_use();
+  double big_refit = 0;
+  mod::Stats big_stats;
+  std::size_t big_bytes = 0;
+  {
+    mod::Engine big_engine;
+    feed_engine(big_engine, big, big.ratings);
+    big_bytes = malloc_in_use() - big_before;
+    const auto t0 = Clock::now();
+    big_engine.refit();
+    big_refit = std::chrono::duration<double>(Clock::now() - t0).count();
+    big_stats = big_engine.stats();
+  }
+  std::printf(
+      "1M flags: %zu disjoint copies of MovieLens: %zu accounts, %zu statuses, %zu flags, %zu "
+      "exposures; "
+      "full refit %.2f s (Engine says %.2f s); Engine::stats() %.1f MiB (%.1f B/account, %.1f "
+      "B/status, "
+      "%.1f B/edge); mallinfo2 delta %.1f MiB (%.1f B per flag, %.1f B per edge)\n",
+      copies, big_stats.accounts, big_stats.statuses, big_stats.flags, big_stats.exposures,
+      big_refit, big_stats.last_refit_seconds, big_stats.bytes / 1048576.0,
+      big_stats.bytes_per_account, big_stats.bytes_per_status, big_stats.bytes_per_flag,
+      big_bytes / 1048576.0,
+      static_cast<double>(big_bytes) / std::max<std::size_t>(big_stats.flags, 1),
+      static_cast<double>(big_bytes) / std::max<std::size_t>(big_stats.exposures, 1));
+  std::printf("peak resident memory so far: %.1f MiB\n", peak_rss_mib());
+
+  std::printf("\nTargets:\n");
+  print_target("flag -> flagger p99", p99, "us", "<=", 50, p99 <= 50);
+  const double moved_share = static_cast<double>(moved_for_others) / kLatencySamples;
+  print_target("flag -> others' online rates (share moved at once)", moved_share, "", ">=", 0.5,
+               moved_share >= 0.5);
+  print_target("flag -> others' factor model (refit period + refit)",
+               kRefitIntervalSeconds + refit_seconds, "s", "<=", 60,
+               kRefitIntervalSeconds + refit_seconds <= 60);
+  print_target("full refit, 1M flags", big_refit, "s", "<=", 5, big_refit <= 5);
+  const double timeline_p99_ms = percentile(timeline, 0.99) / 1000;
+  print_target("40-status timeline p99", timeline_p99_ms, "ms", "<=", 1, timeline_p99_ms <= 1);
+  print_target("bytes per account (stats, 1M)", big_stats.bytes_per_account, "B", "<=", 64,
+               big_stats.bytes_per_account <= 64);
+  print_target("bytes per status (stats, 1M)", big_stats.bytes_per_status, "B", "<=", 64,
+               big_stats.bytes_per_status <= 64);
+  print_target("bytes per stored flag edge (stats, 1M)", big_stats.bytes_per_flag, "B", "<=", 16,
+               big_stats.bytes_per_flag <= 16);
+  std::fflush(stdout);
+}
+
+}  // namespace kith::bench
