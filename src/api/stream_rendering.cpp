@@ -27,6 +27,7 @@
 // Every status is rendered through render_status for that viewer, which
 // applies the API's visibility rule: whatever the audience facts say, no
 // one is sent a status the API would not show them.
+#include <spdlog/spdlog.h>
 #include <pqxx/pqxx>
 #include <set>
 
@@ -88,7 +89,7 @@ class EventRenderer {
  public:
   EventRenderer(pqxx::transaction_base& tx, const std::vector<StreamingHub::Target>& targets,
                 const std::string& host, std::vector<StreamingHub::Outgoing>& out)
-      : tx_(tx), targets_(targets), host_(host), out_(out) {}
+      : tx_(tx), targets_(targets), host_(host), out_(out), bytes_(targets.size(), 0) {}
 
   void status_event(const StreamEvent& event, std::string_view name) {
     auto status = db::streamed_status(tx_, event.id);
@@ -102,7 +103,7 @@ class EventRenderer {
       auto fact = facts.find(target.account_id);
       if (fact == facts.end()) continue;
       for (const StreamKey& key : target.streams) {
-        if (!status_belongs(key, *status, fact->second)) continue;
+        if (!takes_more(target) || !status_belongs(key, *status, fact->second)) continue;
         auto [it, fresh] = rendered.try_emplace(target.account_id);
         if (fresh) {
           if (auto json = render_status(tx_, event.id, target.account_id, host_))
@@ -200,16 +201,39 @@ class EventRenderer {
     return {viewers.begin(), viewers.end()};
   }
 
+  // Whether `target` may be sent more in this job: its outbox takes
+  // messages and this job has not built kStreamOutboxBytes for it yet.
+  bool takes_more(const StreamingHub::Target& target) const {
+    return bytes_[index_of(target)] <= kStreamOutboxBytes && accepts_messages(*target.outbox);
+  }
+
+  std::size_t index_of(const StreamingHub::Target& target) const {
+    return static_cast<std::size_t>(&target - targets_.data());
+  }
+
+  // Adds one message for `target`, unless it would take what this job
+  // built for it over kStreamOutboxBytes: its outbox would overflow when
+  // they are pushed, so the stream is closed now and nothing more is built
+  // for it.
   void emit(const StreamingHub::Target& target, const StreamKey& key, std::string_view event,
             const std::optional<std::string>& payload) {
-    out_.push_back(StreamingHub::Outgoing{
-        target.outbox, StreamingHub::format_message(target.kind, key, event, payload)});
+    std::size_t& built = bytes_[index_of(target)];
+    if (built > kStreamOutboxBytes) return;
+    std::string message = StreamingHub::format_message(target.kind, key, event, payload);
+    built += message.size();
+    if (built > kStreamOutboxBytes) {
+      spdlog::info("stream closed: more than {} bytes for it in one dispatch", kStreamOutboxBytes);
+      target.outbox->close();
+      return;
+    }
+    out_.push_back(StreamingHub::Outgoing{target.outbox, std::move(message)});
   }
 
   pqxx::transaction_base& tx_;
   const std::vector<StreamingHub::Target>& targets_;
   const std::string& host_;
   std::vector<StreamingHub::Outgoing>& out_;
+  std::vector<std::size_t> bytes_;  // built in this job, per target (same order)
 };
 
 }  // namespace

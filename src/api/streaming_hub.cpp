@@ -5,8 +5,9 @@
 // takes a snapshot. Database events arrive on the listener's thread and
 // queue in `pending_` (at most kMaxPendingStreamEvents); one dispatcher
 // coroutine at a time, on the hub's strand, takes everything queued,
-// renders it in one pool job (stream_rendering.cpp) and pushes the
-// messages into the outboxes, whose writers live on the connections'
+// renders it in pool jobs of at most kStreamEventsPerRender events for
+// kStreamTargetsPerRender streams (stream_rendering.cpp) and pushes each
+// job's messages into the outboxes, whose writers live on the connections'
 // strands. A slow client only fills its own outbox, and is cut off there.
 #include <spdlog/spdlog.h>
 #include <algorithm>
@@ -72,6 +73,10 @@ std::optional<StreamEvent> parse_stream_event(std::string_view payload) {
     event.mentions.clear();
   }
   return event;
+}
+
+bool accepts_messages(const http::StreamOutbox& outbox) {
+  return !outbox.overflowed() && !outbox.closed();
 }
 
 StreamingHub::StreamingHub(db::Pool& pool, std::string host)
@@ -204,7 +209,9 @@ boost::asio::awaitable<void> StreamingHub::dispatch_loop() {
       }
       events.swap(pending_);
       for (const auto& [id, entry] : streams_) {
-        if (entry.streams.empty()) continue;
+        // A stream whose outbox overflowed or closed is ending: nothing is
+        // rendered for it.
+        if (entry.streams.empty() || !accepts_messages(*entry.outbox)) continue;
         targets.push_back(Target{entry.account_id,
                                  entry.kind,
                                  entry.notifications,
@@ -214,22 +221,29 @@ boost::asio::awaitable<void> StreamingHub::dispatch_loop() {
       }
     }
     if (targets.empty()) continue;
-    // A few events at a time: their messages are sent before the next ones
-    // are rendered.
+    // A few events for a few streams at a time: their messages are sent
+    // before the next ones are rendered, and streams that overflowed on the
+    // way are left out of the rest.
     for (std::size_t first = 0; first < events.size(); first += kStreamEventsPerRender) {
       const std::size_t last = std::min(events.size(), first + kStreamEventsPerRender);
       const std::vector<StreamEvent> chunk(events.begin() + static_cast<std::ptrdiff_t>(first),
                                            events.begin() + static_cast<std::ptrdiff_t>(last));
-      std::vector<Outgoing> messages;
-      try {
-        messages = co_await pool_.run([&chunk, &targets, this](pqxx::connection& c) {
-          return render_stream_events(c, chunk, targets, host_);
-        });
-      } catch (const std::exception& e) {
-        spdlog::warn("streaming: {} event(s) not sent: {}", chunk.size(), e.what());
-        continue;
+      std::erase_if(targets, [](const Target& t) { return !accepts_messages(*t.outbox); });
+      for (std::size_t from = 0; from < targets.size(); from += kStreamTargetsPerRender) {
+        const std::size_t to = std::min(targets.size(), from + kStreamTargetsPerRender);
+        const std::vector<Target> some(targets.begin() + static_cast<std::ptrdiff_t>(from),
+                                       targets.begin() + static_cast<std::ptrdiff_t>(to));
+        std::vector<Outgoing> messages;
+        try {
+          messages = co_await pool_.run([&chunk, &some, this](pqxx::connection& c) {
+            return render_stream_events(c, chunk, some, host_);
+          });
+        } catch (const std::exception& e) {
+          spdlog::warn("streaming: {} event(s) not sent: {}", chunk.size(), e.what());
+          continue;
+        }
+        for (Outgoing& outgoing : messages) outgoing.outbox->push(std::move(outgoing.message));
       }
-      for (Outgoing& outgoing : messages) outgoing.outbox->push(std::move(outgoing.message));
     }
   }
 }

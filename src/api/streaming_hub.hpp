@@ -34,8 +34,15 @@ inline constexpr std::size_t kStreamOutboxBytes = 64 * 1024;
 // Events received but not yet dispatched; older ones are dropped beyond.
 inline constexpr std::size_t kMaxPendingStreamEvents = 4096;
 // Events rendered in one pool job, whose messages are all built before any
-// is sent: this bounds what one dispatch holds in memory.
-inline constexpr std::size_t kStreamEventsPerRender = 8;
+// is sent.
+inline constexpr std::size_t kStreamEventsPerRender = 2;
+// Open streams rendered for in one pool job. A job builds at most
+// kStreamOutboxBytes of messages for one stream (a stream that would get
+// more is closed there, as its outbox would overflow), so what one job
+// holds is bounded by kStreamTargetsPerRender * kStreamOutboxBytes (8 MiB),
+// plus one rendered status per viewer and event; not by the number of
+// open streams times their subscriptions.
+inline constexpr std::size_t kStreamTargetsPerRender = 128;
 // Mentioned accounts a status.deleted event carries (migration 0015 sends
 // at most 200); more are ignored.
 inline constexpr std::size_t kMaxStreamDeleteMentions = 200;
@@ -152,7 +159,13 @@ class StreamingHub {
   std::unique_ptr<db::StreamListener> listener_;
 };
 
-// Renders `events` for `targets` (on a pool thread): the messages to push.
+// Whether a stream's outbox still takes messages (it did not overflow and
+// was not closed): the hub renders nothing for one that does not.
+bool accepts_messages(const http::StreamOutbox& outbox);
+
+// Renders `events` for `targets` (on a pool thread): the messages to push,
+// at most kStreamOutboxBytes for one target (beyond, its outbox is closed
+// and nothing more is rendered for it).
 std::vector<StreamingHub::Outgoing> render_stream_events(
     pqxx::connection& connection, const std::vector<StreamEvent>& events,
     const std::vector<StreamingHub::Target>& targets, const std::string& host);

@@ -619,6 +619,30 @@ class StreamingTest(unittest.TestCase):
               "the follower or the mentioned only; a gone public one reached all of carol's "
               "streams", file=sys.stderr)
 
+    def test_13_a_burst_reaches_a_reading_client_whole(self):
+        # 200 posts at once, each on three of dan's streams: the hub renders
+        # and sends a few events at a time, so a client that reads is never
+        # handed more than its outbox holds in one go and gets all 600.
+        import concurrent.futures
+        dan = self.ws("dan")
+        for stream, params in (("public", {}), ("public:local", {}), ("hashtag", {"tag": "burst"})):
+            self.subscribe(dan, stream, **params)
+        self.settle()
+        text = ("#burst " + "a burst of posts, each a few hundred characters long. " * 8)[:400]
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            posted = list(pool.map(
+                lambda i: self.call("alice", "POST", "/api/v1/statuses",
+                                    {"status": f"{i} {text}"})["id"], range(200)))
+        got = {}
+        for _ in range(600):
+            message = dan.recv_json()
+            self.assertEqual(message["event"], "update")
+            got.setdefault(tuple(message["stream"]), set()).add(json.loads(message["payload"])["id"])
+        self.assertEqual(got, {s: set(posted) for s in
+                               (("public",), ("public:local",), ("hashtag", "burst"))})
+        print("ok: 200 posts at once: all 600 updates reached the reading client", file=sys.stderr)
+
+
 class ShutdownTest(unittest.TestCase):
     """SIGTERM with a WebSocket and an event stream open."""
 
