@@ -6,7 +6,7 @@
 namespace kith::mod::detail {
 
 Evidence evidence_of(std::uint32_t item, const Csr& by_item, const std::vector<float>& trust,
-                     const std::vector<float>& user_factor, float item_bias) {
+                     const std::vector<float>& user_factor, float mu, float item_bias) {
   Evidence e;
   e.intercept = item_bias;
   for (std::uint32_t k = by_item.start[item]; k < by_item.start[item + 1]; ++k) {
@@ -21,7 +21,8 @@ Evidence evidence_of(std::uint32_t item, const Csr& by_item, const std::vector<f
     if (user_factor[user] < -kBridgeSideMargin) ++e.flaggers_negative_side;
     if (user_factor[user] > kBridgeSideMargin) ++e.flaggers_positive_side;
   }
-  e.bridged = e.intercept >= kBridgeIntercept && e.flaggers_negative_side >= kMinFlaggersPerSide &&
+  e.bridged = mu + e.intercept >= kBridgeNeutralFlagRate &&
+              e.flaggers_negative_side >= kMinFlaggersPerSide &&
               e.flaggers_positive_side >= kMinFlaggersPerSide &&
               e.trusted_flag_weight >= kMinTrustedFlagWeight;
   return e;

@@ -20,8 +20,11 @@
 
 namespace kith::mod::detail {
 
-inline constexpr double kBridgeIntercept = 0.22;  // status intercept above the global rate
-inline constexpr float kTrustedFlagger = 0.5f;    // trust at which a flagger counts
+// A viewer at the centre of the axis (b_u = f_u = 0) must be predicted to
+// flag it: mu + b_i at least this (on the fit's confidence-weighted scale,
+// where a flag counts 1 + alpha times: 0.65 is a plain rate of about 0.48).
+inline constexpr double kBridgeNeutralFlagRate = 0.65;
+inline constexpr float kTrustedFlagger = 0.5f;  // trust at which a flagger counts
 inline constexpr std::uint32_t kMinFlaggersPerSide = 3;
 inline constexpr double kMinTrustedFlagWeight = 8;
 inline constexpr float kBridgeSideMargin = 0.05f;  // |factor| below this is on no side
@@ -30,6 +33,6 @@ inline constexpr float kBridgeSideMargin = 0.05f;  // |factor| below this is on 
 // flag bit), the flaggers' trust and factors, and its fitted intercept.
 // Fills everything but status, author, acted and admin_confirmed.
 Evidence evidence_of(std::uint32_t item, const Csr& by_item, const std::vector<float>& trust,
-                     const std::vector<float>& user_factor, float item_bias);
+                     const std::vector<float>& user_factor, float mu, float item_bias);
 
 }  // namespace kith::mod::detail

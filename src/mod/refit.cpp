@@ -20,6 +20,7 @@ namespace {
 // flags for the blend to learn from.
 inline constexpr std::uint64_t kHoldoutOneIn = 20;
 inline constexpr std::size_t kMinFlagsForBlend = 200;
+inline constexpr float kTrustedViewer = 0.5f;
 inline constexpr std::size_t kMaxTasteExposures = 2'000'000;
 inline constexpr std::size_t kMaxBlendSamples = 150'000;
 
@@ -94,6 +95,26 @@ TrustInputs trust_inputs(const Snapshot& snap, const Csr& by_user) {
       }
     }
     in.user_start[u + 1] = static_cast<std::uint32_t>(in.flagged_items.size());
+  }
+  // Flags on authors the account flagged several statuses of.
+  in.concentrated_start.assign(snap.users + 1, 0);
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> by_author;  // (author, item)
+  for (std::uint32_t u = 0; u < snap.users; ++u) {
+    by_author.clear();
+    for (std::uint32_t e = in.user_start[u]; e < in.user_start[u + 1]; ++e) {
+      const std::uint32_t item = in.flagged_items[e];
+      if (snap.authors[item] != kNoIndex) by_author.emplace_back(snap.authors[item], item);
+    }
+    std::sort(by_author.begin(), by_author.end());
+    for (std::size_t first = 0; first < by_author.size();) {
+      std::size_t last = first;
+      while (last < by_author.size() && by_author[last].first == by_author[first].first) ++last;
+      if (last - first >= kConcentratedFlags)
+        for (std::size_t k = first; k < last; ++k)
+          in.concentrated_items.push_back(by_author[k].second);
+      first = last;
+    }
+    in.concentrated_start[u + 1] = static_cast<std::uint32_t>(in.concentrated_items.size());
   }
   in.created_at = snap.created_at;
   in.bits = snap.account_bits;
@@ -231,9 +252,14 @@ void fit_blend_on_holdout(const Snapshot& snap, const ByUser& g, const Sums& s,
   for (float v : y) flags += v > 0.5f;
   if (flags < kMinFlagsForBlend / kHoldoutOneIn) return;
   blend.weights = fit_blend(x, y, w);
+  // Thresholds come from what trusted viewers are shown: distrusted
+  // accounts' exposures must not move everyone's threshold.
   std::vector<float> probabilities;
   probabilities.reserve(x.size());
-  for (const Features& f : x) probabilities.push_back(static_cast<float>(blend.probability(f)));
+  for (std::size_t n = 0; n < x.size(); ++n)
+    if (w[n] >= kTrustedViewer)
+      probabilities.push_back(static_cast<float>(blend.probability(x[n])));
+  if (probabilities.empty()) return;
   blend.quantiles = probability_quantiles(std::move(probabilities));
   blend.fitted = true;
 }
@@ -308,11 +334,11 @@ std::vector<Evidence> run_refit(std::shared_mutex& mutex, SignalStore& store, Bl
   std::vector<std::pair<std::uint32_t, Evidence>> candidates;
   for (std::uint32_t item = 0; item < snap.items; ++item) {
     const bool known = evidence.count(item) != 0 || (snap.item_state[item] & kStatusDecided);
-    if (!known && (params.item_bias[item] < kBridgeIntercept ||
+    if (!known && (params.mu + params.item_bias[item] < kBridgeNeutralFlagRate ||
                    by_item.start[item + 1] - by_item.start[item] < 2 * kMinFlaggersPerSide))
       continue;
-    Evidence e =
-        evidence_of(item, by_item, trust.trust, params.user_factor, params.item_bias[item]);
+    Evidence e = evidence_of(item, by_item, trust.trust, params.user_factor, params.mu,
+                             params.item_bias[item]);
     if (e.bridged || known) candidates.emplace_back(item, e);
   }
 

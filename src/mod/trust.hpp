@@ -41,6 +41,11 @@ struct AdminFeedback {
 struct TrustInputs {
   std::vector<std::uint32_t> user_start;
   std::vector<std::uint32_t> flagged_items;
+  // The same for only the flags on authors the account flagged at least
+  // kConcentratedFlags statuses of: where a brigade's flags are, whatever
+  // ordinary activity it copies around them.
+  std::vector<std::uint32_t> concentrated_start;
+  std::vector<std::uint32_t> concentrated_items;
   std::vector<std::uint32_t> created_at;
   std::vector<std::uint8_t> bits;
   std::vector<AdminFeedback> feedback;
@@ -58,6 +63,7 @@ TrustResult compute_trust(const TrustInputs& inputs);
 // Weight of each of one account's flags and exposures on one author's
 // statuses, when it flagged `flags_on_author` of them.
 inline constexpr float kFlagsPerAuthorCounted = 2.0f;
+inline constexpr std::uint32_t kConcentratedFlags = 3;
 inline float author_share(std::uint32_t flags_on_author) {
   return flags_on_author <= kFlagsPerAuthorCounted
              ? 1.0f
