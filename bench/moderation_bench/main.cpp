@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "accuracy.hpp"
+#include "attacks.hpp"
 #include "data.hpp"
 #include "systems.hpp"
 
@@ -91,6 +92,8 @@ int main(int argc, char** argv) {
     print_scenario(data, path, seeds);
     if (wanted(only, "accuracy")) kith::bench::run_accuracy(data, seeds);
     if (wanted(only, "systems")) kith::bench::run_systems(data);
+    if (wanted(only, "attacks")) kith::bench::run_attacks(data, seeds);
+    if (wanted(only, "admin")) kith::bench::run_admin(data);
     rusage usage{};
     getrusage(RUSAGE_SELF, &usage);
     std::printf("\npeak resident memory of this process: %.1f MiB\n", usage.ru_maxrss / 1024.0);
