@@ -21,6 +21,7 @@ namespace {
 inline constexpr std::uint64_t kHoldoutOneIn = 20;
 inline constexpr std::size_t kMinFlagsForBlend = 200;
 inline constexpr float kTrustedViewer = 0.5f;
+inline constexpr double kMinTrustScale = 0.5, kMaxTrustScale = 20;
 inline constexpr std::size_t kMaxTasteExposures = 2'000'000;
 inline constexpr std::size_t kMaxBlendSamples = 150'000;
 
@@ -120,6 +121,23 @@ TrustInputs trust_inputs(const Snapshot& snap, const Csr& by_user) {
   in.bits = snap.account_bits;
   in.now = snap.now;
   return in;
+}
+
+// Trust is relative: scales the weights so that the average exposure's
+// viewer weighs 1 (an instance whose accounts are all new is not an
+// instance of distrusted accounts, and the rates' pseudo-counts keep their
+// meaning). Returns the scale, which new accounts get too.
+float normalise_trust(const Csr& by_user, std::vector<float>& trust) {
+  double sum = 0, count = 0;
+  for (std::size_t u = 0; u < by_user.rows(); ++u) {
+    const double n = by_user.start[u + 1] - by_user.start[u];
+    sum += n * trust[u];
+    count += n;
+  }
+  if (count == 0 || sum <= 0) return 1.f;
+  const auto scale = static_cast<float>(std::clamp(count / sum, kMinTrustScale, kMaxTrustScale));
+  for (float& t : trust) t = std::clamp(t * scale, kMinTrust, kMaxTrust);
+  return scale;
 }
 
 // Every exposure's weight: the account's trust, times its share on the
@@ -307,6 +325,7 @@ std::vector<Evidence> run_refit(std::shared_mutex& mutex, SignalStore& store, Bl
   snap.edges.clear();
   snap.edges.shrink_to_fit();
   TrustResult trust = compute_trust(trust_inputs(snap, by_user.csr));
+  const float trust_scale = normalise_trust(by_user.csr, trust.trust);
   weigh_exposures(snap, trust.trust, by_user);
   std::size_t flags = 0;
   for (std::uint32_t packed : by_user.csr.other) flags += (packed & Csr::kFlag) != 0;
@@ -361,6 +380,7 @@ std::vector<Evidence> run_refit(std::shared_mutex& mutex, SignalStore& store, Bl
     a.author_flag_weight[u] = old ? sums.author_flag[u] : 0.f;
     a.author_exposure_weight[u] = old ? sums.author_exposure[u] : 0.f;
   }
+  store.trust_scale = trust_scale;
   store.user_taste_scale = user_taste_scale;
   store.item_taste_scale = item_taste_scale;
   store.total_flag_weight = sums.total_flag;

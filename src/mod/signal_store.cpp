@@ -194,7 +194,9 @@ void SignalStore::set_account(AccountId account, const AccountFacts& facts) {
                                                    (facts.admin_vouched ? kAccountVouched : 0));
   // Until the next refit, the weight is what the account is; behaviour
   // (lock-step, admin feedback) comes with the refit.
-  accounts.trust[index] = base_trust(accounts.created_at[index], accounts.bits[index], latest_at);
+  accounts.trust[index] = std::clamp(
+      base_trust(accounts.created_at[index], accounts.bits[index], latest_at) * trust_scale,
+      kMinTrust, kMaxTrust);
 }
 
 void SignalStore::forget_status(StatusId status) {

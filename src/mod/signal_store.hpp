@@ -150,6 +150,7 @@ class SignalStore {
   std::vector<std::uint32_t> forgotten;  // forgotten slots whose edges are still stored
   std::size_t flags = 0;                 // flagged edges
   double total_flag_weight = 0, total_exposure_weight = 0;
+  float trust_scale = 1;  // the last refit's normalisation of trust weights
   // Taste vectors are stored as int8 times these scales.
   float user_taste_scale = 0, item_taste_scale = 0;
   std::int64_t latest_at = 0;  // the newest signal's time: "now" for account ages
