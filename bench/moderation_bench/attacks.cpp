@@ -13,7 +13,10 @@
 //                 warn or hide; for the plain flag-rate baseline, for which
 //                 the item's shrunk flag rate is at least the clean run's
 //                 5 % hide-budget threshold
+//   kith p        the change of kith's mean predicted probability on
+//                 those pairs (points): whether the model moves at all
 //   acted         share of the target's statuses acted on for everyone
+//                 (acted_for_everyone), and in review_queue() at all
 //   collateral    AUC on the test pairs of all other authors' statuses
 // Minority test: users are split into two clusters by the sign of the
 // leading singular vector of the user-centred rating matrix (training
@@ -38,6 +41,12 @@ namespace {
 inline constexpr double kSybilShares[] = {0.01, 0.05, 0.10, 0.20};
 inline constexpr std::int64_t kSybilIdBase = 2'000'000'000;
 inline constexpr int kPowerIterations = 30;
+inline constexpr std::size_t kQueueLimit = 1'000'000;  // the whole review queue
+
+std::size_t index_of_status(const Dataset& data, std::int64_t status) {
+  const auto it = std::find(data.item_ids.begin(), data.item_ids.end(), status);
+  return static_cast<std::size_t>(it - data.item_ids.begin());
+}
 
 struct World {
   Dataset data;  // the dataset with sybil accounts appended
@@ -45,7 +54,7 @@ struct World {
 };
 
 struct Outcome {
-  double kith_hidden = 0, base_hidden = 0, kith_acted = 0;
+  double kith_hidden = 0, kith_probability = 0, base_hidden = 0, kith_acted = 0, kith_queued = 0;
   double kith_auc_other = 0, base_auc_other = 0;
 };
 
@@ -127,15 +136,20 @@ Outcome measure(const World& w, const Split& split, const std::vector<std::uint3
       const auto v = kith.engine().verdict(w.data.user_ids[u], w.data.item_ids[pair.item],
                                            author_account(w.data, pair.item));
       o.kith_hidden += v.action != mod::Action::none;
+      o.kith_probability += v.probability;
       o.base_hidden += base->score(w.data, pair) >= base_threshold;
       pairs += 1;
     }
   }
   o.kith_hidden /= std::max(pairs, 1.0);
+  o.kith_probability /= std::max(pairs, 1.0);
   o.base_hidden /= std::max(pairs, 1.0);
   for (std::uint32_t item : target_items)
     o.kith_acted += kith.engine().acted_for_everyone(w.data.item_ids[item]);
   o.kith_acted /= std::max<double>(1, static_cast<double>(target_items.size()));
+  for (const mod::Evidence& e : kith.engine().review_queue(kQueueLimit))
+    o.kith_queued += is_target[index_of_status(w.data, e.status)] != 0;
+  o.kith_queued /= std::max<double>(1, static_cast<double>(target_items.size()));
   std::vector<double> ks, bs;
   std::vector<char> flags;
   for (const Rating& r : split.test) {
@@ -159,25 +173,31 @@ double clean_threshold(const Dataset& data, const Split& split, std::uint64_t se
 }
 
 struct Rows {
-  std::map<double, std::vector<double>> kith_rise, base_rise, acted, kith_drop, base_drop;
-  std::vector<double> clean_kith, clean_base, clean_acted;
+  std::map<double, std::vector<double>> kith_rise, kith_p_rise, base_rise, acted, queued, kith_drop,
+      base_drop;
+  std::vector<double> clean_kith, clean_base, clean_acted, clean_queued;
 };
 
 void print_rows(const Rows& rows, const char* who) {
   std::printf(
       "clean hidden rate for %s: kith %.2f %% (sd %.2f), flag-rate baseline %.2f %% (sd %.2f); "
-      "target statuses acted on for everyone before the attack: %.2f %%\n",
+      "target statuses before the attack: acted on for everyone %.2f %%, in the review queue %.2f "
+      "%%\n",
       who, 100 * mean_sd(rows.clean_kith).mean, 100 * mean_sd(rows.clean_kith).sd,
       100 * mean_sd(rows.clean_base).mean, 100 * mean_sd(rows.clean_base).sd,
-      100 * mean_sd(rows.clean_acted).mean);
-  std::printf("%8s %12s %6s %14s %6s %10s %14s %6s %14s %6s\n", "sybils", "kith rise", "sd",
-              "baseline rise", "sd", "acted %", "kith dAUC", "sd", "baseline dAUC", "sd");
+      100 * mean_sd(rows.clean_acted).mean, 100 * mean_sd(rows.clean_queued).mean);
+  std::printf("%8s %12s %6s %10s %14s %6s %8s %8s %14s %6s %14s %6s\n", "sybils", "kith rise", "sd",
+              "kith p", "baseline rise", "sd", "acted %", "queued %", "kith dAUC", "sd",
+              "baseline dAUC", "sd");
   for (double share : kSybilShares) {
     const MeanSd kr = mean_sd(rows.kith_rise.at(share)), br = mean_sd(rows.base_rise.at(share));
     const MeanSd kd = mean_sd(rows.kith_drop.at(share)), bd = mean_sd(rows.base_drop.at(share));
-    std::printf("%7.0f%% %+10.2fpt %6.2f %+12.2fpt %6.2f %10.2f %+14.4f %6.4f %+14.4f %6.4f\n",
-                100 * share, kr.mean, kr.sd, br.mean, br.sd,
-                100 * mean_sd(rows.acted.at(share)).mean, kd.mean, kd.sd, bd.mean, bd.sd);
+    std::printf(
+        "%7.0f%% %+10.2fpt %6.2f %+8.2fpt %+12.2fpt %6.2f %8.2f %8.2f %+14.4f %6.4f %+14.4f "
+        "%6.4f\n",
+        100 * share, kr.mean, kr.sd, mean_sd(rows.kith_p_rise.at(share)).mean, br.mean, br.sd,
+        100 * mean_sd(rows.acted.at(share)).mean, 100 * mean_sd(rows.queued.at(share)).mean,
+        kd.mean, kd.sd, bd.mean, bd.sd);
   }
 }
 
@@ -260,6 +280,7 @@ void run_attacks(const Dataset& data, const std::vector<std::uint64_t>& seeds) {
       rows.clean_kith.push_back(before.kith_hidden);
       rows.clean_base.push_back(before.base_hidden);
       rows.clean_acted.push_back(before.kith_acted);
+      rows.clean_queued.push_back(before.kith_queued);
       for (double share : kSybilShares) {
         const std::size_t sybils =
             static_cast<std::size_t>(std::lround(share * static_cast<double>(data.users())));
@@ -267,8 +288,10 @@ void run_attacks(const Dataset& data, const std::vector<std::uint64_t>& seeds) {
         const Outcome after =
             measure(attacked, split, target_items, is_target, honest, threshold, seed);
         rows.kith_rise[share].push_back(100 * (after.kith_hidden - before.kith_hidden));
+        rows.kith_p_rise[share].push_back(100 * (after.kith_probability - before.kith_probability));
         rows.base_rise[share].push_back(100 * (after.base_hidden - before.base_hidden));
         rows.acted[share].push_back(after.kith_acted);
+        rows.queued[share].push_back(after.kith_queued);
         rows.kith_drop[share].push_back(after.kith_auc_other - before.kith_auc_other);
         rows.base_drop[share].push_back(after.base_auc_other - before.base_auc_other);
       }
