@@ -43,7 +43,9 @@ void run_accuracy(const Dataset& data, const std::vector<std::uint64_t>& seeds) 
   std::printf(
       "cold users: a random 20 %% of users keep at most %zu random training ratings, only their "
       "test pairs count;\n"
-      "cold items: the same for a random 20 %% of items, at most %zu\n",
+      "cold items: the same for a random 20 %% of items, at most %zu; the temporal split differs "
+      "between seeds only\n"
+      "in the order of equal times (and in the models' own randomness)\n",
       kColdUserEvents, kColdItemEvents);
   std::printf("%-18s %-16s %8s %6s %7s %6s %7s %6s %6s %9s %8s\n", "split", "model", "AUC", "sd",
               "prec@5%", "sd", "rec@5%", "sd", "flags%", "test", "train s");
