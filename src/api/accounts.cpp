@@ -511,7 +511,7 @@ http::Handler account_statuses(ApiRoutes& routes) {
       auto account = db::account_views(tx, {*id});
       if (account.empty() || account.begin()->second.suspended) return out;
       ids = db::account_statuses(tx, *id, viewer, filter, page);
-      out = render_statuses(tx, ids, viewer, host, FilterContext::account);
+      out = render_statuses(tx, ids, viewer, routes, FilterContext::account);
       return out;
     });
     if (!statuses) co_return not_found();

@@ -8,6 +8,7 @@
 #include "kith/api/oauth_scopes.hpp"
 #include "kith/db/applications.hpp"
 #include "kith/db/oauth_tokens.hpp"
+#include "moderation_service.hpp"
 
 namespace kith::api {
 namespace {
@@ -201,6 +202,41 @@ std::optional<nlohmann::json> render_status(pqxx::transaction_base& tx, std::int
     auto views = db::status_views(tx, {id}, viewer);
     if (auto it = views.find(id); it != views.end()) list[0]["text"] = it->second.text;
   }
+  return std::move(list[0]);
+}
+
+nlohmann::json render_statuses(pqxx::transaction_base& tx, const std::vector<std::int64_t>& ids,
+                               std::int64_t viewer, ApiRoutes& routes, FilterContext context) {
+  if (ids.empty()) return nlohmann::json::array();
+  nlohmann::json out =
+      render_statuses(tx, ids, viewer, routes.context.config.host,
+                      FilterSet::load(tx, viewer, context, routes.context.moderation));
+  // The one call site of the exposure recorder for rendered statuses
+  // (moderation_service.hpp): what was actually sent, boosts as their
+  // boosted status.
+  record_exposures(routes, viewer, out);
+  return out;
+}
+
+std::optional<nlohmann::json> render_status(pqxx::transaction_base& tx, std::int64_t id,
+                                            std::int64_t viewer, ApiRoutes& routes,
+                                            bool with_text, FilterContext context) {
+  nlohmann::json list = render_statuses(tx, {id}, viewer, routes, context);
+  if (list.empty()) return std::nullopt;
+  if (with_text) {
+    auto views = db::status_views(tx, {id}, viewer);
+    if (auto it = views.find(id); it != views.end()) list[0]["text"] = it->second.text;
+  }
+  return std::move(list[0]);
+}
+
+std::optional<nlohmann::json> render_status(pqxx::transaction_base& tx, std::int64_t id,
+                                            std::int64_t viewer, std::string_view host,
+                                            const mod::Engine* moderation,
+                                            FilterContext context) {
+  nlohmann::json list =
+      render_statuses(tx, {id}, viewer, host, FilterSet::load(tx, viewer, context, moderation));
+  if (list.empty()) return std::nullopt;
   return std::move(list[0]);
 }
 

@@ -87,6 +87,24 @@ std::optional<nlohmann::json> render_status(pqxx::transaction_base& tx, std::int
                                             std::int64_t viewer, std::string_view host,
                                             bool with_text = false,
                                             FilterContext context = FilterContext::any);
+// The same for a handler or any path that renders for a viewer: with the
+// moderation engine's verdicts (routes.context.moderation, see
+// status_filters.hpp) and the statuses rendered recorded as the viewer's
+// exposures. Every timeline, thread, status and search answer renders
+// through these.
+nlohmann::json render_statuses(pqxx::transaction_base& tx, const std::vector<std::int64_t>& ids,
+                               std::int64_t viewer, ApiRoutes& routes,
+                               FilterContext context = FilterContext::any);
+std::optional<nlohmann::json> render_status(pqxx::transaction_base& tx, std::int64_t id,
+                                            std::int64_t viewer, ApiRoutes& routes,
+                                            bool with_text = false,
+                                            FilterContext context = FilterContext::any);
+// The lower level for paths without ApiRoutes (the streaming hub): the
+// verdicts of `moderation` (may be null), no exposures recorded.
+std::optional<nlohmann::json> render_status(pqxx::transaction_base& tx, std::int64_t id,
+                                            std::int64_t viewer, std::string_view host,
+                                            const mod::Engine* moderation,
+                                            FilterContext context = FilterContext::any);
 nlohmann::json render_accounts(pqxx::transaction_base& tx, const std::vector<std::int64_t>& ids,
                                std::string_view host);
 std::optional<nlohmann::json> render_account(pqxx::transaction_base& tx, std::int64_t id,

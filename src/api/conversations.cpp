@@ -32,7 +32,8 @@ http::Handler list_conversations(ApiRoutes& routes) {
       json out = json::array();
       for (const auto& entry : db::conversations_page(tx, caller.account_id, page)) {
         cursors.push_back(entry.last_status_id);
-        if (auto rendered = render_conversation(tx, entry.id, caller.account_id, host))
+        if (auto rendered = render_conversation(tx, entry.id, caller.account_id, host,
+                                                    routes.context.moderation))
           out.push_back(std::move(*rendered));
       }
       return out;
@@ -73,7 +74,7 @@ http::Handler read_conversation(ApiRoutes& routes) {
       pqxx::work tx(c);
       std::optional<json> out;
       if (!db::mark_conversation_read(tx, caller.account_id, *id)) return out;
-      out = render_conversation(tx, *id, caller.account_id, host);
+      out = render_conversation(tx, *id, caller.account_id, host, routes.context.moderation);
       tx.commit();
       return out;
     });

@@ -20,6 +20,7 @@
 #include "kith/api/moderation.hpp"
 #include "kith/db/pool.hpp"
 #include "kith/db/stream_listener.hpp"
+#include "moderation_preferences.hpp"
 #include "routes_internal.hpp"
 
 namespace kith::api {
@@ -335,6 +336,9 @@ bool ModerationService::load(pqxx::connection& connection) {
   std::size_t rows = 0;
   pqxx::work tx(connection);
   tx.exec("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+  // Users' preferences (mod_preferences, migration 0017) before anything
+  // is rendered with defaults for long.
+  load_moderation_preferences(tx, engine_);
   auto signal_rows = [this, &rows](mod::SignalKind kind) {
     return [this, &rows, kind](const pqxx::row& row) {
       engine_.record(mod::Signal{row[0].as<std::int64_t>(), row[1].as<std::int64_t>(),

@@ -56,7 +56,8 @@ std::optional<json> render_report(pqxx::transaction_base& tx, std::int64_t id,
 }  // namespace
 
 std::optional<nlohmann::json> render_notification(pqxx::transaction_base& tx, std::int64_t id,
-                                                  std::int64_t viewer, std::string_view host) {
+                                                  std::int64_t viewer, std::string_view host,
+                                                  const mod::Engine* moderation) {
   auto view = db::notification_view(tx, id, viewer);
   if (!view) return std::nullopt;
   auto account = render_account(tx, view->from_account_id, host);
@@ -68,8 +69,8 @@ std::optional<nlohmann::json> render_notification(pqxx::transaction_base& tx, st
            {"account", std::move(*account)}};
   if (view->status_id) {
     // In the notifications context: a hide filter drops the notification.
-    auto status =
-        render_status(tx, *view->status_id, viewer, host, false, FilterContext::notifications);
+    auto status = render_status(tx, *view->status_id, viewer, host, moderation,
+                                FilterContext::notifications);
     if (!status) return std::nullopt;
     out["status"] = std::move(*status);
   }
@@ -83,7 +84,8 @@ std::optional<nlohmann::json> render_notification(pqxx::transaction_base& tx, st
 }
 
 std::optional<nlohmann::json> render_conversation(pqxx::transaction_base& tx, std::int64_t id,
-                                                  std::int64_t viewer, std::string_view host) {
+                                                  std::int64_t viewer, std::string_view host,
+                                                  const mod::Engine* moderation) {
   const auto rows = tx.exec_params(
       "SELECT array_to_string(participant_account_ids, ','), last_status_id, unread"
       " FROM account_conversations WHERE id = $1 AND account_id = $2",
@@ -101,7 +103,7 @@ std::optional<nlohmann::json> render_conversation(pqxx::transaction_base& tx, st
   }
   std::optional<json> last_status;
   if (!rows[0][1].is_null())
-    last_status = render_status(tx, rows[0][1].as<std::int64_t>(), viewer, host);
+    last_status = render_status(tx, rows[0][1].as<std::int64_t>(), viewer, host, moderation);
   return json{{"id", std::to_string(id)},
               {"unread", rows[0][2].as<bool>()},
               {"accounts", render_accounts(tx, participants, host)},

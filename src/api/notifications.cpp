@@ -103,7 +103,8 @@ http::Handler list_notifications(ApiRoutes& routes) {
       json out = json::array();
       for (const auto& n : db::notifications_page(tx, caller.account_id, filter, page)) {
         ids.push_back(n.id);
-        if (auto rendered = render_notification(tx, n.id, caller.account_id, host))
+        if (auto rendered = render_notification(tx, n.id, caller.account_id, host,
+                                                    routes.context.moderation))
           out.push_back(std::move(*rendered));
       }
       tx.commit();
@@ -126,7 +127,7 @@ http::Handler get_notification(ApiRoutes& routes) {
     const std::string& host = routes.context.config.host;
     auto body = co_await routes.context.pool.run([&](pqxx::connection& c) {
       pqxx::read_transaction tx(c);
-      return render_notification(tx, *id, caller.account_id, host);
+      return render_notification(tx, *id, caller.account_id, host, routes.context.moderation);
     });
     if (!body) co_return not_found();
     co_return json_ok(*body);
@@ -206,14 +207,15 @@ std::optional<std::string> group_key_param(http::Request& request) {
 // NotificationGroup, and the accounts and statuses they name, once each.
 // A group whose status the viewer may not see is left out.
 json grouped_results(pqxx::transaction_base& tx, const std::vector<db::NotificationGroup>& groups,
-                     std::int64_t viewer, std::string_view host) {
+                     std::int64_t viewer, std::string_view host,
+                     const mod::Engine* moderation) {
   json out{{"accounts", json::array()},
            {"statuses", json::array()},
            {"notification_groups", json::array()}};
   std::set<std::int64_t> account_ids, status_ids;
   for (const auto& g : groups) {
     if (g.status_id && !status_ids.count(*g.status_id)) {
-      auto status = render_status(tx, *g.status_id, viewer, host);
+      auto status = render_status(tx, *g.status_id, viewer, host, moderation);
       if (!status) continue;
       status_ids.insert(*g.status_id);
       out["statuses"].push_back(std::move(*status));
@@ -236,7 +238,8 @@ json grouped_results(pqxx::transaction_base& tx, const std::vector<db::Notificat
     if (g.status_id) group["status_id"] = std::to_string(*g.status_id);
     if (g.report_id && g.type == "admin.report") {
       // The Report entity is the one render_notification shows.
-      if (auto n = render_notification(tx, g.page_max_id, viewer, host); n && n->contains("report"))
+      if (auto n = render_notification(tx, g.page_max_id, viewer, host, moderation);
+          n && n->contains("report"))
         group["report"] = (*n)["report"];
     }
     out["notification_groups"].push_back(std::move(group));
@@ -260,7 +263,7 @@ http::Handler list_groups(ApiRoutes& routes) {
       db::close_expired_polls(tx);
       auto groups = db::notification_groups_page(tx, caller.account_id, filter, grouped, page);
       if (!groups.empty()) bounds = {groups.front().page_max_id, groups.back().page_min_id};
-      json out = grouped_results(tx, groups, caller.account_id, host);
+      json out = grouped_results(tx, groups, caller.account_id, host, routes.context.moderation);
       tx.commit();
       return out;
     });
@@ -304,7 +307,7 @@ http::Handler get_group(ApiRoutes& routes) {
       std::optional<json> out;
       auto group = group_of(tx, caller.account_id, *key);
       if (!group) return out;
-      out = grouped_results(tx, {*group}, caller.account_id, host);
+      out = grouped_results(tx, {*group}, caller.account_id, host, routes.context.moderation);
       if ((*out)["notification_groups"].empty()) out.reset();
       return out;
     });

@@ -2,11 +2,14 @@
 // resource's file (accounts.cpp, statuses.cpp, lists.cpp, ...) registers
 // its own, listed at the end of that file.
 #include "routes_internal.hpp"
+#include "streaming_hub.hpp"
 
 namespace kith::api {
 
 std::shared_ptr<ApiRoutes> add_api_routes(http::Router& router, ApiContext context) {
   auto routes = std::make_shared<ApiRoutes>(context);
+  // Streamed statuses carry the moderation engine's verdicts too.
+  if (context.streaming != nullptr) context.streaming->set_moderation(context.moderation);
   router.add("GET", "/api/v1/instance", instance_handler(*routes));
   router.add("GET", "/api/v2/instance", instance_v2_handler(*routes));
   router.add("POST", "/api/v1/apps", create_app_handler(*routes), http::kDefaultBodyLimit);
@@ -37,6 +40,7 @@ std::shared_ptr<ApiRoutes> add_api_routes(http::Router& router, ApiContext conte
   add_streaming_routes(router, *routes);
   add_push_routes(router, *routes);
   add_moderation_admin_routes(router, *routes);
+  add_moderation_user_routes(router, *routes);
   add_rate_limits(router, *routes);  // last: covers every /api/ and /oauth/ route above
   return routes;
 }

@@ -102,6 +102,8 @@ void add_streaming_routes(http::Router& router, ApiRoutes& routes);    // stream
 void add_push_routes(http::Router& router, ApiRoutes& routes);         // push.cpp
 void add_moderation_admin_routes(http::Router& router,
                                  ApiRoutes& routes);  // moderation_admin.cpp
+void add_moderation_user_routes(http::Router& router,
+                                ApiRoutes& routes);  // moderation_preferences.cpp
 
 // Wraps every /api/ and /oauth/ route registered so far in the rate limits
 // (rate_limits.cpp).

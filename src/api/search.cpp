@@ -119,7 +119,7 @@ http::Handler search(ApiRoutes& routes) {
     json body = co_await routes.context.pool.run([&](pqxx::connection& c) {
       pqxx::read_transaction tx(c);
       json accounts = account_id ? render_accounts(tx, {*account_id}, host) : json::array();
-      json statuses = status_id ? render_statuses(tx, {*status_id}, viewer, host) : json::array();
+      json statuses = status_id ? render_statuses(tx, {*status_id}, viewer, routes) : json::array();
       return json{{"accounts", std::move(accounts)},
                   {"statuses", std::move(statuses)},
                   {"hashtags", json::array()}};

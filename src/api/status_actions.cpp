@@ -98,11 +98,10 @@ http::Handler status_history(ApiRoutes& routes) {
     const std::int64_t viewer = viewer_of(std::get<std::optional<Caller>>(auth));
     auto id = parse_id(request.params["id"]);
     if (!id) co_return not_found();
-    const std::string& host = routes.context.config.host;
     auto history = co_await routes.context.pool.run([&](pqxx::connection& c) {
       std::optional<json> out;
       pqxx::read_transaction tx(c);
-      auto current = render_status(tx, *id, viewer, host);
+      auto current = render_status(tx, *id, viewer, routes);
       if (current && current->contains("reblog") && (*current)["reblog"].is_null())
         out = history_of(tx, *current, *id);
       return out;
@@ -154,10 +153,9 @@ http::Handler statuses_by_id(ApiRoutes& routes) {
       if (ids.size() > kMaxStatusesById)
         co_return unprocessable("at most " + std::to_string(kMaxStatusesById) + " ids");
     }
-    const std::string& host = routes.context.config.host;
     auto statuses = co_await routes.context.pool.run([&](pqxx::connection& c) {
       pqxx::read_transaction tx(c);
-      return render_statuses(tx, ids, viewer, host);
+      return render_statuses(tx, ids, viewer, routes);
     });
     co_return json_ok(statuses);
   };
@@ -224,7 +222,6 @@ http::Handler toggle(ApiRoutes& routes, const char* scope, Toggle change) {
         const Caller caller = std::get<Caller>(auth);
         auto id = parse_id(request.params["id"]);
         if (!id) co_return not_found();
-        const std::string& host = routes.context.config.host;
         std::string refusal;
         auto result = co_await routes.context.pool.run([&](pqxx::connection& c) {
           std::optional<json> out;
@@ -234,7 +231,7 @@ http::Handler toggle(ApiRoutes& routes, const char* scope, Toggle change) {
           if (it == views.end()) return out;
           refusal = change(tx, caller, it->second);
           if (!refusal.empty()) return out;  // rolled back
-          out = render_status(tx, *id, caller.account_id, host);
+          out = render_status(tx, *id, caller.account_id, routes);
           tx.commit();
           return out;
         });
@@ -305,7 +302,7 @@ http::Handler own_status_list(ApiRoutes& routes, const char* scope, StatusList l
         cursors.push_back(entry.cursor);
         ids.push_back(entry.id);
       }
-      return render_statuses(tx, ids, caller.account_id, host);
+      return render_statuses(tx, ids, caller.account_id, routes);
     });
     http::Response response = json_ok(statuses);
     set_link_header(response, host, request.path, cursors, page.limit);

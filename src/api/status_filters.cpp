@@ -4,6 +4,7 @@
 #include <pqxx/pqxx>
 
 #include "kith/ap/html_sanitizer.hpp"
+#include "kith/mod/engine.hpp"
 
 namespace kith::api {
 namespace {
@@ -163,14 +164,54 @@ bool keyword_matches(std::string_view text, std::string_view keyword, bool whole
   return folded_keyword_matches(fold_case(text), fold_case(keyword), whole_word);
 }
 
-FilterSet FilterSet::load(pqxx::transaction_base& tx, std::int64_t viewer, FilterContext context) {
+json moderation_filter_result(const mod::Verdict& verdict, std::int64_t status_id) {
+  if (verdict.action == mod::Action::none) return nullptr;
+  std::string_view id = "kith-community-moderation";
+  std::string_view title = "Community moderation";
+  switch (verdict.reason) {
+    case mod::Reason::own_flag:
+      id = "kith-reported-by-you";
+      title = "Reported by you";
+      break;
+    case mod::Reason::muted_author:
+      id = "kith-muted-author";
+      title = "You muted or blocked the author";
+      break;
+    case mod::Reason::community:
+      id = "kith-community-moderation-everyone";
+      title = "Community moderation (for everyone)";
+      break;
+    case mod::Reason::predicted:
+    case mod::Reason::none:
+      break;
+  }
+  json filter = {{"id", id},
+                 {"title", title},
+                 {"context", {"home", "notifications", "public", "thread", "account"}},
+                 {"expires_at", nullptr},
+                 {"filter_action", verdict.action == mod::Action::hide ? "hide" : "warn"},
+                 {"keywords", json::array()},
+                 {"statuses", json::array()}};
+  return {{"filter", std::move(filter)},
+          {"keyword_matches", nullptr},
+          {"status_matches", {std::to_string(status_id)}}};
+}
+
+FilterSet FilterSet::load(pqxx::transaction_base& tx, std::int64_t viewer, FilterContext context,
+                          const mod::Engine* moderation) {
   FilterSet set;
   set.context_ = context;
+  set.set_moderation(moderation, viewer);
   if (viewer == 0) return set;
   for (db::FilterRow& filter :
        db::filters_of(tx, viewer, std::string(filter_context_name(context))))
     set.add(std::move(filter));
   return set;
+}
+
+void FilterSet::set_moderation(const mod::Engine* moderation, std::int64_t viewer) {
+  moderation_ = moderation;
+  viewer_ = viewer;
 }
 
 void FilterSet::add(db::FilterRow filter) {
@@ -181,8 +222,9 @@ void FilterSet::add(db::FilterRow filter) {
 FilterSet::Verdict FilterSet::apply(const db::StatusView& status,
                                     const db::StatusView* original) const {
   Verdict verdict;
-  if (filters_.empty()) return verdict;
+  if (empty()) return verdict;
   const db::StatusView& shown = original ? *original : status;
+  if (moderation_ != nullptr) apply_moderation(shown, verdict);
   // The status's text, case-folded once, when some filter has a keyword.
   std::string text;
   bool text_ready = false;
@@ -210,6 +252,26 @@ FilterSet::Verdict FilterSet::apply(const db::StatusView& status,
     if (filter.action == "hide" && context_ != FilterContext::any) verdict.hide = true;
   }
   return verdict;
+}
+
+void FilterSet::apply_moderation(const db::StatusView& shown, Verdict& out) const {
+  mod::Verdict verdict;
+  if (viewer_ == 0 || shown.account_id == viewer_) {
+    // No one's predictions apply: only an instance-wide action shows.
+    if (moderation_->acted_for_everyone(shown.id)) {
+      verdict.action = mod::Action::warn;
+      verdict.reason = mod::Reason::community;
+    }
+  } else {
+    verdict = moderation_->verdict(viewer_, shown.id, shown.account_id);
+  }
+  if (verdict.action == mod::Action::none) return;
+  out.results.push_back(moderation_filter_result(verdict, shown.id));
+  if (context_ == FilterContext::any) return;
+  // An instance-wide action limits the status: out of public timelines.
+  if (verdict.action == mod::Action::hide ||
+      (context_ == FilterContext::public_timelines && verdict.reason == mod::Reason::community))
+    out.hide = true;
 }
 
 }  // namespace kith::api

@@ -14,10 +14,15 @@
 // (GET /statuses/:id, the answers of actions) every unexpired filter is
 // reported and nothing is removed, as Mastodon leaves it to the client.
 //
-// Extension point: the moderation engine (issue 5) adds its per-user
-// verdicts as one more filter with add() after load(), e.g. a "system"
-// filter whose statuses are the ones it predicts the viewer would flag,
-// with action warn or hide.
+// The community moderation engine (issue 5, mod/engine.hpp), when load()
+// is given one, adds its verdict for the viewer as one more FilterResult:
+// a kith system filter (id "kith-community-moderation" and kin, context
+// all, no keywords, status_matches the status) with action warn or hide,
+// so every client shows it without change. One verdict() per status, no
+// database work. A hide verdict removes the status in a context like a
+// hide filter; an instance-wide action (acted_for_everyone) is a warn for
+// everyone and also keeps the status out of public timelines. The
+// viewer's own statuses only ever show the instance-wide warn.
 #pragma once
 
 #include <cstdint>
@@ -32,6 +37,10 @@
 namespace pqxx {
 class transaction_base;
 }
+namespace kith::mod {
+class Engine;
+struct Verdict;
+}  // namespace kith::mod
 
 namespace kith::api {
 
@@ -53,12 +62,21 @@ nlohmann::json filter_json(const db::FilterRow& filter, bool as_result = false);
 // punctuation blocks).
 bool keyword_matches(std::string_view text, std::string_view keyword, bool whole_word);
 
+// The FilterResult of a moderation verdict on `status_id` (action warn or
+// hide; none: a null json). The filter is a kith system filter: a stable
+// id per reason ("kith-community-moderation", "kith-reported-by-you",
+// "kith-muted-author"), a title a user understands, context all, no
+// keywords or statuses; status_matches is the status.
+nlohmann::json moderation_filter_result(const mod::Verdict& verdict, std::int64_t status_id);
+
 class FilterSet {
  public:
   FilterSet() = default;
   // The viewer's unexpired filters of `context` (all unexpired ones for
-  // FilterContext::any). No viewer (0): an empty set.
-  static FilterSet load(pqxx::transaction_base& tx, std::int64_t viewer, FilterContext context);
+  // FilterContext::any), and `moderation`'s verdicts when not null. No
+  // viewer (0): no filters, only instance-wide actions.
+  static FilterSet load(pqxx::transaction_base& tx, std::int64_t viewer, FilterContext context,
+                        const mod::Engine* moderation = nullptr);
 
   struct Verdict {
     nlohmann::json results = nlohmann::json::array();  // FilterResult entities
@@ -68,13 +86,20 @@ class FilterSet {
   // text is what is matched, and both ids are matched against statuses.
   Verdict apply(const db::StatusView& status, const db::StatusView* original) const;
 
-  // One more filter, e.g. the moderation engine's verdicts for this viewer.
+  // One more filter of the viewer's own kind.
   void add(db::FilterRow filter);
-  bool empty() const { return filters_.empty(); }
+  // The moderation engine's verdicts for `viewer` (0: instance-wide
+  // actions only); null: none.
+  void set_moderation(const mod::Engine* moderation, std::int64_t viewer);
+  bool empty() const { return filters_.empty() && moderation_ == nullptr; }
 
  private:
   FilterContext context_ = FilterContext::any;
+  const mod::Engine* moderation_ = nullptr;
+  std::int64_t viewer_ = 0;
   std::vector<db::FilterRow> filters_;
+  // Adds the moderation engine's verdict on `shown` to `out`.
+  void apply_moderation(const db::StatusView& shown, Verdict& out) const;
   // filters_[i].keywords[k].keyword case-folded, once at load, not per status.
   std::vector<std::vector<std::string>> folded_keywords_;
 };

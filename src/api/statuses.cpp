@@ -174,10 +174,9 @@ http::Handler create_status(ApiRoutes& routes) {
     if (!key.empty()) {
       if (auto earlier = routes.idempotency.find(caller.account_id, key)) {
         const std::int64_t id = *earlier;
-        const std::string& host = routes.context.config.host;
         auto rendered = co_await routes.context.pool.run([&](pqxx::connection& c) {
           pqxx::read_transaction tx(c);
-          return render_status(tx, id, caller.account_id, host);
+          return render_status(tx, id, caller.account_id, routes);
         });
         if (rendered) co_return json_ok(*rendered);
       }
@@ -199,10 +198,9 @@ http::Handler create_status(ApiRoutes& routes) {
 
     const PostOutcome posted = co_await post_status(routes.context, caller.account_id, params);
     if (posted.http_status != 200) co_return http::error_response(posted.http_status, posted.error);
-    const std::string& host = routes.context.config.host;
     auto created = co_await routes.context.pool.run([&](pqxx::connection& c) {
       pqxx::read_transaction tx(c);
-      return render_status(tx, posted.status_id, caller.account_id, host);
+      return render_status(tx, posted.status_id, caller.account_id, routes);
     });
     if (!created) co_return not_found();
     if (!key.empty()) routes.idempotency.remember(caller.account_id, key, posted.status_id);
@@ -217,10 +215,9 @@ http::Handler get_status(ApiRoutes& routes) {
     const std::int64_t viewer = std::get<std::optional<Caller>>(auth).value_or(Caller{}).account_id;
     auto id = parse_id(request.params["id"]);
     if (!id) co_return not_found();
-    const std::string& host = routes.context.config.host;
     auto status = co_await routes.context.pool.run([&](pqxx::connection& c) {
       pqxx::read_transaction tx(c);
-      return render_status(tx, *id, viewer, host);
+      return render_status(tx, *id, viewer, routes);
     });
     if (!status) co_return not_found();
     co_return json_ok(*status);
@@ -234,7 +231,6 @@ http::Handler status_context(ApiRoutes& routes) {
     const std::int64_t viewer = std::get<std::optional<Caller>>(auth).value_or(Caller{}).account_id;
     auto id = parse_id(request.params["id"]);
     if (!id) co_return not_found();
-    const std::string& host = routes.context.config.host;
     auto context = co_await routes.context.pool.run([&](pqxx::connection& c) {
       std::optional<json> out;
       pqxx::read_transaction tx(c);
@@ -246,8 +242,8 @@ http::Handler status_context(ApiRoutes& routes) {
           anonymous ? db::descendants(tx, *id, kAnonymousContextDescendants, kAnonymousContextDepth)
                     : db::descendants(tx, *id, kMaxContextStatuses);
       out = json{
-          {"ancestors", render_statuses(tx, ancestors, viewer, host, FilterContext::thread)},
-          {"descendants", render_statuses(tx, descendants, viewer, host, FilterContext::thread)}};
+          {"ancestors", render_statuses(tx, ancestors, viewer, routes, FilterContext::thread)},
+          {"descendants", render_statuses(tx, descendants, viewer, routes, FilterContext::thread)}};
       return out;
     });
     if (!context) co_return not_found();
@@ -303,7 +299,7 @@ http::Handler edit_status(ApiRoutes& routes) {
         return out;  // rolled back
       }
       ap::outbox::update_status(tx, host, *id);
-      out = render_status(tx, *id, caller.account_id, host);
+      out = render_status(tx, *id, caller.account_id, routes);
       tx.commit();
       return out;
     });
@@ -328,7 +324,7 @@ http::Handler delete_status(ApiRoutes& routes) {
       // Deleting one's own boost undoes it, as Mastodon allows.
       if (auto row = db::status_row(tx, *id);
           row && row->reblog_of_id != 0 && row->local && row->account_id == caller.account_id) {
-        out = render_status(tx, *id, caller.account_id, host);
+        out = render_status(tx, *id, caller.account_id, routes);
         ap::outbox::unannounce(tx, host, *id);
         db::delete_status_row(tx, *id);
         tx.commit();
@@ -337,7 +333,7 @@ http::Handler delete_status(ApiRoutes& routes) {
       if (!own_status(tx, *id, caller.account_id)) return out;
       // Rendered (with its source text, for "delete and redraft") and its
       // Delete queued while it still exists.
-      out = render_status(tx, *id, caller.account_id, host, true);
+      out = render_status(tx, *id, caller.account_id, routes, true);
       ap::outbox::delete_status(tx, host, *id);
       db::mark_status_deleted(tx, *id);
       tx.commit();
@@ -376,7 +372,7 @@ http::Handler favourite(ApiRoutes& routes, bool add) {
         ap::outbox::unlike(tx, host, *existing);
         db::delete_favourite(tx, *existing);
       }
-      out = render_status(tx, *id, caller.account_id, host);
+      out = render_status(tx, *id, caller.account_id, routes);
       tx.commit();
       return out;
     });
@@ -440,7 +436,7 @@ http::Handler reblog(ApiRoutes& routes, bool add) {
         ap::outbox::unannounce(tx, host, *existing);
         db::delete_status_row(tx, *existing);
       }
-      out = render_status(tx, shown, caller.account_id, host);
+      out = render_status(tx, shown, caller.account_id, routes);
       tx.commit();
       return out;
     });

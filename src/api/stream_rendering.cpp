@@ -26,7 +26,9 @@
 //   filters_changed        user of the filter's owner, without a payload.
 // Every status is rendered through render_status for that viewer, which
 // applies the API's visibility rule: whatever the audience facts say, no
-// one is sent a status the API would not show them.
+// one is sent a status the API would not show them. Statuses carry the
+// moderation engine's verdicts for that viewer in `filtered` (reported,
+// not removed, as with the viewer's own filters on streams).
 #include <spdlog/spdlog.h>
 #include <pqxx/pqxx>
 #include <set>
@@ -88,8 +90,14 @@ bool status_belongs(const StreamKey& key, const db::StreamedStatus& status,
 class EventRenderer {
  public:
   EventRenderer(pqxx::transaction_base& tx, const std::vector<StreamingHub::Target>& targets,
-                const std::string& host, std::vector<StreamingHub::Outgoing>& out)
-      : tx_(tx), targets_(targets), host_(host), out_(out), bytes_(targets.size(), 0) {}
+                const std::string& host, const mod::Engine* moderation,
+                std::vector<StreamingHub::Outgoing>& out)
+      : tx_(tx),
+        targets_(targets),
+        host_(host),
+        moderation_(moderation),
+        out_(out),
+        bytes_(targets.size(), 0) {}
 
   void status_event(const StreamEvent& event, std::string_view name) {
     auto status = db::streamed_status(tx_, event.id);
@@ -106,7 +114,7 @@ class EventRenderer {
         if (!takes_more(target) || !status_belongs(key, *status, fact->second)) continue;
         auto [it, fresh] = rendered.try_emplace(target.account_id);
         if (fresh) {
-          if (auto json = render_status(tx_, event.id, target.account_id, host_))
+          if (auto json = render_status(tx_, event.id, target.account_id, host_, moderation_))
             it->second = json->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
         }
         if (it->second) emit(target, key, name, it->second);
@@ -156,7 +164,7 @@ class EventRenderer {
             key.kind == Kind::user_notification || (key.kind == Kind::user && target.notifications);
         if (!wanted) continue;
         if (!rendered) {
-          auto json = render_notification(tx_, event.id, event.account_id, host_);
+          auto json = render_notification(tx_, event.id, event.account_id, host_, moderation_);
           rendered.emplace(json ? std::optional<std::string>(json->dump(
                                       -1, ' ', false, nlohmann::json::error_handler_t::replace))
                                 : std::nullopt);
@@ -173,7 +181,7 @@ class EventRenderer {
       for (const StreamKey& key : target.streams) {
         if (key.kind != Kind::direct) continue;
         if (!rendered) {
-          auto json = render_conversation(tx_, event.id, event.account_id, host_);
+          auto json = render_conversation(tx_, event.id, event.account_id, host_, moderation_);
           rendered.emplace(json ? std::optional<std::string>(json->dump(
                                       -1, ' ', false, nlohmann::json::error_handler_t::replace))
                                 : std::nullopt);
@@ -232,6 +240,7 @@ class EventRenderer {
   pqxx::transaction_base& tx_;
   const std::vector<StreamingHub::Target>& targets_;
   const std::string& host_;
+  const mod::Engine* moderation_;
   std::vector<StreamingHub::Outgoing>& out_;
   std::vector<std::size_t> bytes_;  // built in this job, per target (same order)
 };
@@ -240,7 +249,8 @@ class EventRenderer {
 
 std::vector<StreamingHub::Outgoing> render_stream_events(
     pqxx::connection& connection, const std::vector<StreamEvent>& events,
-    const std::vector<StreamingHub::Target>& targets, const std::string& host) {
+    const std::vector<StreamingHub::Target>& targets, const std::string& host,
+    const mod::Engine* moderation) {
   std::vector<StreamingHub::Outgoing> out;
   pqxx::read_transaction tx(connection);
   // Streams whose token was revoked or expired since they opened, or whose
@@ -265,7 +275,7 @@ std::vector<StreamingHub::Outgoing> render_stream_events(
     else
       target.outbox->close();
   }
-  EventRenderer renderer(tx, live, host, out);
+  EventRenderer renderer(tx, live, host, moderation, out);
   for (const StreamEvent& event : events) {
     switch (event.kind) {
       case StreamEvent::Kind::status_created:

@@ -236,7 +236,7 @@ boost::asio::awaitable<void> StreamingHub::dispatch_loop() {
         std::vector<Outgoing> messages;
         try {
           messages = co_await pool_.run([&chunk, &some, this](pqxx::connection& c) {
-            return render_stream_events(c, chunk, some, host_);
+            return render_stream_events(c, chunk, some, host_, moderation_);
           });
         } catch (const std::exception& e) {
           spdlog::warn("streaming: {} event(s) not sent: {}", chunk.size(), e.what());

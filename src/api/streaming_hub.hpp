@@ -21,6 +21,10 @@
 #include "kith/http/stream.hpp"
 #include "stream_requests.hpp"
 
+namespace kith::mod {
+class Engine;
+}
+
 namespace kith::api {
 
 // Open streams (WebSocket connections and event streams) per user.
@@ -74,6 +78,10 @@ class StreamingHub {
  public:
   StreamingHub(db::Pool& pool, std::string host);
   ~StreamingHub();
+
+  // The moderation engine whose verdicts rendered statuses carry
+  // (status_filters.hpp); set once before start (add_api_routes).
+  void set_moderation(const mod::Engine* moderation) { moderation_ = moderation; }
 
   // An open stream; closing it (destroying the last reference) removes its
   // subscriptions.
@@ -149,6 +157,7 @@ class StreamingHub {
 
   db::Pool& pool_;
   const std::string host_;
+  const mod::Engine* moderation_ = nullptr;
   std::mutex mutex_;  // guards everything below
   std::map<std::uint64_t, Entry> streams_;
   std::map<std::int64_t, std::size_t> per_account_;
@@ -168,6 +177,7 @@ bool accepts_messages(const http::StreamOutbox& outbox);
 // and nothing more is rendered for it).
 std::vector<StreamingHub::Outgoing> render_stream_events(
     pqxx::connection& connection, const std::vector<StreamEvent>& events,
-    const std::vector<StreamingHub::Target>& targets, const std::string& host);
+    const std::vector<StreamingHub::Target>& targets, const std::string& host,
+    const mod::Engine* moderation = nullptr);
 
 }  // namespace kith::api

@@ -31,7 +31,7 @@ http::Handler home_timeline(ApiRoutes& routes) {
     json statuses = co_await routes.context.pool.run([&](pqxx::connection& c) {
       pqxx::read_transaction tx(c);
       ids = db::home_timeline(tx, caller.account_id, page);
-      return render_statuses(tx, ids, caller.account_id, host, FilterContext::home);
+      return render_statuses(tx, ids, caller.account_id, routes, FilterContext::home);
     });
     http::Response response = json_ok(statuses);
     set_link_header(response, host, request.path, ids, page.limit);
@@ -59,7 +59,7 @@ http::Handler public_timeline(ApiRoutes& routes) {
     json statuses = co_await routes.context.pool.run([&](pqxx::connection& c) {
       pqxx::read_transaction tx(c);
       ids = db::public_timeline(tx, viewer, origin, page, only_media);
-      return render_statuses(tx, ids, viewer, host, FilterContext::public_timelines);
+      return render_statuses(tx, ids, viewer, routes, FilterContext::public_timelines);
     });
     http::Response response = json_ok(statuses);
     set_link_header(response, host, request.path, ids, page.limit, &params,
@@ -113,7 +113,7 @@ http::Handler tag_timeline(ApiRoutes& routes) {
       pqxx::read_transaction tx(c);
       if (query.any.empty()) return json::array();
       ids = db::tag_timeline(tx, viewer, query, page);
-      return render_statuses(tx, ids, viewer, host, FilterContext::public_timelines);
+      return render_statuses(tx, ids, viewer, routes, FilterContext::public_timelines);
     });
     http::Response response = json_ok(statuses);
     set_link_header(response, host, request.path, ids, page.limit, &params,
@@ -141,7 +141,7 @@ http::Handler list_timeline(ApiRoutes& routes) {
       ids = db::list_timeline(tx, caller.account_id, list->id, list->replies_policy, page);
       // Lists are in the home context (Mastodon's "home timeline and lists").
       return std::optional<json>(
-          render_statuses(tx, ids, caller.account_id, host, FilterContext::home));
+          render_statuses(tx, ids, caller.account_id, routes, FilterContext::home));
     });
     if (!statuses) co_return not_found();
     http::Response response = json_ok(*statuses);
