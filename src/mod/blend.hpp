@@ -27,7 +27,7 @@ using Features = std::array<double, kBlendFeatures>;
 // Factor-model parameters of one (viewer, status) pair.
 struct FactorTerms {
   double user_bias = 0, user_factor = 0, item_bias = 0, item_factor = 0;
-  double taste = 0;  // p_u . q_i of the taste model
+  double viewer_model = 0;  // the viewer model's log-odds
 };
 
 inline Features features_of(const Rates& r, const FactorTerms& f) {
@@ -40,7 +40,7 @@ inline Features features_of(const Rates& r, const FactorTerms& f) {
           logit(r.author) - g,
           f.user_factor * f.item_factor,
           f.item_bias + f.user_bias,
-          f.taste,
+          f.viewer_model - g,
           std::log1p(r.viewer_exposures) / 4,
           std::log1p(r.status_exposures) / 4,
           (logit(r.viewer) - g) * (logit(r.status) - g),

@@ -60,14 +60,13 @@ struct Engine::State {
     if (item != kNoIndex) {
       terms.item_bias = store.statuses.bias[item];
       terms.item_factor = store.statuses.factor[item];
-      if (user != kNoIndex) {
-        int dot = 0;
-        for (std::size_t k = 0; k < detail::kTasteDims; ++k)
-          dot += store.accounts.taste[user * detail::kTasteDims + k] *
-                 store.statuses.taste[item * detail::kTasteDims + k];
-        terms.taste = dot * double{store.user_taste_scale} * store.item_taste_scale;
-      }
     }
+    terms.viewer_model = store.viewer_mu;
+    if (user != kNoIndex) terms.viewer_model += store.accounts.viewer_bias[user];
+    if (item != kNoIndex) terms.viewer_model += store.statuses.viewer_bias[item];
+    if (user != kNoIndex && item != kNoIndex)
+      terms.viewer_model +=
+          double{store.accounts.viewer_factor[user]} * store.statuses.viewer_factor[item];
     Verdict v;
     v.probability = blend.probability(detail::features_of(rates, terms));
     const double threshold = blend.threshold(prefs.sensitivity);

@@ -114,109 +114,83 @@ namespace kith::mod::detail {
 
 namespace {
 
-constexpr std::size_t K = kTasteDims;
-
-// Solves (A + lambda I) x = b for a KxK symmetric positive definite A.
-bool solve_k(std::array<double, K * K>& a, std::array<double, K>& b) {
-  for (std::size_t j = 0; j < K; ++j) {
-    double d = a[j * K + j];
-    for (std::size_t k = 0; k < j; ++k) d -= a[j * K + k] * a[j * K + k];
-    if (d <= 1e-12) return false;
-    a[j * K + j] = std::sqrt(d);
-    for (std::size_t i = j + 1; i < K; ++i) {
-      double s = a[i * K + j];
-      for (std::size_t k = 0; k < j; ++k) s -= a[i * K + k] * a[j * K + k];
-      a[i * K + j] = s / a[j * K + j];
-    }
-  }
-  for (std::size_t i = 0; i < K; ++i) {
-    double s = b[i];
-    for (std::size_t k = 0; k < i; ++k) s -= a[i * K + k] * b[k];
-    b[i] = s / a[i * K + i];
-  }
-  for (std::size_t i = K; i-- > 0;) {
-    double s = b[i];
-    for (std::size_t k = i + 1; k < K; ++k) s -= a[k * K + i] * b[k];
-    b[i] = s / a[i * K + i];
-  }
-  return true;
-}
-
-// Residual of the 1-D model on row r's entry e (target minus its prediction).
-struct Residual {
-  const FactorParams& base;
-  bool rows_are_users;
-  double operator()(std::size_t r, std::uint32_t j, bool flagged) const {
-    const double pred = rows_are_users ? base.mu + base.user_bias[r] + base.item_bias[j] +
-                                             base.user_factor[r] * base.item_factor[j]
-                                       : base.mu + base.user_bias[j] + base.item_bias[r] +
-                                             base.user_factor[j] * base.item_factor[r];
-    return (flagged ? 1.0 : 0.0) - pred;
-  }
-};
-
-void taste_rows(const Csr& rows, const Residual& residual, const std::vector<float>& other,
-                std::vector<float>& mine, const TasteOptions& o, std::size_t begin,
-                std::size_t end) {
+void logistic_rows(const Csr& rows, float mu, const std::vector<float>& other_bias,
+                   const std::vector<float>& other_factor, std::vector<float>& bias,
+                   std::vector<float>& factor, float lambda, std::size_t begin, std::size_t end) {
   for (std::size_t r = begin; r < end; ++r) {
-    std::array<double, K * K> a{};
-    std::array<double, K> b{};
-    for (std::size_t k = 0; k < K; ++k) a[k * K + k] = o.lambda;
+    const double b = bias[r], f = factor[r];
+    double a00 = lambda, a01 = 0, a11 = lambda, g0 = -lambda * b, g1 = -lambda * f;
     bool any = false;
     for (std::uint32_t e = rows.start[r]; e < rows.start[r + 1]; ++e) {
       const float w = rows.weight[e];
       if (w <= 0) continue;
       any = true;
       const std::uint32_t packed = rows.other[e];
-      const bool flagged = (packed & Csr::kFlag) != 0;
+      const double y = (packed & Csr::kFlag) ? 1.0 : 0.0;
       const std::uint32_t j = packed & ~Csr::kFlag;
-      const double c = w * (flagged ? 1 + o.alpha : 1);
-      const double y = residual(r, j, flagged);
-      const float* q = &other[j * K];
-      for (std::size_t x = 0; x < K; ++x) {
-        b[x] += c * y * q[x];
-        for (std::size_t z = 0; z <= x; ++z) a[x * K + z] += c * q[x] * q[z];
-      }
+      const double x1 = other_factor[j];
+      const double eta = mu + b + other_bias[j] + f * x1;
+      const double p = 1 / (1 + std::exp(-eta));
+      const double h = w * std::max(p * (1 - p), 1e-4);
+      a00 += h;
+      a01 += h * x1;
+      a11 += h * x1 * x1;
+      g0 += w * (y - p);
+      g1 += w * (y - p) * x1;
     }
     if (!any) continue;
-    for (std::size_t x = 0; x < K; ++x)
-      for (std::size_t z = x + 1; z < K; ++z) a[x * K + z] = a[z * K + x];
-    if (!solve_k(a, b)) continue;
-    for (std::size_t x = 0; x < K; ++x)
-      if (std::isfinite(b[x])) mine[r * K + x] = static_cast<float>(b[x]);
+    const double det = a00 * a11 - a01 * a01;
+    if (!(det > 1e-12)) continue;
+    const double db = (g0 * a11 - g1 * a01) / det;
+    const double df = (a00 * g1 - a01 * g0) / det;
+    if (!std::isfinite(db) || !std::isfinite(df)) continue;
+    bias[r] = static_cast<float>(std::clamp(b + db, -8.0, 8.0));
+    factor[r] = static_cast<float>(std::clamp(f + df, -8.0, 8.0));
   }
 }
 
-void taste_all(const Csr& rows, const Residual& residual, const std::vector<float>& other,
-               std::vector<float>& mine, const TasteOptions& o) {
+void logistic_all(const Csr& rows, float mu, const std::vector<float>& other_bias,
+                  const std::vector<float>& other_factor, std::vector<float>& bias,
+                  std::vector<float>& factor, const LogisticOptions& o) {
   const std::size_t n = rows.rows();
   if (o.threads < 2 || n < 4096) {
-    taste_rows(rows, residual, other, mine, o, 0, n);
+    logistic_rows(rows, mu, other_bias, other_factor, bias, factor, o.lambda, 0, n);
     return;
   }
   const std::uint32_t half = rows.start[n] / 2;
   const std::size_t mid = static_cast<std::size_t>(
       std::lower_bound(rows.start.begin(), rows.start.end() - 1, half) - rows.start.begin());
-  std::thread worker([&] { taste_rows(rows, residual, other, mine, o, mid, n); });
-  taste_rows(rows, residual, other, mine, o, 0, mid);
+  std::thread worker(
+      [&] { logistic_rows(rows, mu, other_bias, other_factor, bias, factor, o.lambda, mid, n); });
+  logistic_rows(rows, mu, other_bias, other_factor, bias, factor, o.lambda, 0, mid);
   worker.join();
 }
 
 }  // namespace
 
-TasteParams fit_taste_model(const Csr& by_user, const Csr& by_item, const FactorParams& base,
-                            const TasteOptions& o) {
-  TasteParams t;
-  t.user.assign(by_user.rows() * K, 0.f);
-  t.item.resize(by_item.rows() * K);
-  for (std::size_t i = 0; i < t.item.size(); ++i)
-    t.item[i] = static_cast<float>((mix64(i + 77) >> 11) * 0x1.0p-53 - 0.5) * 0.2f;
-  const Residual user_rows{base, true}, item_rows{base, false};
-  for (int it = 0; it < o.iterations; ++it) {
-    taste_all(by_user, user_rows, t.item, t.user, o);
-    taste_all(by_item, item_rows, t.user, t.item, o);
+FactorParams fit_logistic_model(const Csr& by_user, const Csr& by_item, const LogisticOptions& o) {
+  FactorParams p;
+  const std::size_t users = by_user.rows(), items = by_item.rows();
+  p.user_bias.assign(users, 0);
+  p.user_factor.assign(users, 0);
+  p.item_bias.assign(items, 0);
+  p.item_factor.resize(items);
+  for (std::size_t i = 0; i < items; ++i)
+    p.item_factor[i] = static_cast<float>((mix64(i + 77) >> 11) * 0x1.0p-53 - 0.5) * 0.2f;
+  double flags = 0, total = 0;
+  for (std::size_t e = 0; e < by_user.other.size(); ++e) {
+    const float w = by_user.weight[e];
+    if (w <= 0) continue;
+    total += w;
+    if (by_user.other[e] & Csr::kFlag) flags += w;
   }
-  return t;
+  const double rate = total > 0 ? std::clamp(flags / total, 1e-4, 1 - 1e-4) : 0.02;
+  p.mu = static_cast<float>(std::log(rate / (1 - rate)));
+  for (int it = 0; it < o.iterations; ++it) {
+    logistic_all(by_user, p.mu, p.item_bias, p.item_factor, p.user_bias, p.user_factor, o);
+    logistic_all(by_item, p.mu, p.user_bias, p.user_factor, p.item_bias, p.item_factor, o);
+  }
+  return p;
 }
 
 }  // namespace kith::mod::detail

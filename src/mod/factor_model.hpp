@@ -56,24 +56,19 @@ FactorParams fit_factor_model(const Csr& by_user, const Csr& by_item, const Fact
 
 namespace kith::mod::detail {
 
-// The taste model: a k-dimensional factor model of the same exposures,
-// flag(u, i) ~ p_u . q_i on top of the 1-dimensional model's prediction,
-// uniformly regularised. It is only a feature of the per-viewer blend;
-// it never decides anything instance-wide.
-inline constexpr std::size_t kTasteDims = 4;
-
-struct TasteParams {
-  std::vector<float> user, item;  // kTasteDims per row
-};
-
-struct TasteOptions {
-  int iterations = 6;
-  float alpha = 1.0f;
-  float lambda = 1;
+// The viewer model: the same form on the log-odds scale,
+//   P(flag | u shown i) = sigmoid(mu + b_u + b_i + f_u * f_i),
+// fitted by one Newton (IRLS) step per row per sweep, each again a 2x2
+// solve, with equal, light regularisation of intercepts and factors. It is
+// the per-viewer blend's best single feature (jointly fitted biases beat
+// separately shrunk rates); it never decides anything instance-wide.
+struct LogisticOptions {
+  int iterations = 10;
+  float lambda = 1.5f;  // on intercepts and factors alike (weighted exposures)
   unsigned threads = 2;
 };
 
-TasteParams fit_taste_model(const Csr& by_user, const Csr& by_item, const FactorParams& base,
-                            const TasteOptions& options);
+FactorParams fit_logistic_model(const Csr& by_user, const Csr& by_item,
+                                const LogisticOptions& options);
 
 }  // namespace kith::mod::detail

@@ -22,7 +22,6 @@ inline constexpr std::uint64_t kHoldoutOneIn = 20;
 inline constexpr std::size_t kMinFlagsForBlend = 200;
 inline constexpr float kTrustedViewer = 0.5f;
 inline constexpr double kMinTrustScale = 0.5, kMaxTrustScale = 20;
-inline constexpr std::size_t kMaxTasteExposures = 2'000'000;
 inline constexpr std::size_t kMaxBlendSamples = 150'000;
 
 struct Snapshot {
@@ -225,7 +224,7 @@ Sums weighted_sums(const Snapshot& snap, const ByUser& g, const std::vector<floa
 // Fits the blend on the held-out exposures, each with its own exposure
 // left out of the rates (as a pair the engine has never seen).
 void fit_blend_on_holdout(const Snapshot& snap, const ByUser& g, const Sums& s,
-                          const FactorParams& p, const TasteParams& taste, Blend& blend) {
+                          const FactorParams& p, const FactorParams& viewer, Blend& blend) {
   std::vector<Features> x;
   std::vector<float> y, w;
   for (std::uint32_t u = 0; u < snap.users && x.size() < kMaxBlendSamples; ++u) {
@@ -259,8 +258,8 @@ void fit_blend_on_holdout(const Snapshot& snap, const ByUser& g, const Sums& s,
       c.side_flags -= weight * flag;
       c.side_exposures -= weight;
       FactorTerms t{p.user_bias[u], p.user_factor[u], p.item_bias[item], p.item_factor[item], 0};
-      for (std::size_t k = 0; k < kTasteDims; ++k)
-        t.taste += taste.user[u * kTasteDims + k] * taste.item[item * kTasteDims + k];
+      t.viewer_model = viewer.mu + viewer.user_bias[u] + viewer.item_bias[item] +
+                       viewer.user_factor[u] * viewer.item_factor[item];
       x.push_back(features_of(rates_from(c), t));
       y.push_back(static_cast<float>(flag));
       w.push_back(static_cast<float>(std::max(weight, 1e-3)));
@@ -280,17 +279,6 @@ void fit_blend_on_holdout(const Snapshot& snap, const ByUser& g, const Sums& s,
   if (probabilities.empty()) return;
   blend.quantiles = probability_quantiles(std::move(probabilities));
   blend.fitted = true;
-}
-
-// int8 copies of taste vectors, scaled by the largest magnitude.
-std::vector<std::int8_t> quantise(const std::vector<float>& values, float& scale) {
-  float largest = 0;
-  for (float v : values) largest = std::max(largest, std::abs(v));
-  scale = largest > 0 ? largest / 127 : 0.f;
-  std::vector<std::int8_t> q(values.size());
-  for (std::size_t k = 0; k < values.size(); ++k)
-    q[k] = scale > 0 ? static_cast<std::int8_t>(std::lround(values[k] / scale)) : 0;
-  return q;
 }
 
 }  // namespace
@@ -336,19 +324,11 @@ std::vector<Evidence> run_refit(std::shared_mutex& mutex, SignalStore& store, Bl
   const Csr by_item = group_by_item(by_user.csr, snap.items);
   FactorOptions options;
   const FactorParams params = fit_factor_model(by_user.csr, by_item, options);
-  // The taste model costs about four factor-model sweeps per sweep: fitted
-  // only while that keeps the refit within its budget.
-  TasteParams taste;
-  if (by_user.csr.other.size() <= kMaxTasteExposures) {
-    taste = fit_taste_model(by_user.csr, by_item, params, TasteOptions{});
-  } else {
-    taste.user.assign(snap.users * kTasteDims, 0.f);
-    taste.item.assign(snap.items * kTasteDims, 0.f);
-  }
+  const FactorParams viewer = fit_logistic_model(by_user.csr, by_item, LogisticOptions{});
   const Sums sums = weighted_sums(snap, by_user, params.user_factor);
   Blend new_blend;
   if (flags >= kMinFlagsForBlend)
-    fit_blend_on_holdout(snap, by_user, sums, params, taste, new_blend);
+    fit_blend_on_holdout(snap, by_user, sums, params, viewer, new_blend);
 
   std::vector<std::pair<std::uint32_t, Evidence>> candidates;
   for (std::uint32_t item = 0; item < snap.items; ++item) {
@@ -361,10 +341,6 @@ std::vector<Evidence> run_refit(std::shared_mutex& mutex, SignalStore& store, Bl
     if (e.bridged || known) candidates.emplace_back(item, e);
   }
 
-  float user_taste_scale = 0, item_taste_scale = 0;
-  const std::vector<std::int8_t> user_taste = quantise(taste.user, user_taste_scale);
-  const std::vector<std::int8_t> item_taste = quantise(taste.item, item_taste_scale);
-
   // 3. Swap in, replay what arrived meanwhile, settle instance-wide states.
   std::vector<Evidence> changed;
   std::unique_lock lock(mutex);
@@ -375,14 +351,13 @@ std::vector<Evidence> run_refit(std::shared_mutex& mutex, SignalStore& store, Bl
     if (old) a.trust[u] = trust.trust[u];
     a.bias[u] = old ? params.user_bias[u] : 0.f;
     a.factor[u] = old ? params.user_factor[u] : 0.f;
-    for (std::size_t k = 0; k < kTasteDims; ++k)
-      a.taste[u * kTasteDims + k] = old ? user_taste[u * kTasteDims + k] : std::int8_t{0};
+    a.viewer_bias[u] = old ? viewer.user_bias[u] : 0.f;
+    a.viewer_factor[u] = old ? viewer.user_factor[u] : 0.f;
     a.author_flag_weight[u] = old ? sums.author_flag[u] : 0.f;
     a.author_exposure_weight[u] = old ? sums.author_exposure[u] : 0.f;
   }
   store.trust_scale = trust_scale;
-  store.user_taste_scale = user_taste_scale;
-  store.item_taste_scale = item_taste_scale;
+  store.viewer_mu = viewer.mu;
   store.total_flag_weight = sums.total_flag;
   store.total_exposure_weight = sums.total_exposure;
   for (std::size_t i = 0; i < st.size(); ++i) {
@@ -401,8 +376,8 @@ std::vector<Evidence> run_refit(std::shared_mutex& mutex, SignalStore& store, Bl
     const bool keep = old && !gone;
     st.bias[i] = keep ? params.item_bias[i] : 0.f;
     st.factor[i] = keep ? params.item_factor[i] : 0.f;
-    for (std::size_t k = 0; k < kTasteDims; ++k)
-      st.taste[i * kTasteDims + k] = keep ? item_taste[i * kTasteDims + k] : std::int8_t{0};
+    st.viewer_bias[i] = keep ? viewer.item_bias[i] : 0.f;
+    st.viewer_factor[i] = keep ? viewer.item_factor[i] : 0.f;
     st.flag_weight[i] = keep ? sums.item_flag[i] : 0.f;
     st.exposure_weight[i] = keep ? sums.item_exposure[i] : 0.f;
     st.positive_flag_weight[i] = keep ? sums.side_flag[1][i] : 0.f;

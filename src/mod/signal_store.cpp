@@ -33,7 +33,8 @@ std::size_t Accounts::bytes() const {
   return vector_bytes(ids) + index.bytes() + vector_bytes(flags_given) +
          vector_bytes(exposures_seen) + vector_bytes(author_flag_weight) +
          vector_bytes(author_exposure_weight) + vector_bytes(trust) + vector_bytes(created_at) +
-         vector_bytes(bits) + vector_bytes(bias) + vector_bytes(factor) + vector_bytes(taste);
+         vector_bytes(bits) + vector_bytes(bias) + vector_bytes(factor) +
+         vector_bytes(viewer_bias) + vector_bytes(viewer_factor);
 }
 
 std::size_t Statuses::bytes() const {
@@ -41,7 +42,8 @@ std::size_t Statuses::bytes() const {
       vector_bytes(positive_flag_weight) + vector_bytes(positive_exposure_weight);
   return vector_bytes(ids) + index.bytes() + vector_bytes(authors) + vector_bytes(exposures) +
          vector_bytes(flag_weight) + vector_bytes(exposure_weight) + sides + vector_bytes(bias) +
-         vector_bytes(factor) + vector_bytes(taste) + vector_bytes(state);
+         vector_bytes(factor) + vector_bytes(viewer_bias) + vector_bytes(viewer_factor) +
+         vector_bytes(state);
 }
 
 std::size_t SignalStore::bytes() const {
@@ -66,7 +68,8 @@ std::uint32_t SignalStore::ensure_account(AccountId id) {
   append(accounts.bits, 0);
   append(accounts.bias, 0);
   append(accounts.factor, 0);
-  for (std::size_t k = 0; k < kTasteDims; ++k) append(accounts.taste, 0);
+  append(accounts.viewer_bias, 0);
+  append(accounts.viewer_factor, 0);
   return index;
 }
 
@@ -85,7 +88,7 @@ std::uint32_t SignalStore::ensure_status(StatusId id, std::uint32_t author) {
     statuses.flag_weight[index] = statuses.exposure_weight[index] = 0;
     statuses.positive_flag_weight[index] = statuses.positive_exposure_weight[index] = 0;
     statuses.bias[index] = statuses.factor[index] = 0;
-    std::fill_n(statuses.taste.begin() + index * kTasteDims, kTasteDims, std::int8_t{0});
+    statuses.viewer_bias[index] = statuses.viewer_factor[index] = 0;
     statuses.state[index] = 0;
   } else {
     if (statuses.size() >= kMaxStatuses) return kNoIndex;
@@ -100,7 +103,8 @@ std::uint32_t SignalStore::ensure_status(StatusId id, std::uint32_t author) {
     append(statuses.bias, 0);
     append(statuses.factor, 0);
     append(statuses.state, 0);
-    for (std::size_t k = 0; k < kTasteDims; ++k) append(statuses.taste, 0);
+    append(statuses.viewer_bias, 0);
+    append(statuses.viewer_factor, 0);
   }
   statuses.index.insert(index, statuses.ids);
   return index;

@@ -76,8 +76,8 @@ struct Accounts {
   std::vector<float> trust;               // weight of its flags, set at refit (and set_account)
   std::vector<std::uint32_t> created_at;  // unix seconds, 0 unknown
   std::vector<std::uint8_t> bits;
-  std::vector<float> bias, factor;  // the factor model's user intercept and factor
-  std::vector<std::int8_t> taste;   // the taste model's vector, kTasteDims per account
+  std::vector<float> bias, factor;                // the factor model's user intercept and factor
+  std::vector<float> viewer_bias, viewer_factor;  // the viewer (logistic) model's
 
   std::size_t size() const { return ids.size(); }
   std::size_t bytes() const;
@@ -93,8 +93,8 @@ struct Statuses {
   // axis (the negative side's are the totals minus these, as every account's
   // side shares sum to 1), so a viewer's prediction can lean on its own side.
   std::vector<float> positive_flag_weight, positive_exposure_weight;
-  std::vector<float> bias, factor;  // the factor model's status intercept and factor
-  std::vector<std::int8_t> taste;   // the taste model's vector, kTasteDims per status
+  std::vector<float> bias, factor;                // the factor model's status intercept and factor
+  std::vector<float> viewer_bias, viewer_factor;  // the viewer (logistic) model's
   std::vector<std::uint8_t> state;
 
   std::size_t size() const { return ids.size(); }
@@ -150,9 +150,8 @@ class SignalStore {
   std::vector<std::uint32_t> forgotten;  // forgotten slots whose edges are still stored
   std::size_t flags = 0;                 // flagged edges
   double total_flag_weight = 0, total_exposure_weight = 0;
-  float trust_scale = 1;  // the last refit's normalisation of trust weights
-  // Taste vectors are stored as int8 times these scales.
-  float user_taste_scale = 0, item_taste_scale = 0;
+  float trust_scale = 1;       // the last refit's normalisation of trust weights
+  float viewer_mu = 0;         // the viewer model's global log-odds
   std::int64_t latest_at = 0;  // the newest signal's time: "now" for account ages
 
   // While a refit runs, every edge change is also logged here.
