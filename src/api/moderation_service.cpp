@@ -15,6 +15,7 @@
 #include <charconv>
 #include <cmath>
 #include <pqxx/pqxx>
+#include <unordered_set>
 
 #include "../db/sql_arrays.hpp"
 #include "kith/api/moderation.hpp"
@@ -307,8 +308,8 @@ void ModerationService::run() {
         flush_exposures(*connection_);
         last_flush = now;
       }
-      if (changes_since_refit_.load() > 0 &&
-          (!first_refit_done || now - last_refit >= config_.refit_interval)) {
+      if (!first_refit_done ||
+          (changes_since_refit_.load() > 0 && now - last_refit >= config_.refit_interval)) {
         refit_and_persist(*connection_, !first_refit_done);
         first_refit_done = true;
         last_refit = Clock::now();
@@ -485,8 +486,17 @@ void ModerationService::resolve_domain_blocks(pqxx::connection& connection) {
 
 void ModerationService::refit_and_persist(pqxx::connection& connection, bool first) {
   changes_since_refit_ = 0;
-  const std::vector<mod::Evidence> changed = engine_.refit();
+  // Changes a failed write left behind are written with these (refit()
+  // reports each change once); for a status in both, the newer wins.
+  std::vector<mod::Evidence> changed = engine_.refit();
   ++refits_;
+  {
+    std::unordered_set<mod::StatusId> fresh;
+    for (const mod::Evidence& e : changed) fresh.insert(e.status);
+    for (mod::Evidence& e : unpersisted_)
+      if (!fresh.count(e.status)) changed.push_back(std::move(e));
+  }
+  unpersisted_ = changed;
   pqxx::work tx(connection);
   std::vector<std::int64_t> acted;
   for (const mod::Evidence& e : changed) {
@@ -519,6 +529,7 @@ void ModerationService::refit_and_persist(pqxx::connection& connection, bool fir
         " WHERE state = 'acted' AND NOT (status_id = ANY($1::bigint[]))",
         db::bigint_array_literal(acted));
   tx.commit();
+  unpersisted_.clear();
   instance_actions_written_ += changed.size();
   if (!changed.empty())
     spdlog::info("moderation: refit changed the instance-wide state of {} status(es)",
@@ -593,6 +604,11 @@ void ModerationService::register_gauges(core::MetricsRegistry& metrics) {
         {{{"path", "notification"}}, double(signals_notified_.load())},
         {{{"path", "direct"}}, double(signals_direct_.load())}};
   });
+  metrics.gauge(
+      "kith_moderation_instance_actions_written",
+      "Instance-wide state changes written to mod_instance_actions since start", [this] {
+        return std::vector<core::GaugeSample>{{{}, double(instance_actions_written_.load())}};
+      });
   metrics.gauge("kith_moderation_loaded", "1 once the engine was loaded from the database at start",
                 [this] {
                   return std::vector<core::GaugeSample>{{{}, loaded_.load() ? 1.0 : 0.0}};

@@ -136,6 +136,9 @@ class ModerationService {
   std::vector<std::pair<std::int64_t, std::int64_t>> pending_exposures_;  // viewer, status
   std::vector<std::pair<std::int64_t, std::string>> pending_domain_blocks_;
   std::thread thread_;
+  // Instance-wide changes a refit reported whose write failed (worker
+  // thread only); one entry per status at most.
+  std::vector<mod::Evidence> unpersisted_;
 
   std::atomic<bool> loaded_{false};
   std::atomic<std::uint64_t> changes_since_refit_{0};
