@@ -20,9 +20,10 @@
 //   collateral    AUC on the test pairs of all other authors' statuses
 // Minority test: users are split into two clusters by the sign of the
 // leading singular vector of the user-centred rating matrix (training
-// ratings); the target is the author whose raters lean most to cluster A,
-// the sybils copy users of cluster B, and the hidden rate is measured for
-// cluster A's honest users.
+// ratings); cluster A is the smaller one (the minority), the target is the
+// author (among those with at least the median number of ratings, and at
+// least 10 from each cluster) that A rates highest compared with B, the sybils copy users of
+// cluster B, and the hidden rate is measured for cluster A's honest users.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -41,6 +42,7 @@ namespace {
 inline constexpr double kSybilShares[] = {0.01, 0.05, 0.10, 0.20};
 inline constexpr std::int64_t kSybilIdBase = 2'000'000'000;
 inline constexpr int kPowerIterations = 30;
+inline constexpr double kMinRatingsFromEachCluster = 10;
 inline constexpr std::size_t kQueueLimit = 1'000'000;  // the whole review queue
 
 std::size_t index_of_status(const Dataset& data, std::int64_t status) {
@@ -216,17 +218,20 @@ void run_attacks(const Dataset& data, const std::vector<std::uint64_t>& seeds) {
       "pairs, after minus before\n",
       kAuthors);
   Rows brigade, minority;
+  std::vector<double> cluster_a_users, target_lean, target_share_a;
   for (std::uint64_t seed : seeds) {
     const Split split = random_split(data, seed);
     std::mt19937_64 rng(seed * 31 + 7);
     const double threshold = clean_threshold(data, split, seed);
     std::vector<double> author_ratings(kAuthors, 0);
     std::vector<std::vector<double>> author_axis_sum(kAuthors, std::vector<double>(2, 0));
+    std::vector<std::vector<double>> author_stars_sum(kAuthors, std::vector<double>(2, 0));
     const std::vector<double> axis = user_axis(data, split.train);
     for (const Rating& r : split.train) {
       const std::uint32_t a = author_of(data.item_ids[r.item]);
       author_ratings[a] += 1;
       author_axis_sum[a][axis[r.user] > 0] += 1;
+      author_stars_sum[a][axis[r.user] > 0] += r.stars;
     }
     std::vector<double> sorted = author_ratings;
     std::sort(sorted.begin(), sorted.end());
@@ -245,25 +250,32 @@ void run_attacks(const Dataset& data, const std::vector<std::uint64_t>& seeds) {
             candidates[std::uniform_int_distribution<std::size_t>(0, candidates.size() - 1)(rng)];
         for (std::uint32_t u = 0; u < data.users(); ++u) donors.push_back(u);
       } else {
-        // Cluster A = the side the target's raters lean to; attackers from B.
-        double best = -1;
-        double overall_a = 0;
-        for (double x : axis) overall_a += x > 0;
-        overall_a /= static_cast<double>(axis.size());
-        bool a_positive = true;
+        // Cluster A = the smaller side of the axis (the minority); the target
+        // is the author whose training ratings come most from A.
+        double positive = 0;
+        for (double x : axis) positive += x > 0;
+        const bool a_positive = 2 * positive < static_cast<double>(axis.size());
+        const int side_a = a_positive ? 1 : 0, side_b = 1 - side_a;
+        double best = -1e9;
         for (std::uint32_t a : candidates) {
-          const double share =
-              author_axis_sum[a][1] / (author_axis_sum[a][0] + author_axis_sum[a][1]);
-          const double lean = std::max(share - overall_a, overall_a - share);
-          if (lean > best) {
-            best = lean;
+          if (author_axis_sum[a][side_a] < kMinRatingsFromEachCluster ||
+              author_axis_sum[a][side_b] < kMinRatingsFromEachCluster)
+            continue;
+          const double gap = author_stars_sum[a][side_a] / author_axis_sum[a][side_a] -
+                             author_stars_sum[a][side_b] / author_axis_sum[a][side_b];
+          if (gap > best) {
+            best = gap;
             target = a;
-            a_positive = share > overall_a;
           }
         }
+        cluster_a_users.push_back(0);
+        target_lean.push_back(best);
+        target_share_a.push_back(author_axis_sum[target][side_a] /
+                                 (author_axis_sum[target][0] + author_axis_sum[target][1]));
         for (std::uint32_t u = 0; u < data.users(); ++u) {
           const bool in_a = (axis[u] > 0) == a_positive;
           honest[u] = in_a;
+          cluster_a_users.back() += in_a;
           if (!in_a) donors.push_back(u);
         }
       }
@@ -302,9 +314,17 @@ void run_attacks(const Dataset& data, const std::vector<std::uint64_t>& seeds) {
       "honest users\n");
   print_rows(brigade, "honest users");
   std::printf(
-      "\nMinority: target = author whose raters lean most to cluster A (sign of the leading "
-      "singular vector);\n"
-      "sybils copy cluster-B users; hidden rate for cluster A's honest users\n");
+      "\nMinority: users in two clusters by the sign of the leading singular vector, A the "
+      "smaller;\n"
+      "target = the author A rates highest compared with B (>= 10 ratings from each); sybils copy "
+      "cluster-B users; hidden "
+      "rate for A's honest users\n");
+  std::printf(
+      "cluster A: %.0f of %zu users on average; the target's mean stars from A minus from B: "
+      "%+.2f; "
+      "share of its training ratings from A: %.2f\n",
+      mean_sd(cluster_a_users).mean, data.users(), mean_sd(target_lean).mean,
+      mean_sd(target_share_a).mean);
   print_rows(minority, "cluster A");
 
   std::printf("\nTargets (kith Engine, means over seeds):\n");
