@@ -3,6 +3,7 @@
 #include "kith/api/login_throttle.hpp"
 
 #include <algorithm>
+#include <boost/asio/ip/address.hpp>
 
 #include "routes_internal.hpp"
 
@@ -46,10 +47,27 @@ void LoginThrottle::count(std::map<Key, Window>& table, const Key& key, std::siz
   ++it->second.failures;
 }
 
+std::string LoginThrottle::address_key(std::string_view address) {
+  std::string_view text = address;
+  if (text.size() > 2 && text.front() == '[' && text.back() == ']')
+    text = text.substr(1, text.size() - 2);
+  boost::system::error_code error;
+  const auto parsed = boost::asio::ip::make_address(std::string(text), error);
+  if (error) return std::string(address);
+  if (parsed.is_v4()) return parsed.to_string();
+  const boost::asio::ip::address_v6 v6 = parsed.to_v6();
+  if (v6.is_v4_mapped())
+    return boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, v6).to_string();
+  boost::asio::ip::address_v6::bytes_type bytes = v6.to_bytes();
+  std::fill(bytes.begin() + 8, bytes.end(), 0);
+  return boost::asio::ip::address_v6(bytes).to_string() + "/64";
+}
+
 std::optional<std::chrono::seconds> LoginThrottle::address_blocked(const std::string& address,
                                                                    Clock::time_point now) {
+  const std::string key = address_key(address);
   std::lock_guard lock(mutex_);
-  return blocked(addresses_, address, now);
+  return blocked(addresses_, key, now);
 }
 
 std::optional<std::chrono::seconds> LoginThrottle::account_blocked(std::int64_t user_id,
@@ -60,8 +78,9 @@ std::optional<std::chrono::seconds> LoginThrottle::account_blocked(std::int64_t 
 
 void LoginThrottle::record_failure(const std::string& address, std::optional<std::int64_t> user_id,
                                    Clock::time_point now) {
+  const std::string key = address_key(address);
   std::lock_guard lock(mutex_);
-  count(addresses_, address, kMaxTrackedAddresses, now);
+  count(addresses_, key, kMaxTrackedAddresses, now);
   if (user_id) count(accounts_, *user_id, kMaxTrackedAccounts, now);
 }
 

@@ -10,19 +10,25 @@
 //    address. After that, problems go back to the client as RFC 6749
 //    4.1.2.1 errors (error=invalid_scope&state=...), or on a page for
 //    urn:ietf:wg:oauth:2.0:oob.
-// 2. The sign-in page sets a CSRF cookie (SameSite=Lax, HttpOnly) and puts
-//    the same value in the form; a sign-in or decision whose form and
-//    cookie differ is refused, so another site cannot post them.
+// 2. The sign-in page sets a CSRF cookie (SameSite=Lax, HttpOnly, and
+//    Secure unless the configured host is a loopback one, where kith is
+//    reached over plain http) and puts the same value in the form; a
+//    sign-in or decision whose form and cookie differ is refused, so
+//    another site cannot post them.
 // 3. A correct password (failures count in the LoginThrottle) shows the
 //    consent page with a sealed ticket; the decision checks the ticket, the
 //    cookie and the application again, then redirects with a fresh code (or
-//    error=access_denied).
+//    error=access_denied). A ticket is good for one decision: its MAC is
+//    kept as used until the ticket expires (at most kMaxUsedTickets, per
+//    daemon), so a replayed form gets the "expired" page.
 //
 // force_login is always satisfied: with no web session, every
 // authorization asks for the password.
 #include <algorithm>
+#include <boost/asio/ip/address.hpp>
 #include <cctype>
 #include <chrono>
+#include <map>
 #include <mutex>
 #include <pqxx/pqxx>
 #include <variant>
@@ -43,6 +49,8 @@ struct WebRoutes {
   WebContext context;
   std::mutex key_mutex;
   std::optional<std::string> ticket_key;  // from instance_secrets, on first use
+  std::mutex used_mutex;
+  std::map<std::string, std::int64_t> used_tickets;  // MAC -> the ticket's expiry
 };
 
 namespace {
@@ -50,6 +58,10 @@ namespace {
 constexpr std::string_view kCsrfCookie = "kith_oauth_csrf";
 constexpr std::size_t kCsrfTokenBytes = 32;  // 43 base64url characters
 constexpr std::int64_t kTicketLifetimeSeconds = 600;
+// Used tickets remembered (until they expire). When full, after dropping
+// expired ones, the one expiring first is forgotten: replaying it would
+// still need its browser's CSRF cookie.
+constexpr std::size_t kMaxUsedTickets = 10000;
 // Longest client_id, redirect_uri, code_challenge, login or password read.
 constexpr std::size_t kMaxParameterLength = 2048;
 constexpr std::size_t kMaxStateLength = 1024;
@@ -111,11 +123,50 @@ bool well_formed_csrf(std::string_view token) {
          });
 }
 
-std::string csrf_cookie(std::string_view token) {
+// Whether the configured host ("name[:port]", "[v6][:port]") is this
+// machine: localhost, *.localhost or a loopback address.
+bool loopback_host(std::string_view host) {
+  std::string_view name = host;
+  if (!name.empty() && name.front() == '[') {
+    const auto close = name.find(']');
+    name = name.substr(1, close == std::string_view::npos ? close : close - 1);
+  } else if (const auto colon = name.find(':'); colon != std::string_view::npos) {
+    name = name.substr(0, colon);
+  }
+  std::string lower;
+  for (char c : name) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (lower == "localhost" || (lower.size() > 10 && lower.ends_with(".localhost"))) return true;
+  boost::system::error_code error;
+  const auto address = boost::asio::ip::make_address(lower, error);
+  return !error && address.is_loopback();
+}
+
+std::string csrf_cookie(std::string_view token, std::string_view host) {
   // Path=/oauth: the pages and nothing else get it; SameSite=Lax: another
-  // site's form post does not carry it.
+  // site's form post does not carry it; Secure: the site is https behind
+  // its proxy. Not on a loopback host, which is reached over plain http
+  // (tests, a development machine), where http clients other than
+  // browsers would never send a Secure cookie back.
   return std::string(kCsrfCookie) + "=" + std::string(token) +
-         "; Path=/oauth; Max-Age=3600; HttpOnly; SameSite=Lax";
+         "; Path=/oauth; Max-Age=3600; HttpOnly; SameSite=Lax" +
+         (loopback_host(host) ? "" : "; Secure");
+}
+
+// Marks the sealed ticket used; false if it already was.
+bool first_use(WebRoutes& routes, std::string_view sealed, std::int64_t expires_at,
+               std::int64_t now) {
+  const auto dot = sealed.rfind('.');
+  const std::string mac(dot == std::string_view::npos ? sealed : sealed.substr(dot + 1));
+  std::lock_guard lock(routes.used_mutex);
+  auto& used = routes.used_tickets;
+  if (used.count(mac)) return false;
+  if (used.size() >= kMaxUsedTickets)
+    std::erase_if(used, [now](const auto& entry) { return entry.second <= now; });
+  if (used.size() >= kMaxUsedTickets)
+    used.erase(std::min_element(used.begin(), used.end(),
+                                [](const auto& a, const auto& b) { return a.second < b.second; }));
+  used.emplace(mac, expires_at);
+  return true;
 }
 
 std::int64_t unix_now() {
@@ -232,7 +283,7 @@ http::Handler show_sign_in(WebRoutes& routes) {
     if (!well_formed_csrf(csrf)) csrf = core::random_token(kCsrfTokenBytes);
     http::Response response =
         login_page(ok.request, shown(ok.app), routes.context.config.host, csrf, std::nullopt, "");
-    response.set_header("Set-Cookie", csrf_cookie(csrf));
+    response.set_header("Set-Cookie", csrf_cookie(csrf, routes.context.config.host));
     co_return response;
   };
 }
@@ -303,9 +354,13 @@ http::Handler decide(WebRoutes& routes) {
     const std::optional<std::string> csrf = checked_csrf(request, params);
     if (!csrf) co_return error_page(403, lang, "error.expired");
     const std::string key = co_await ticket_key(routes);
-    const std::optional<AuthorizationTicket> ticket =
-        open_ticket(param(params, "ticket"), key, unix_now());
+    const std::string sealed = param(params, "ticket");
+    const std::int64_t now = unix_now();
+    const std::optional<AuthorizationTicket> ticket = open_ticket(sealed, key, now);
     if (!ticket || !same_secret(ticket->csrf_binding, csrf_binding(*csrf)))
+      co_return error_page(403, lang, "error.expired");
+    // One decision per ticket: a replayed form is refused like an old one.
+    if (!first_use(routes, sealed, ticket->expires_at, now))
       co_return error_page(403, lang, "error.expired");
 
     // The application may have gone, or changed, since the sign-in.

@@ -236,6 +236,9 @@ class OAuthTest(OAuthFlows, unittest.TestCase):
             cookie = r.header("set-cookie")
             self.assertIn("HttpOnly", cookie)
             self.assertIn("SameSite=Lax", cookie)
+            # host is localhost:<port>, reached over plain http: no Secure
+            # (SecureCookieAndIpv6Test has the https case).
+            self.assertNotIn("Secure", cookie)
         # An unknown language falls back to English.
         r = self.sign_in_page(lang="xx")
         self.assertIn('<html lang="en">', r.text())
@@ -330,6 +333,19 @@ class OAuthTest(OAuthFlows, unittest.TestCase):
         self.assertEqual(r.status, 302)
         self.assertEqual(query_of(r.header("location")),
                          {"error": "access_denied", "state": "deny-state"})
+
+    def test_consent_ticket_is_single_use(self):
+        for first, second in (("approve", "approve"), ("deny", "approve")):
+            consent, cookie = self.sign_in(state="once")
+            self.assertEqual(consent.status, 200, consent)
+            fields = hidden_fields(consent.text())
+            r = self.form_post("/oauth/authorize/decision", {**fields, "decision": first}, cookie)
+            self.assertEqual(r.status, 302, r)
+            # The same form again (a replay within the ticket's 10 minutes).
+            again = self.form_post("/oauth/authorize/decision", {**fields, "decision": second},
+                                   cookie)
+            self.assertEqual(again.status, 403, (first, second, again))
+            self.assertIsNone(again.header("location"))
 
     # -- the code grant --
 
@@ -560,6 +576,43 @@ class LoginThrottleTest(OAuthFlows, unittest.TestCase):
         self.assertIsNotNone(r.header("retry-after"))
         # Other clients (app tokens) are not affected.
         self.assertEqual(self.token({"grant_type": "client_credentials"}).status, 200)
+
+
+class SecureCookieAndIpv6Test(OAuthFlows, unittest.TestCase):
+    """A daemon whose host is a public name (kith.example, https behind its
+    proxy) and that trusts X-Forwarded-For, so clients can come from IPv6
+    addresses."""
+
+    @classmethod
+    def setUpClass(cls):
+        pg.createdb("secure_host")
+        cls.kith = harness.Kith(database_url=pg.url("secure_host"), config={
+            "host": "kith.example", "http": {"trust_proxy": True}})
+        cls.addClassCleanup(cls.kith.cleanup)
+        cls.kith.start()
+        cls.app = cls.kith.post("/api/v1/apps", {"client_name": "t", "redirect_uris": REDIRECT,
+                                                 "scopes": "read"}).json()
+
+    def test_csrf_cookie_is_secure(self):
+        r = self.sign_in_page(scope="read")
+        self.assertEqual(r.status, 200, r)
+        cookie = r.header("set-cookie")
+        self.assertIn("; Secure", cookie)
+        self.assertIn("HttpOnly", cookie)
+
+    def test_ipv6_failures_count_by_the_64(self):
+        def attempt(address):
+            return self.kith.post("/oauth/token", {
+                "grant_type": "password", "client_id": self.app["client_id"],
+                "client_secret": self.app["client_secret"], "username": "nobody",
+                "password": "nope"}, headers={"X-Forwarded-For": address})
+
+        # Five failures, each from another address of one /64...
+        for i in range(5):
+            self.check_token_error(attempt(f"2001:db8:77:1::{i + 1:x}"), 400, "invalid_grant")
+        # ...block the whole /64, not another one.
+        self.assertEqual(attempt("2001:db8:77:1:ffff:eeee:dddd:cccc").status, 429)
+        self.check_token_error(attempt("2001:db8:77:2::1"), 400, "invalid_grant")
 
 
 if __name__ == "__main__":

@@ -122,6 +122,22 @@ TEST_CASE("login throttle: five failures in the window, then refused", "[oauth]"
   CHECK_FALSE(throttle.account_blocked(7, t0 + api::LoginThrottle::kWindow));
 }
 
+TEST_CASE("login throttle: IPv6 addresses count by their /64", "[oauth]") {
+  using api::LoginThrottle;
+  CHECK(LoginThrottle::address_key("2001:db8:1:2:aaaa:bbbb:cccc:dddd") == "2001:db8:1:2::/64");
+  CHECK(LoginThrottle::address_key("[2001:db8:1:2::1]") == "2001:db8:1:2::/64");
+  CHECK(LoginThrottle::address_key("::ffff:192.0.2.7") == "192.0.2.7");
+  CHECK(LoginThrottle::address_key("192.0.2.7") == "192.0.2.7");
+  CHECK(LoginThrottle::address_key("not an address") == "not an address");
+  LoginThrottle throttle;
+  const auto t0 = LoginThrottle::Clock::now();
+  // Each failure from another address of the same /64.
+  for (int i = 0; i < LoginThrottle::kMaxFailures; ++i)
+    throttle.record_failure("2001:db8:1:2::" + std::to_string(i + 1), std::nullopt, t0);
+  CHECK(throttle.address_blocked("2001:db8:1:2:ffff::9", t0));
+  CHECK_FALSE(throttle.address_blocked("2001:db8:1:3::1", t0));
+}
+
 TEST_CASE("login throttle: memory stays bounded", "[oauth]") {
   api::LoginThrottle throttle;
   const auto t0 = api::LoginThrottle::Clock::now();

@@ -8,6 +8,9 @@
 // Only failures count, so people who sign in correctly are never slowed.
 // Memory is bounded: at most kMaxTrackedAddresses and kMaxTrackedAccounts
 // entries; when a table is full, expired entries go first, then the oldest.
+// Addresses count by network where one holder has many: an IPv6 address
+// by its /64 (the least a site or a phone is given), so stepping through
+// one's own /64 does not reset the count (address_key).
 // Per daemon: behind a load balancer each daemon counts its own failures.
 // Thread-safe (one mutex; every operation is a map look-up).
 #pragma once
@@ -18,6 +21,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace kith::api {
 
@@ -29,6 +33,11 @@ class LoginThrottle {
   static constexpr std::size_t kMaxTrackedAccounts = 10000;
 
   using Clock = std::chrono::steady_clock;
+
+  // What failures from `address` count under: an IPv6 address's /64
+  // ("2001:db8:1:2::/64"), an IPv4 one (also written IPv4-mapped) itself;
+  // anything that is not an address, as it is.
+  static std::string address_key(std::string_view address);
 
   // How long the address must wait before trying again; nullopt: it may try.
   std::optional<std::chrono::seconds> address_blocked(const std::string& address,
