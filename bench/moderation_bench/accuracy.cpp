@@ -47,8 +47,8 @@ void run_accuracy(const Dataset& data, const std::vector<std::uint64_t>& seeds) 
       "between seeds only\n"
       "in the order of equal times (and in the models' own randomness)\n",
       kColdUserEvents, kColdItemEvents);
-  std::printf("%-18s %-16s %8s %6s %7s %6s %7s %6s %6s %9s %8s\n", "split", "model", "AUC", "sd",
-              "prec@5%", "sd", "rec@5%", "sd", "flags%", "test", "train s");
+  std::printf("%-18s %-16s %8s %6s %7s %6s %7s %6s %6s %9s %11s\n", "split", "model", "AUC", "sd",
+              "prec@5%", "sd", "rec@5%", "sd", "flags%", "test", "fit+score s");
   std::map<std::string, std::map<std::string, Series>> figures;
   for (const auto& [split_name, make_split] : splits) {
     std::vector<double> flag_share, test_size;
@@ -79,7 +79,7 @@ void run_accuracy(const Dataset& data, const std::vector<std::uint64_t>& seeds) 
       const Series& s = figures[split_name][model->name()];
       const MeanSd auc = mean_sd(s.auc), precision = mean_sd(s.precision),
                    recall = mean_sd(s.recall);
-      std::printf("%-18s %-16s %8.4f %6.4f %7.4f %6.4f %7.4f %6.4f %6.2f %9.0f %8.2f\n",
+      std::printf("%-18s %-16s %8.4f %6.4f %7.4f %6.4f %7.4f %6.4f %6.2f %9.0f %11.2f\n",
                   split_name.c_str(), model->name().c_str(), auc.mean, auc.sd, precision.mean,
                   precision.sd, recall.mean, recall.sd, 100 * mean_sd(flag_share).mean,
                   mean_sd(test_size).mean, mean_sd(s.seconds).mean);
