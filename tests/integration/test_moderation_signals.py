@@ -10,7 +10,9 @@ persisted, the database (mod_exposures, mod_instance_actions) through psql.
   LocalSignalsTest   one daemon: a report through POST /api/v1/reports is a
                      flag in the engine at once (the direct path) and again
                      through the kith_mod notification; favourites and mutes
-                     arrive by notification; the admin API answers admins
+                     arrive by notification; statuses rendered for a viewer
+                     are exposures, in the engine at once and written to
+                     mod_exposures in batches, once per viewer and status; the admin API answers admins
                      only; confirm/overturn are stored; after a restart the
                      engine is rebuilt from the tables (flags, exposures,
                      decisions) before the first request needs it.
@@ -138,6 +140,37 @@ class LocalSignalsTest(unittest.TestCase):
         harness.wait_until(
             lambda: gauge(self.kith, "kith_moderation_signals", path="notification") > notified,
             10, message="the mute's notification")
+
+    def test_statuses_shown_are_exposures_written_in_batches(self):
+        status = self.api("carol", "POST", "/api/v1/statuses",
+                          {"status": "seen by bob", "visibility": "public"})
+        edges = gauge(self.kith, "kith_moderation_model_entries", kind="exposures")
+        timeline = self.api("bob", "GET", "/api/v1/timelines/public?limit=40")
+        self.assertIn(status["id"], [s["id"] for s in timeline])
+        # In the engine at once (the edge bob-status is new).
+        self.assertGreater(gauge(self.kith, "kith_moderation_model_entries", kind="exposures"),
+                           edges)
+        row = f"SELECT count(*) FROM mod_exposures WHERE account_id = {self.id_of('bob')}" \
+              f" AND status_id = {status['id']}"
+        harness.wait_until(lambda: self.psql(row) == "1", 10,
+                           message="the exposure written by the worker (every 2 s)")
+        # Shown again: still one row, one edge.
+        edges = gauge(self.kith, "kith_moderation_model_entries", kind="exposures")
+        self.api("bob", "GET", f"/api/v1/statuses/{status['id']}")
+        written = gauge(self.kith, "kith_moderation_exposures", state="written")
+        harness.wait_until(
+            lambda: gauge(self.kith, "kith_moderation_exposures", state="written") > written,
+            10, message="the second sighting's batch")
+        self.assertEqual(self.psql(row), "1")
+        self.assertEqual(gauge(self.kith, "kith_moderation_model_entries", kind="exposures"),
+                         edges)
+        # The author's own statuses are not exposures.
+        own = f"SELECT count(*) FROM mod_exposures WHERE account_id = {self.id_of('carol')}" \
+              f" AND status_id = {status['id']}"
+        self.api("carol", "GET", f"/api/v1/statuses/{status['id']}")
+        time.sleep(2.5)
+        self.assertEqual(self.psql(own), "0")
+        self.assertEqual(gauge(self.kith, "kith_moderation_exposures", state="dropped"), 0)
 
     def test_a_refit_runs_in_the_background_after_a_change(self):
         status = self.api("carol", "POST", "/api/v1/statuses", {"status": "refit me"})
