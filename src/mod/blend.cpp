@@ -14,7 +14,7 @@ inline constexpr double kBlendRidge = 5.0;
 inline constexpr int kNewtonSteps = 12;
 // Share of what a viewer is shown that is warned on at sensitivity 0.5,
 // and how many decades sensitivity 0 and 1 move it.
-inline constexpr double kDefaultActedShare = 0.03;
+inline constexpr double kDefaultActedShare = 0.05;
 inline constexpr double kMinActedShare = 0.003, kMaxActedShare = 0.30;
 
 // Solves a x = b for a symmetric positive definite a (Cholesky, in place).

@@ -22,10 +22,13 @@ namespace kith::mod::detail {
 
 // A viewer at the centre of the axis (b_u = f_u = 0) must be predicted to
 // flag it: mu + b_i at least this (on the fit's confidence-weighted scale,
-// where a flag counts 1 + alpha times: 0.65 is a plain rate of about 0.48).
-inline constexpr double kBridgeNeutralFlagRate = 0.65;
+// where a flag counts 1 + alpha times: 0.78 is a plain rate of about 0.64).
+inline constexpr double kBridgeNeutralFlagRate = 0.78;
 inline constexpr float kTrustedFlagger = 0.5f;  // trust at which a flagger counts
-inline constexpr std::uint32_t kMinFlaggersPerSide = 3;
+inline constexpr std::uint32_t kMinFlaggersPerSide = 4;
+// Most of its flaggers must be trusted: a status flagged mostly by accounts
+// the trust weights discount is a brigade's target, left to an admin.
+inline constexpr double kMinTrustedFlaggerShare = 0.5;
 inline constexpr double kMinTrustedFlagWeight = 8;
 inline constexpr float kBridgeSideMargin = 0.05f;  // |factor| below this is on no side
 

@@ -142,7 +142,7 @@ TEST_CASE("a one-sided brigade never acts for everyone; a bridged consensus does
   Engine& engine = world.engine;
   // Camp A, nearly all of it, flags one status of B's favourite author.
   const StatusId brigaded = 6000;
-  // Both camps, about three in four of each, flag one status.
+  // Both camps, about nine in ten of each, flag one status.
   const StatusId bridged = 5000;
   std::mt19937 rng(11);
   std::uniform_real_distribution<double> u(0, 1);
@@ -150,7 +150,7 @@ TEST_CASE("a one-sided brigade never acts for everyone; a bridged consensus does
     for (AccountId viewer : {world.camp_a(k), world.camp_b(k)}) {
       engine.record(signal(viewer, brigaded, 9002, SignalKind::exposure));
       engine.record(signal(viewer, bridged, 9003, SignalKind::exposure));
-      if (u(rng) < 0.75) engine.record(signal(viewer, bridged, 9003, SignalKind::flag));
+      if (u(rng) < 0.9) engine.record(signal(viewer, bridged, 9003, SignalKind::flag));
     }
     if (k % 10 != 0) engine.record(signal(world.camp_a(k), brigaded, 9002, SignalKind::flag));
   }
