@@ -23,6 +23,13 @@
 
 namespace {
 
+std::string load_average() {
+  std::ifstream in("/proc/loadavg");
+  std::string one, five, fifteen;
+  in >> one >> five >> fifteen;
+  return one + " " + five + " " + fifteen;
+}
+
 std::string cpu_model() {
   std::ifstream in("/proc/cpuinfo");
   std::string line;
@@ -41,8 +48,11 @@ void print_scenario(const kith::bench::Dataset& data, const std::string& path,
   std::size_t flags = 0;
   for (const auto& r : data.ratings) flags += r.flag();
   std::printf("kith bench/moderation  %s\n", when);
-  std::printf("machine: %s %s, %s, %u hardware threads\n", u.sysname, u.release,
-              cpu_model().c_str(), std::thread::hardware_concurrency());
+  std::printf(
+      "machine: %s %s, %s, %u hardware threads, load average %s at start (other work on the "
+      "machine slows the timings)\n",
+      u.sysname, u.release, cpu_model().c_str(), std::thread::hardware_concurrency(),
+      load_average().c_str());
   std::printf(
       "data: dslabs movielens (%s): %zu ratings, %zu users, %zu items, %zu flags (%.2f %%), %u "
       "authors by hash of movieId\n",
