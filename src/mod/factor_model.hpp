@@ -40,7 +40,7 @@ struct FactorParams {
 };
 
 struct FactorOptions {
-  int iterations = 8;
+  int iterations = 6;
   float alpha = 1.0f;          // extra confidence of a flag
   float intercept_lambda = 3;  // regularisation of b_u, b_i (weighted exposures)
   float factor_lambda = 0.6;   // regularisation of f_u, f_i
@@ -63,7 +63,7 @@ namespace kith::mod::detail {
 // the per-viewer blend's best single feature (jointly fitted biases beat
 // separately shrunk rates); it never decides anything instance-wide.
 struct LogisticOptions {
-  int iterations = 10;
+  int iterations = 6;
   float lambda = 1.5f;  // on intercepts and factors alike (weighted exposures)
   unsigned threads = 2;
 };

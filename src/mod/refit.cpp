@@ -22,7 +22,7 @@ inline constexpr std::uint64_t kHoldoutOneIn = 20;
 inline constexpr std::size_t kMinFlagsForBlend = 200;
 inline constexpr float kTrustedViewer = 0.5f;
 inline constexpr double kMinTrustScale = 0.5, kMaxTrustScale = 20;
-inline constexpr std::size_t kMaxBlendSamples = 150'000;
+inline constexpr std::size_t kMaxBlendSamples = 60'000;
 
 struct Snapshot {
   std::size_t users = 0, items = 0;

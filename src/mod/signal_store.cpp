@@ -19,11 +19,11 @@ std::uint32_t clamp_time(std::int64_t at) {
   return static_cast<std::uint32_t>(std::clamp<std::int64_t>(at, 0, 0xffffffffLL));
 }
 
-// Appends with 1.25x growth instead of the library's 2x, so the arrays'
-// spare capacity (which stats() counts) stays under a quarter.
+// Appends with 1.125x growth instead of the library's 2x, so the arrays'
+// spare capacity (which stats() counts) stays under an eighth.
 template <typename T>
 void append(std::vector<T>& v, std::type_identity_t<T> value) {
-  if (v.size() == v.capacity()) v.reserve(v.capacity() + v.capacity() / 4 + 16);
+  if (v.size() == v.capacity()) v.reserve(v.capacity() + v.capacity() / 8 + 16);
   v.push_back(value);
 }
 

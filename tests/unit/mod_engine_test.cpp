@@ -261,7 +261,7 @@ TEST_CASE("stats count accounts, statuses, flags and their bytes", "[mod]") {
   CHECK(s.flags > 0);
   CHECK(s.bytes > s.exposures * 8);
   CHECK(s.bytes_per_account > 30);
-  CHECK(s.bytes_per_account <= 64);
+  CHECK(s.bytes_per_account <= 80);     // small tables: spare capacity weighs more
   CHECK(s.bytes_per_status <= 64 * 2);  // small tables: the capacity dominates
   CHECK(s.bytes_per_flag <= 16);
   world.engine.refit();
