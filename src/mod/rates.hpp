@@ -23,7 +23,7 @@ namespace kith::mod::detail {
 
 inline constexpr double kViewerPrior = 10;  // pseudo-exposures
 inline constexpr double kAuthorPrior = 200;
-inline constexpr double kStatusPrior = 10;
+inline constexpr double kStatusPrior = 5;
 inline constexpr double kSidePrior = 6;
 inline constexpr double kDefaultGlobalRate = 0.02;  // before anything was flagged
 inline constexpr double kRateFloor = 1e-4;
