@@ -178,7 +178,8 @@ int serve(const core::Config& config) {
       router, api::ApiContext{config, *pool, budget, fetcher, actors, wake_delivery,
                               streaming_hub.get(), &moderation});
   auto web_routes =
-      web::add_web_routes(router, web::WebContext{config, *pool, api::login_throttle(*api_routes)});
+      web::add_web_routes(router, web::WebContext{config, *pool, api::login_throttle(*api_routes),
+                                              &moderation});
   // The route table, for operators and for test_api_coverage, which checks
   // docs/API.md against it.
   for (const auto& [method, pattern] : router.routes())

@@ -100,6 +100,8 @@ std::string redirect_with(std::string_view redirect_uri,
   return out;
 }
 
+}  // namespace
+
 std::optional<std::string> cookie(const http::Request& request, std::string_view name) {
   for (const http::Header& header : request.headers) {
     if (!http::iequals(header.name, "Cookie")) continue;
@@ -140,6 +142,8 @@ bool loopback_host(std::string_view host) {
   const auto address = boost::asio::ip::make_address(lower, error);
   return !error && address.is_loopback();
 }
+
+namespace {
 
 std::string csrf_cookie(std::string_view token, std::string_view host) {
   // Path=/oauth: the pages and nothing else get it; SameSite=Lax: another
@@ -412,6 +416,7 @@ std::shared_ptr<WebRoutes> add_web_routes(http::Router& router, WebContext conte
   router.add("GET", "/oauth/authorize", show_sign_in(*routes));
   router.add("POST", "/oauth/authorize", sign_in(*routes));
   router.add("POST", "/oauth/authorize/decision", decide(*routes));
+  add_explanation_routes(router, routes->context);
   return routes;
 }
 

@@ -276,4 +276,94 @@ http::Response redirect(std::string_view location) {
   return response;
 }
 
+// -- "Why is this hidden for me?" --
+
+namespace {
+
+std::string percent(double value) {
+  const double clamped = value < 0 ? 0 : value > 1 ? 1 : value;
+  return std::to_string(static_cast<int>(clamped * 100 + 0.5)) + " %";
+}
+
+}  // namespace
+
+http::Response explanation_sign_in_page(std::string_view language, std::string_view path,
+                                        std::string_view host, std::string_view csrf,
+                                        std::optional<std::string_view> error,
+                                        std::string_view login, int status) {
+  const std::string_view lang = language;
+  std::string body = "<h1>" + escape(text(lang, "why.title")) + "</h1>\n";
+  body += "<p>" + fill(text(lang, "why.sign_in"), {{"host", host}}) + "</p>\n";
+  body += "<form method=\"post\" action=\"" + escape(path) + "\">\n";
+  body += hidden("lang", language);
+  body += hidden("csrf", csrf);
+  std::string invalid;
+  if (error) {
+    body += "<p id=\"sign-in-error\" class=\"error\" role=\"alert\">" + escape(text(lang, *error)) +
+            "</p>\n";
+    invalid = " aria-invalid=\"true\" aria-describedby=\"sign-in-error\"";
+  }
+  const bool focus_password = error && !login.empty();
+  body += "<label for=\"login\">" + escape(text(lang, "sign_in.login")) + "</label>\n";
+  body +=
+      "<input id=\"login\" name=\"username\" type=\"text\" autocomplete=\"username\" "
+      "autocapitalize=\"none\" spellcheck=\"false\" required value=\"" +
+      escape(login) + "\"" + invalid + (focus_password ? "" : " autofocus") + ">\n";
+  body += "<label for=\"password\">" + escape(text(lang, "sign_in.password")) + "</label>\n";
+  body +=
+      "<input id=\"password\" name=\"password\" type=\"password\" "
+      "autocomplete=\"current-password\" required" +
+      invalid + (focus_password ? " autofocus" : "") + ">\n";
+  body += "<button type=\"submit\">" + escape(text(lang, "why.submit")) + "</button>\n";
+  body += "</form>\n";
+  return page(status, language, text(lang, "why.title"), body, "'self'");
+}
+
+http::Response explanation_page(std::string_view language, std::string_view username,
+                                const ExplanationView& view) {
+  const std::string_view lang = language;
+  const std::string reason_key = "why.reason." + std::string(view.reason);
+  const std::string action_key = "why.action." + std::string(view.action);
+  std::string body = "<h1>" + escape(text(lang, "why.title")) + "</h1>\n";
+  body += "<p>" + fill(text(lang, "why.signed_in"), {{"user", username}}) + "</p>\n";
+  body += "<p><strong>" + escape(text(lang, action_key)) + "</strong></p>\n";
+  body += "<p>" + escape(text(lang, reason_key)) + "</p>\n";
+  body += "<h2>" + escape(text(lang, "why.numbers")) + "</h2>\n<ul>\n";
+  body += "<li>" +
+          fill(text(lang, "why.probability"), {{"probability", percent(view.probability)},
+                                               {"threshold", percent(view.threshold)}}) +
+          "</li>\n";
+  body += "<li>" +
+          fill(text(lang, "why.rates"), {{"you", percent(view.viewer_rate)},
+                                         {"status", percent(view.status_rate)},
+                                         {"author", percent(view.author_rate)}}) +
+          "</li>\n";
+  body += "<li>" +
+          fill(text(lang, view.opt_out ? "why.preferences_opt_out" : "why.preferences"),
+               {{"sensitivity", percent(view.sensitivity)},
+                {"action", text(lang, "why.preferred." + std::string(view.preferred_action))}}) +
+          "</li>\n";
+  if (view.community) {
+    const std::string flaggers = std::to_string(view.flaggers);
+    const std::string exposures = std::to_string(view.exposures);
+    const std::string negative = std::to_string(view.flaggers_negative_side);
+    const std::string positive = std::to_string(view.flaggers_positive_side);
+    body += "<li>" +
+            fill(text(lang, "why.community"), {{"flaggers", flaggers},
+                                               {"exposures", exposures},
+                                               {"negative", negative},
+                                               {"positive", positive}}) +
+            "</li>\n";
+  }
+  body += "</ul>\n<p>" + escape(text(lang, "why.never_who")) + "</p>\n";
+  return page(200, language, text(lang, "why.title"), body, "'none'");
+}
+
+http::Response explanation_error_page(int status, std::string_view language,
+                                      std::string_view message) {
+  std::string body = "<h1>" + escape(text(language, "why.title")) + "</h1>\n";
+  body += "<p class=\"error\" role=\"alert\">" + escape(text(language, message)) + "</p>\n";
+  return page(status, language, text(language, "why.title"), body, "'none'");
+}
+
 }  // namespace kith::web

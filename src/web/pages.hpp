@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "kith/http/message.hpp"
+#include "kith/http/router.hpp"
 
 namespace kith::web {
 
@@ -65,5 +66,43 @@ http::Response throttled_page(std::string_view language, std::chrono::seconds wa
 
 // 302 to `location`, with the page headers.
 http::Response redirect(std::string_view location);
+
+// -- "Why is this hidden for me?" (explanation.cpp) --
+
+// The sign-in form of the explanation page at `path` (it posts there).
+http::Response explanation_sign_in_page(std::string_view language, std::string_view path,
+                                        std::string_view host, std::string_view csrf,
+                                        std::optional<std::string_view> error,
+                                        std::string_view login, int status = 200);
+
+// What the page says, from mod::Explanation (never who flagged).
+struct ExplanationView {
+  std::string_view reason;  // none, own_flag, muted_author, predicted, community
+  std::string_view action;  // none, warn, hide
+  double probability = 0, threshold = 0;
+  bool opt_out = false;
+  double sensitivity = 0.5;
+  std::string_view preferred_action;  // warn, hide
+  double viewer_rate = 0, status_rate = 0, author_rate = 0;
+  bool community = false;  // the counts below are set
+  unsigned flaggers = 0, exposures = 0, flaggers_negative_side = 0, flaggers_positive_side = 0;
+};
+http::Response explanation_page(std::string_view language, std::string_view username,
+                                const ExplanationView& view);
+// An error of the explanation page (`message` a text key).
+http::Response explanation_error_page(int status, std::string_view language,
+                                      std::string_view message);
+
+// GET and POST /kith/moderation/statuses/:id/explanation.
+struct WebContext;
+void add_explanation_routes(http::Router& router, const WebContext& context);
+
+// Shared by the pages' handlers (authorize.cpp).
+// The value of cookie `name` in the request's Cookie headers.
+std::optional<std::string> cookie(const http::Request& request, std::string_view name);
+// A CSRF token as kith makes them: 43 base64url characters.
+bool well_formed_csrf(std::string_view token);
+// Whether the configured host is this machine (then cookies are not Secure).
+bool loopback_host(std::string_view host);
 
 }  // namespace kith::web

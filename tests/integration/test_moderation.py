@@ -262,7 +262,6 @@ class EffectsTest(unittest.TestCase):
         self.api("carol", "GET", explanation_path(private["id"]), expect=404)
         self.assertEqual(self.kith.get(explanation_path(status["id"])).status, 401)
 
-    @unittest.skip("the page is not committed yet")
     def test_the_page_asks_to_sign_in_then_explains(self):
         status = self.post("bob", "a status for the page")
         self.report("alice", "bob", status["id"])
@@ -292,7 +291,7 @@ class EffectsTest(unittest.TestCase):
         wrong = self.kith.request("POST", path, body=urllib.parse.urlencode(form).encode(),
                                   headers={"Content-Type": "application/x-www-form-urlencoded",
                                            "Cookie": cookie})
-        self.assertEqual(wrong.status, 401, wrong.text())
+        self.assertEqual(wrong.status, 422, wrong.text())
         self.assertIn('name="password"', wrong.text())
 
     def test_z_preferences_reach_the_engine_after_a_restart(self):

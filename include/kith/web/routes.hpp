@@ -24,6 +24,9 @@
 namespace kith::api {
 class LoginThrottle;
 }
+namespace kith::mod {
+class Engine;
+}
 
 namespace kith::web {
 
@@ -31,6 +34,9 @@ struct WebContext {
   const core::Config& config;
   db::Pool& pool;
   api::LoginThrottle& throttle;  // shared with the password grant
+  // The community moderation engine, for "why is this hidden for me?"
+  // (GET/POST /kith/moderation/statuses/:id/explanation); null: none.
+  const mod::Engine* moderation = nullptr;
 };
 
 // GET and POST /oauth/authorize (also with a trailing slash, as the router
