@@ -280,7 +280,8 @@ bool ModerationService::ensure_connection() {
 void ModerationService::run() {
   auto last_flush = Clock::now();
   auto last_refit = Clock::now();
-  auto last_prune = Clock::now() - kPruneInterval + std::chrono::minutes(5);
+  auto last_prune = Clock::now();
+  bool pruned_before_load = false;
   bool first_refit_done = false;
   for (;;) {
     bool flush_due = false;
@@ -296,6 +297,13 @@ void ModerationService::run() {
     try {
       if (!ensure_connection()) continue;
       if (!loaded_.load()) {
+        // Exposures past retention are pruned before the load, not after:
+        // loading them would only grow the engine until the next prune.
+        if (!pruned_before_load) {
+          pruned_before_load = true;  // once, even if it fails
+          last_prune = Clock::now();
+          prune_exposures(*connection_);
+        }
         if (!load(*connection_)) continue;  // stopped, or failed: retried
         refit_and_persist(*connection_, true);
         first_refit_done = true;

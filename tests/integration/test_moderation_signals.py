@@ -15,7 +15,8 @@ persisted, the database (mod_exposures, mod_instance_actions) through psql.
                      mod_exposures in batches, once per viewer and status; the admin API answers admins
                      only; confirm/overturn are stored; after a restart the
                      engine is rebuilt from the tables (flags, exposures,
-                     decisions) before the first request needs it.
+                     decisions) before the first request needs it, and
+                     exposures past retention are pruned first.
   RemoteFlagTest     two kiths: a report forwarded as a Flag from node b
                      becomes a flag in node a's engine.
 """
@@ -236,6 +237,10 @@ class LocalSignalsTest(unittest.TestCase):
         shown = self.api("bob", "POST", "/api/v1/statuses", {"status": "seen once"})
         self.psql("INSERT INTO mod_exposures (account_id, status_id) VALUES ("
                   f"{self.id_of('carol')}, {shown['id']})")
+        # One past retention (90 days by default): pruned before the load.
+        old = self.api("bob", "POST", "/api/v1/statuses", {"status": "seen long ago"})
+        self.psql("INSERT INTO mod_exposures (account_id, status_id, seen_at) VALUES ("
+                  f"{self.id_of('dave')}, {old['id']}, now() - interval '100 days')")
         flags = self.flags()
         edges = gauge(self.kith, "kith_moderation_model_entries", kind="exposures")
         self.kith.sigterm()
@@ -248,6 +253,8 @@ class LocalSignalsTest(unittest.TestCase):
         self.assertEqual(gauge(self.kith, "kith_moderation_model_entries", kind="exposures"),
                          edges + 1)
         self.assertGreater(gauge(self.kith, "kith_moderation_model_bytes"), 0)
+        self.assertEqual(self.psql("SELECT count(*) FROM mod_exposures WHERE status_id = "
+                                   + old["id"]), "0", "an exposure past retention was kept")
         # The decision came back: confirming again finds it acted, and the
         # row is unchanged.
         self.assertEqual(self.psql("SELECT state FROM mod_instance_actions WHERE status_id = "
