@@ -264,6 +264,14 @@ class LocalSignalsTest(unittest.TestCase):
         self.assertEqual(self.psql("SELECT state FROM mod_instance_actions WHERE status_id = "
                                    + confirmed["id"]), "confirmed",
                          "the model's first refit overrode an admin's decision")
+        # The engine has the decision back: the status is in the queue,
+        # confirmed and acted on for everyone.
+        queue = {item["status_id"]: item
+                 for item in self.api("alice", "GET", "/api/v1/kith/moderation/queue?limit=100")}
+        self.assertIn(confirmed["id"], queue)
+        self.assertEqual(queue[confirmed["id"]]["state"], "confirmed")
+        self.assertIs(queue[confirmed["id"]]["acted"], True)
+        self.assertEqual(queue[confirmed["id"]]["status"]["id"], confirmed["id"])
 
 
 class RemoteFlagTest(unittest.TestCase):
