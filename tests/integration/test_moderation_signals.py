@@ -10,7 +10,8 @@ persisted, the database (mod_exposures, mod_instance_actions) through psql.
   LocalSignalsTest   one daemon: a report through POST /api/v1/reports is a
                      flag in the engine at once (the direct path) and again
                      through the kith_mod notification; favourites and mutes
-                     arrive by notification; statuses rendered for a viewer
+                     arrive by notification, a user's domain block as a
+                     block of that server's authors; statuses rendered for a viewer
                      are exposures, in the engine at once and written to
                      mod_exposures in batches, once per viewer and status; the admin API answers admins
                      only; confirm/overturn are stored; after a restart the
@@ -172,6 +173,26 @@ class LocalSignalsTest(unittest.TestCase):
         time.sleep(2.5)
         self.assertEqual(self.psql(own), "0")
         self.assertEqual(gauge(self.kith, "kith_moderation_exposures", state="dropped"), 0)
+
+    def test_a_domain_block_blocks_that_servers_authors_for_the_blocker(self):
+        # A remote author on spam.example with a public status, as the inbox
+        # would have stored them.
+        self.psql("INSERT INTO accounts (username, domain, uri) VALUES"
+                  " ('spammer', 'spam.example', 'https://spam.example/users/spammer')")
+        author = self.psql("SELECT id FROM accounts WHERE domain = 'spam.example'")
+        self.psql("INSERT INTO statuses (account_id, uri, content, visibility) VALUES"
+                  f" ({author}, 'https://spam.example/s/1', '<p>buy</p>', 'public')")
+        status = self.psql("SELECT id FROM statuses WHERE uri = 'https://spam.example/s/1'")
+        path = f"/api/v1/kith/moderation/statuses/{status}/explanation"
+        self.assertEqual(self.api("dave", "GET", path)["reason"], "none")
+        r = self.kith.request("POST", "/api/v1/domain_blocks", body={"domain": "spam.example"},
+                              headers={"Authorization": f"Bearer {self.tokens['dave']}"})
+        self.assertEqual(r.status, 200, r.text())
+        # The kith_mod notice names the domain; the worker resolves it to
+        # the domain's accounts and records a block of each.
+        harness.wait_until(lambda: self.api("dave", "GET", path)["reason"] == "muted_author",
+                           10, message="the domain block in the engine")
+        self.assertEqual(self.api("bob", "GET", path)["reason"], "none")
 
     def test_a_refit_runs_in_the_background_after_a_change(self):
         status = self.api("carol", "POST", "/api/v1/statuses", {"status": "refit me"})
