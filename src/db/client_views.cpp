@@ -324,6 +324,19 @@ const char* const kHomeFollowOptions =
     "   AND NOT hf.show_reblogs) OR (hf.languages IS NOT NULL AND s.language IS NOT NULL"
     "   AND s.reblog_of_id IS NULL AND NOT (s.language = ANY (hf.languages)))))";
 
+// Home only: members of the viewer's exclusive lists stay in those lists
+// (the viewer's own statuses aside), and kHomeFollowOptions. The streaming
+// hub applies the same to the user stream (stream_audience.cpp).
+const char* const kHomeOnly =
+    " (s.account_id = $1::bigint OR NOT EXISTS (SELECT 1"
+    "   FROM list_accounts xa JOIN lists xl ON xl.id = xa.list_id"
+    "   WHERE xl.account_id = $1::bigint AND xl.exclusive"
+    "   AND xa.account_id = s.account_id))";
+
+std::string home_only_sql() {
+  return std::string(kHomeOnly) + " AND" + kHomeFollowOptions;
+}
+
 std::vector<std::int64_t> home_timeline(pqxx::transaction_base& tx, std::int64_t viewer,
                                         const PageRequest& page) {
   bool upward = false;
@@ -337,13 +350,8 @@ std::vector<std::int64_t> home_timeline(pqxx::transaction_base& tx, std::int64_t
                               " OR (s.visibility IN ('public', 'local') AND s.reblog_of_id IS NULL"
                               "   AND EXISTS (SELECT 1 FROM statuses_tags st JOIN tag_follows tf"
                               "   ON tf.tag_id = st.tag_id WHERE st.status_id = s.id"
-                              "   AND tf.account_id = $1::bigint)))"
-                              // Members of the viewer's exclusive lists stay in those lists.
-                              " AND (s.account_id = $1::bigint OR NOT EXISTS (SELECT 1"
-                              "   FROM list_accounts xa JOIN lists xl ON xl.id = xa.list_id"
-                              "   WHERE xl.account_id = $1::bigint AND xl.exclusive"
-                              "   AND xa.account_id = s.account_id)) AND") +
-                          kNotMuted + " AND" + kHomeFollowOptions + " AND" + kVisibleTo +
+                              "   AND tf.account_id = $1::bigint))) AND") +
+                          kNotMuted + " AND" + home_only_sql() + " AND" + kVisibleTo +
                           page_clause("s.id", page, upward);
   return ids_page(tx, sql, viewer, page, upward);
 }

@@ -3,6 +3,8 @@
 
 #include <pqxx/pqxx>
 
+#include "visibility_sql.hpp"
+
 namespace kith::db {
 namespace {
 
@@ -13,6 +15,18 @@ std::string id_array(const std::vector<std::int64_t>& ids) {
     out += std::to_string(id);
   }
   return out + "}";
+}
+
+// db::home_timeline's own rules (visibility_sql.hpp), for the viewer v.id.
+const std::string& home_only_for_viewer() {
+  static const std::string sql = [] {
+    std::string text = home_only_sql();
+    const std::string parameter = "$1::bigint";
+    for (auto at = text.find(parameter); at != std::string::npos; at = text.find(parameter, at))
+      text.replace(at, parameter.size(), "v.id");
+    return text;
+  }();
+  return sql;
 }
 
 std::vector<std::string> split(const std::string& text, char separator) {
@@ -26,6 +40,46 @@ std::vector<std::string> split(const std::string& text, char separator) {
   }
   return parts;
 }
+
+// stream_viewers' query: the home fact up to db::home_timeline's own
+// rules (home_only_for_viewer() comes between), then the other facts.
+const char* const kViewerFactsHead =
+    "SELECT v.id,"
+    // home: as db::home_timeline (with its exclusive lists, muted mentions
+    // and follow options), plus followed hashtags
+    " ((v.id = s.account_id"
+    "  OR EXISTS (SELECT 1 FROM follows f WHERE f.account_id = v.id"
+    "     AND f.target_account_id = s.account_id AND f.state = 'accepted'"
+    "     AND (s.reblog_of_id IS NULL OR f.show_reblogs))"
+    "  OR EXISTS (SELECT 1 FROM mentions m WHERE m.status_id = s.id AND m.account_id = v.id)"
+    "  OR (s.visibility IN ('public', 'local') AND s.reblog_of_id IS NULL"
+    "     AND EXISTS (SELECT 1 FROM tag_follows tf JOIN statuses_tags st ON st.tag_id = tf.tag_id"
+    "       WHERE tf.account_id = v.id AND st.status_id = s.id))) AND";
+const char* const kViewerFactsTail =
+    "),"
+    // direct
+    " (s.visibility = 'direct' AND (v.id = s.account_id OR EXISTS (SELECT 1 FROM mentions m"
+    "     WHERE m.status_id = s.id AND m.account_id = v.id))),"
+    // muted (never one's own status)
+    " (v.id <> s.account_id AND (EXISTS (SELECT 1 FROM mutes mu WHERE mu.account_id = v.id"
+    "     AND mu.target_account_id IN (s.account_id, coalesce(r.account_id, 0))"
+    "     AND (mu.expires_at IS NULL OR mu.expires_at > now()))"
+    "   OR EXISTS (SELECT 1 FROM account_domain_blocks d WHERE d.account_id = v.id"
+    "     AND d.domain IN (a.domain, ra.domain)))),"
+    // could see it, deletion aside (kVisibleTo's audience)
+    " (s.visibility IN ('public', 'unlisted', 'local') OR v.id = s.account_id"
+    "  OR (s.visibility = 'private' AND EXISTS (SELECT 1 FROM follows f WHERE f.account_id = v.id"
+    "     AND f.target_account_id = s.account_id AND f.state = 'accepted'))"
+    "  OR EXISTS (SELECT 1 FROM mentions m WHERE m.status_id = s.id AND m.account_id = v.id)),"
+    // lists (not for direct statuses)
+    " CASE WHEN s.visibility = 'direct' THEN '' ELSE coalesce((SELECT string_agg(l.id::text, ',')"
+    "   FROM lists l JOIN list_accounts la ON la.list_id = l.id"
+    "   WHERE l.account_id = v.id AND la.account_id = s.account_id), '') END"
+    " FROM unnest($2::bigint[]) AS v(id)"
+    " JOIN statuses s ON s.id = $1"
+    " JOIN accounts a ON a.id = s.account_id"
+    " LEFT JOIN statuses r ON r.id = s.reblog_of_id"
+    " LEFT JOIN accounts ra ON ra.id = r.account_id";
 
 }  // namespace
 
@@ -60,41 +114,9 @@ std::map<std::int64_t, StreamViewer> stream_viewers(pqxx::transaction_base& tx,
                                                     const std::vector<std::int64_t>& viewers) {
   std::map<std::int64_t, StreamViewer> result;
   if (viewers.empty()) return result;
-  auto rows = tx.exec_params(
-      "SELECT v.id,"
-      // home: as db::home_timeline, plus followed hashtags (public statuses)
-      " (v.id = s.account_id"
-      "  OR EXISTS (SELECT 1 FROM follows f WHERE f.account_id = v.id"
-      "     AND f.target_account_id = s.account_id AND f.state = 'accepted'"
-      "     AND (s.reblog_of_id IS NULL OR f.show_reblogs))"
-      "  OR EXISTS (SELECT 1 FROM mentions m WHERE m.status_id = s.id AND m.account_id = v.id)"
-      "  OR (s.visibility IN ('public', 'local') AND s.reblog_of_id IS NULL"
-      "     AND EXISTS (SELECT 1 FROM tag_follows tf JOIN statuses_tags st ON st.tag_id = tf.tag_id"
-      "       WHERE tf.account_id = v.id AND st.status_id = s.id))),"
-      // direct
-      " (s.visibility = 'direct' AND (v.id = s.account_id OR EXISTS (SELECT 1 FROM mentions m"
-      "     WHERE m.status_id = s.id AND m.account_id = v.id))),"
-      // muted (never one's own status)
-      " (v.id <> s.account_id AND (EXISTS (SELECT 1 FROM mutes mu WHERE mu.account_id = v.id"
-      "     AND mu.target_account_id IN (s.account_id, coalesce(r.account_id, 0))"
-      "     AND (mu.expires_at IS NULL OR mu.expires_at > now()))"
-      "   OR EXISTS (SELECT 1 FROM account_domain_blocks d WHERE d.account_id = v.id"
-      "     AND d.domain IN (a.domain, ra.domain)))),"
-      // could see it, deletion aside (kVisibleTo's audience)
-      " (s.visibility IN ('public', 'unlisted', 'local') OR v.id = s.account_id"
-      "  OR (s.visibility = 'private' AND EXISTS (SELECT 1 FROM follows f WHERE f.account_id = v.id"
-      "     AND f.target_account_id = s.account_id AND f.state = 'accepted'))"
-      "  OR EXISTS (SELECT 1 FROM mentions m WHERE m.status_id = s.id AND m.account_id = v.id)),"
-      // lists (not for direct statuses)
-      " CASE WHEN s.visibility = 'direct' THEN '' ELSE coalesce((SELECT string_agg(l.id::text, ',')"
-      "   FROM lists l JOIN list_accounts la ON la.list_id = l.id"
-      "   WHERE l.account_id = v.id AND la.account_id = s.account_id), '') END"
-      " FROM unnest($2::bigint[]) AS v(id)"
-      " JOIN statuses s ON s.id = $1"
-      " JOIN accounts a ON a.id = s.account_id"
-      " LEFT JOIN statuses r ON r.id = s.reblog_of_id"
-      " LEFT JOIN accounts ra ON ra.id = r.account_id",
-      status_id, id_array(viewers));
+  auto rows =
+      tx.exec_params(std::string(kViewerFactsHead) + home_only_for_viewer() + kViewerFactsTail,
+                     status_id, id_array(viewers));
   for (const auto& row : rows) {
     StreamViewer viewer;
     viewer.home = row[1].as<bool>();

@@ -643,6 +643,62 @@ class StreamingTest(unittest.TestCase):
         print("ok: 200 posts at once: all 600 updates reached the reading client", file=sys.stderr)
 
 
+    def test_14_the_user_stream_keeps_the_home_timeline_rules(self):
+        # What the home timeline leaves out never reaches the user stream:
+        # a status mentioning someone the viewer muted, a status in a
+        # language the follow left out, and statuses of the members of an
+        # exclusive list (which go to that list's stream instead).
+        bob = self.ws("bob", "stream=user")
+        self.settle()
+
+        def first_update(socket_):
+            while True:
+                message = socket_.recv_json()
+                if message["event"] == "update":
+                    return message
+
+        def shown(status):
+            return self.call("alice", "POST", "/api/v1/statuses",
+                             {"status": status, "visibility": "public"})["id"]
+
+        self.call("bob", "POST", f"/api/v1/accounts/{self.ids['carol']}/mute")
+        try:
+            shown("hello @carol")
+            visible = shown("no mention")
+            self.assertEqual(json.loads(first_update(bob)["payload"])["id"], visible)
+        finally:
+            self.call("bob", "POST", f"/api/v1/accounts/{self.ids['carol']}/unmute")
+
+        self.call("bob", "POST", f"/api/v1/accounts/{self.ids['alice']}/follow",
+                  {"languages[]": ["de"]})
+        try:
+            self.call("alice", "POST", "/api/v1/statuses", {"status": "in English",
+                                                            "language": "en"})
+            german = self.call("alice", "POST", "/api/v1/statuses",
+                               {"status": "auf Deutsch", "language": "de"})["id"]
+            self.assertEqual(json.loads(first_update(bob)["payload"])["id"], german)
+        finally:
+            self.call("bob", "POST", f"/api/v1/accounts/{self.ids['alice']}/follow",
+                      {"languages[]": ["de", "en"]})
+
+        listed = self.call("bob", "POST", "/api/v1/lists", {"title": "alice only",
+                                                           "exclusive": "true"})
+        self.call("bob", "POST", f"/api/v1/lists/{listed['id']}/accounts",
+                  {"account_ids[]": [self.ids["alice"]]})
+        try:
+            bob.send_json({"type": "subscribe", "stream": "list", "list": listed["id"]})
+            self.settle()
+            in_list = shown("for my exclusive list")
+            message = first_update(bob)
+            self.assertEqual((message["stream"], json.loads(message["payload"])["id"]),
+                             (["list", listed["id"]], in_list))
+            bob.expect_nothing(1.0)  # not on bob's user stream as well
+        finally:
+            self.call("bob", "DELETE", f"/api/v1/lists/{listed['id']}")
+        print("ok: a muted mention, a left-out language and an exclusive list's member kept "
+              "off the user stream", file=sys.stderr)
+
+
 class ShutdownTest(unittest.TestCase):
     """SIGTERM with a WebSocket and an event stream open."""
 

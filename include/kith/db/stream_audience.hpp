@@ -6,7 +6,10 @@
 // The conditions mirror the timelines (client_views.cpp): home is the
 // viewer's own statuses, those of accounts it follows (boosts only when it
 // shows their reblogs), those that mention it, and public statuses with a
-// hashtag it follows. Whether the viewer may see the status at all is not
+// hashtag it follows, less what the home timeline itself leaves out (the
+// authors of the viewer's exclusive lists, statuses mentioning an account
+// it muted, languages a follow left out: the same SQL as db::home_timeline).
+// Whether the viewer may see the status at all is not
 // decided here: the hub renders every status through db::status_views for
 // that viewer, which applies the one visibility rule, so nothing a viewer
 // may not see is ever sent even if these facts were wrong.
