@@ -10,6 +10,7 @@
 
 #include "client_support.hpp"
 #include "kith/db/conversations.hpp"
+#include "moderation_service.hpp"
 #include "notification_entities.hpp"
 
 namespace kith::api {
@@ -38,6 +39,13 @@ http::Handler list_conversations(ApiRoutes& routes) {
       }
       return out;
     });
+    // Each conversation's last status, as exposures (moderation_service.hpp).
+    json shown = json::array();
+    for (const json& conversation : body)
+      if (auto status = conversation.find("last_status");
+          status != conversation.end() && status->is_object())
+        shown.push_back(*status);
+    record_exposures(routes, caller.account_id, shown);
     http::Response response = json_ok(body);
     set_link_header(response, host, request.path, cursors, page.limit);
     co_return response;

@@ -16,6 +16,7 @@
 
 #include "client_support.hpp"
 #include "kith/db/notifications.hpp"
+#include "moderation_service.hpp"
 #include "notification_entities.hpp"
 
 namespace kith::api {
@@ -110,6 +111,11 @@ http::Handler list_notifications(ApiRoutes& routes) {
       tx.commit();
       return out;
     });
+    // What these notifications showed, as exposures (moderation_service.hpp).
+    json shown = json::array();
+    for (const json& n : body)
+      if (auto status = n.find("status"); status != n.end()) shown.push_back(*status);
+    record_exposures(routes, caller.account_id, shown);
     http::Response response = json_ok(body);
     set_link_header(response, host, request.path, ids, page.limit, &params,
                     {"types", "exclude_types", "account_id"});
@@ -267,6 +273,7 @@ http::Handler list_groups(ApiRoutes& routes) {
       tx.commit();
       return out;
     });
+    record_exposures(routes, caller.account_id, body["statuses"]);
     http::Response response = json_ok(body);
     set_link_header(response, host, request.path, bounds, page.limit, &params,
                     {"types", "exclude_types", "grouped_types", "account_id", "expand_accounts"});

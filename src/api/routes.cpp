@@ -2,14 +2,22 @@
 // resource's file (accounts.cpp, statuses.cpp, lists.cpp, ...) registers
 // its own, listed at the end of that file.
 #include "routes_internal.hpp"
+#include "moderation_service.hpp"
 #include "streaming_hub.hpp"
 
 namespace kith::api {
 
 std::shared_ptr<ApiRoutes> add_api_routes(http::Router& router, ApiContext context) {
   auto routes = std::make_shared<ApiRoutes>(context);
-  // Streamed statuses carry the moderation engine's verdicts too.
-  if (context.streaming != nullptr) context.streaming->set_moderation(context.moderation);
+  // Streamed statuses carry the moderation engine's verdicts too, and are
+  // exposures of the viewer they are sent to. The hub is stopped before
+  // the routes go.
+  if (context.streaming != nullptr)
+    context.streaming->set_moderation(
+        StreamModeration{context.moderation,
+                         [api = routes.get()](std::int64_t viewer, const nlohmann::json& status) {
+                           record_exposures(*api, viewer, status);
+                         }});
   router.add("GET", "/api/v1/instance", instance_handler(*routes));
   router.add("GET", "/api/v2/instance", instance_v2_handler(*routes));
   router.add("POST", "/api/v1/apps", create_app_handler(*routes), http::kDefaultBodyLimit);

@@ -72,6 +72,8 @@ nlohmann::json moderation_filter_result(const mod::Verdict& verdict, std::int64_
 class FilterSet {
  public:
   FilterSet() = default;
+  // An empty set for `context` (load() is the usual way to make one).
+  explicit FilterSet(FilterContext context) : context_(context) {}
   // The viewer's unexpired filters of `context` (all unexpired ones for
   // FilterContext::any), and `moderation`'s verdicts when not null. No
   // viewer (0): no filters, only instance-wide actions.

@@ -90,7 +90,7 @@ bool status_belongs(const StreamKey& key, const db::StreamedStatus& status,
 class EventRenderer {
  public:
   EventRenderer(pqxx::transaction_base& tx, const std::vector<StreamingHub::Target>& targets,
-                const std::string& host, const mod::Engine* moderation,
+                const std::string& host, const StreamModeration& moderation,
                 std::vector<StreamingHub::Outgoing>& out)
       : tx_(tx),
         targets_(targets),
@@ -114,8 +114,11 @@ class EventRenderer {
         if (!takes_more(target) || !status_belongs(key, *status, fact->second)) continue;
         auto [it, fresh] = rendered.try_emplace(target.account_id);
         if (fresh) {
-          if (auto json = render_status(tx_, event.id, target.account_id, host_, moderation_))
+          if (auto json =
+                  render_status(tx_, event.id, target.account_id, host_, moderation_.engine)) {
             it->second = json->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+            if (moderation_.record_exposure) moderation_.record_exposure(target.account_id, *json);
+          }
         }
         if (it->second) emit(target, key, name, it->second);
       }
@@ -164,7 +167,8 @@ class EventRenderer {
             key.kind == Kind::user_notification || (key.kind == Kind::user && target.notifications);
         if (!wanted) continue;
         if (!rendered) {
-          auto json = render_notification(tx_, event.id, event.account_id, host_, moderation_);
+          auto json =
+              render_notification(tx_, event.id, event.account_id, host_, moderation_.engine);
           rendered.emplace(json ? std::optional<std::string>(json->dump(
                                       -1, ' ', false, nlohmann::json::error_handler_t::replace))
                                 : std::nullopt);
@@ -181,7 +185,8 @@ class EventRenderer {
       for (const StreamKey& key : target.streams) {
         if (key.kind != Kind::direct) continue;
         if (!rendered) {
-          auto json = render_conversation(tx_, event.id, event.account_id, host_, moderation_);
+          auto json =
+              render_conversation(tx_, event.id, event.account_id, host_, moderation_.engine);
           rendered.emplace(json ? std::optional<std::string>(json->dump(
                                       -1, ' ', false, nlohmann::json::error_handler_t::replace))
                                 : std::nullopt);
@@ -240,7 +245,7 @@ class EventRenderer {
   pqxx::transaction_base& tx_;
   const std::vector<StreamingHub::Target>& targets_;
   const std::string& host_;
-  const mod::Engine* moderation_;
+  const StreamModeration& moderation_;
   std::vector<StreamingHub::Outgoing>& out_;
   std::vector<std::size_t> bytes_;  // built in this job, per target (same order)
 };
@@ -250,7 +255,7 @@ class EventRenderer {
 std::vector<StreamingHub::Outgoing> render_stream_events(
     pqxx::connection& connection, const std::vector<StreamEvent>& events,
     const std::vector<StreamingHub::Target>& targets, const std::string& host,
-    const mod::Engine* moderation) {
+    const StreamModeration& moderation) {
   std::vector<StreamingHub::Outgoing> out;
   pqxx::read_transaction tx(connection);
   // Streams whose token was revoked or expired since they opened, or whose

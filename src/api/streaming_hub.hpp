@@ -7,9 +7,11 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/strand.hpp>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <string>
@@ -26,6 +28,15 @@ class Engine;
 }
 
 namespace kith::api {
+
+// What streamed statuses need from community moderation: the engine whose
+// verdicts they carry in `filtered` (status_filters.hpp), and where a
+// status sent to a viewer is recorded as an exposure
+// (moderation_service.hpp). Either may be empty.
+struct StreamModeration {
+  const mod::Engine* engine = nullptr;
+  std::function<void(std::int64_t viewer, const nlohmann::json& status)> record_exposure;
+};
 
 // Open streams (WebSocket connections and event streams) per user.
 inline constexpr std::size_t kMaxStreamsPerUser = 8;
@@ -79,9 +90,8 @@ class StreamingHub {
   StreamingHub(db::Pool& pool, std::string host);
   ~StreamingHub();
 
-  // The moderation engine whose verdicts rendered statuses carry
-  // (status_filters.hpp); set once before start (add_api_routes).
-  void set_moderation(const mod::Engine* moderation) { moderation_ = moderation; }
+  // Set once before start (add_api_routes).
+  void set_moderation(StreamModeration moderation) { moderation_ = std::move(moderation); }
 
   // An open stream; closing it (destroying the last reference) removes its
   // subscriptions.
@@ -157,7 +167,7 @@ class StreamingHub {
 
   db::Pool& pool_;
   const std::string host_;
-  const mod::Engine* moderation_ = nullptr;
+  StreamModeration moderation_;
   std::mutex mutex_;  // guards everything below
   std::map<std::uint64_t, Entry> streams_;
   std::map<std::int64_t, std::size_t> per_account_;
@@ -178,6 +188,6 @@ bool accepts_messages(const http::StreamOutbox& outbox);
 std::vector<StreamingHub::Outgoing> render_stream_events(
     pqxx::connection& connection, const std::vector<StreamEvent>& events,
     const std::vector<StreamingHub::Target>& targets, const std::string& host,
-    const mod::Engine* moderation = nullptr);
+    const StreamModeration& moderation = {});
 
 }  // namespace kith::api

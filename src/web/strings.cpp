@@ -164,7 +164,8 @@ const Table kGerman = {
     {"why.reason.none", "Weder du noch die Community haben etwas getan, das ihn ausblendet."},
     {"why.reason.own_flag",
      "Du hast diesen Beitrag gemeldet. Was du meldest, wird für dich sofort ausgeblendet."},
-    {"why.reason.muted_author", "Du hast die Person, die ihn geschrieben hat, stummgeschaltet oder blockiert."},
+    {"why.reason.muted_author",
+     "Du hast die Person, die ihn geschrieben hat, stummgeschaltet oder blockiert."},
     {"why.reason.predicted",
      "Menschen, deren Meldungen meist mit deinen übereinstimmen, haben ähnliche Beiträge gemeldet; "
      "kith sagt daher voraus, dass du ihn nicht sehen möchtest."},

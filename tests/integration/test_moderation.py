@@ -24,7 +24,7 @@ import harness
 from test_streaming import EventStream
 
 PASSWORD = "correct horse battery staple"
-SCOPES = "read write follow push"
+SCOPES = "read write follow push admin:read admin:write"
 PREFERENCES = "/api/v1/kith/moderation/preferences"
 
 
@@ -41,7 +41,7 @@ def explanation_path(status_id):
 
 
 class EffectsTest(unittest.TestCase):
-    USERS = ("alice", "bob", "carol")
+    USERS = ("alice", "bob", "carol", "dora")  # dora is an admin
 
     @classmethod
     def setUpClass(cls):
@@ -52,8 +52,10 @@ class EffectsTest(unittest.TestCase):
         cls.addClassCleanup(cls.kith.cleanup)
         cls.kith.start()
         for name in cls.USERS:
-            created = cls.kith.run("user", "add", name, "--email", f"{name}@example.com",
-                                   input=PASSWORD + "\n")
+            args = ["user", "add", name, "--email", f"{name}@example.com"]
+            if name == "dora":
+                args.append("--admin")
+            created = cls.kith.run(*args, input=PASSWORD + "\n")
             if created.returncode != 0:
                 raise AssertionError(f"kith user add {name}: {created.stderr}")
         app = cls.kith.post("/api/v1/apps", {
@@ -191,6 +193,33 @@ class EffectsTest(unittest.TestCase):
                     self.assertEqual(result["filter"]["id"], "kith-community-moderation")
                     self.assertEqual(result["filter"]["filter_action"], "warn")
                 break
+
+    def test_an_instance_wide_action_warns_everyone_and_limits(self):
+        self.follow("alice", "bob")
+        status = self.post("bob", "confirmed for everyone")
+        sid = status["id"]
+        self.report("carol", "bob", sid)
+        self.assertIn(sid, [s["id"] for s in self.kith.get("/api/v1/timelines/public").json()])
+        self.api("dora", "POST", f"/api/v1/kith/moderation/queue/{sid}/confirm")
+        # Limited: out of public timelines, for everyone, signed in or not.
+        self.assertNotIn(sid, [s["id"] for s in self.kith.get("/api/v1/timelines/public").json()])
+        self.assertNotIn(sid, self.ids_in("alice", "/api/v1/timelines/public"))
+        # Elsewhere a warning, for everyone (the author too, and anonymous
+        # readers); carol's own report still hides it for her.
+        self.assertIn(sid, self.ids_in("alice", "/api/v1/timelines/home"))
+        anonymous = self.kith.get(f"/api/v1/statuses/{sid}").json()
+        for user, shown in (("alice", self.api("alice", "GET", f"/api/v1/statuses/{sid}")),
+                            ("bob", self.api("bob", "GET", f"/api/v1/statuses/{sid}")),
+                            ("anonymous", anonymous)):
+            results = self.system_results(shown)
+            self.assertEqual([r["filter"]["id"] for r in results],
+                             ["kith-community-moderation-everyone"], user)
+            self.assertEqual(results[0]["filter"]["filter_action"], "warn", user)
+        carol = self.system_results(self.api("carol", "GET", f"/api/v1/statuses/{sid}"))
+        self.assertEqual([r["filter"]["id"] for r in carol], ["kith-reported-by-you"])
+        why = self.api("alice", "GET", explanation_path(sid))
+        self.assertEqual(why["reason"], "community")
+        self.assertNotIn(self.id_of("carol"), json.dumps(why))
 
     def test_opting_out_keeps_own_flags(self):
         self.api("bob", "PATCH", PREFERENCES, {"opt_out": True})

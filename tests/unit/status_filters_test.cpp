@@ -6,7 +6,9 @@
 #include <string>
 
 #include "../../src/api/status_filters.hpp"
+#include "kith/mod/engine.hpp"
 
+using kith::api::FilterContext;
 using kith::api::FilterSet;
 using kith::api::keyword_matches;
 
@@ -81,4 +83,65 @@ TEST_CASE("a FilterSet reports keyword and status matches as FilterResult entiti
   REQUIRE(boosted.results.size() == 1);
   CHECK(boosted.results[0]["status_matches"] == nlohmann::json::array({"42"}));
   CHECK(boosted.results[0]["keyword_matches"].is_null());
+}
+
+TEST_CASE("a FilterSet adds the moderation engine's verdict as a kith system filter") {
+  kith::mod::Engine engine;
+  constexpr std::int64_t alice = 1, bob = 2, carol = 3;
+  kith::db::StatusView status;
+  status.id = 10;
+  status.account_id = bob;
+  status.local = true;
+  status.text = "reported by alice";
+  engine.record({alice, status.id, bob, kith::mod::SignalKind::exposure, 100});
+  engine.record({carol, status.id, bob, kith::mod::SignalKind::exposure, 100});
+  engine.record({alice, status.id, bob, kith::mod::SignalKind::flag, 101});
+
+  // alice's own flag hides it for her at once: removed in a context...
+  FilterSet home(FilterContext::home);
+  home.set_moderation(&engine, alice);
+  CHECK_FALSE(home.empty());
+  auto hidden = home.apply(status, nullptr);
+  CHECK(hidden.hide);
+  REQUIRE(hidden.results.size() == 1);
+  const nlohmann::json& result = hidden.results[0];
+  CHECK(result["filter"]["id"] == "kith-reported-by-you");
+  CHECK(result["filter"]["filter_action"] == "hide");
+  CHECK(result["filter"]["keywords"] == nlohmann::json::array());
+  CHECK(result["filter"]["statuses"] == nlohmann::json::array());
+  CHECK(result["filter"]["context"].size() == 5);
+  CHECK(result["status_matches"] == nlohmann::json::array({"10"}));
+  CHECK(result["keyword_matches"].is_null());
+
+  // ...reported, not removed, with FilterContext::any (GET /statuses/:id).
+  FilterSet any;
+  any.set_moderation(&engine, alice);
+  auto reported = any.apply(status, nullptr);
+  CHECK_FALSE(reported.hide);
+  CHECK(reported.results.size() == 1);
+
+  // A boost carries the verdict on the boosted status.
+  kith::db::StatusView boost;
+  boost.id = 11;
+  boost.account_id = carol;
+  boost.reblog_of_id = status.id;
+  auto boosted = home.apply(boost, &status);
+  CHECK(boosted.hide);
+  REQUIRE(boosted.results.size() == 1);
+  CHECK(boosted.results[0]["status_matches"] == nlohmann::json::array({"10"}));
+
+  // Not for carol, nor for the author, nor for anonymous viewers.
+  for (std::int64_t viewer : {carol, bob, std::int64_t{0}}) {
+    FilterSet other(FilterContext::public_timelines);
+    other.set_moderation(&engine, viewer);
+    auto verdict = other.apply(status, nullptr);
+    CHECK_FALSE(verdict.hide);
+    for (const auto& r : verdict.results) CHECK(r["filter"]["id"] != "kith-reported-by-you");
+  }
+
+  // No engine: nothing.
+  FilterSet plain(FilterContext::home);
+  plain.set_moderation(nullptr, alice);
+  CHECK(plain.empty());
+  CHECK(plain.apply(status, nullptr).results.empty());
 }
