@@ -80,6 +80,8 @@ struct Engine::State {
 
     const bool own_flag = user != kNoIndex && item != kNoIndex && store.flagged(user, item);
     const bool muted = user != kNoIndex && author != kNoIndex && store.muted(user, author);
+    // Nobody is warned about their own posts by a prediction.
+    const bool own_status = user != kNoIndex && user == author;
     const bool community =
         item != kNoIndex && (store.statuses.state[item] & detail::kStatusActed) != 0;
     if (community && explanation != nullptr) {
@@ -93,7 +95,7 @@ struct Engine::State {
     } else if (muted) {
       v.action = Action::hide;
       v.reason = Reason::muted_author;
-    } else if (!prefs.opt_out && v.probability >= threshold) {
+    } else if (!prefs.opt_out && !own_status && v.probability >= threshold) {
       v.action = prefs.action == Action::none ? Action::warn : prefs.action;
       v.reason = Reason::predicted;
       if (community && v.action == Action::warn) v.reason = Reason::community;

@@ -213,6 +213,9 @@ TEST_CASE("predicted verdicts follow the viewer's camp, and opt-out turns them o
   CHECK(why.verdict.probability >= why.threshold);
   CHECK(why.status_rate > why.viewer_rate / 10);
 
+  // The author of a status is never warned about it by a prediction.
+  CHECK(engine.verdict(9002, fresh, 9002).action == Action::none);
+
   engine.set_preferences(a_viewer, Preferences{false, 0.5, Action::hide});
   CHECK(engine.verdict(a_viewer, fresh, 9002).action == Action::hide);
 
