@@ -117,6 +117,11 @@ class EffectsTest(unittest.TestCase):
         status = self.post("bob", "a status alice will report")
         other = self.post("bob", "a status nobody reports")
         sid = status["id"]
+        # What a timeline shows its reader is recorded as exposures.
+        exposures = gauge(self.kith, "kith_moderation_model_entries", kind="exposures")
+        self.assertIn(sid, self.ids_in("alice", "/api/v1/timelines/home"))
+        self.assertEqual(gauge(self.kith, "kith_moderation_model_entries", kind="exposures"),
+                         exposures + 2)
         for path in ("/api/v1/timelines/home", "/api/v1/timelines/public?local=true",
                      f"/api/v1/accounts/{self.id_of('bob')}/statuses"):
             self.assertIn(sid, self.ids_in("alice", path), path)
@@ -185,6 +190,7 @@ class EffectsTest(unittest.TestCase):
         # A status nobody reported is not hidden: at most the model's
         # prediction (alice reported carol before) warns, per alice's
         # preference (warn).
+        exposures = gauge(self.kith, "kith_moderation_model_entries", kind="exposures")
         fresh = self.post("carol", "a fresh status")
         while True:
             event, data = stream.next_event()
@@ -193,6 +199,10 @@ class EffectsTest(unittest.TestCase):
                     self.assertEqual(result["filter"]["id"], "kith-community-moderation")
                     self.assertEqual(result["filter"]["filter_action"], "warn")
                 break
+        # Sent to alice, so shown to her: an exposure in the engine (the
+        # author's own rendering is not one).
+        self.assertEqual(gauge(self.kith, "kith_moderation_model_entries", kind="exposures"),
+                         exposures + 1)
 
     def test_an_instance_wide_action_warns_everyone_and_limits(self):
         self.follow("alice", "bob")
