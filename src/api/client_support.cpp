@@ -219,8 +219,8 @@ nlohmann::json render_statuses(pqxx::transaction_base& tx, const std::vector<std
 }
 
 std::optional<nlohmann::json> render_status(pqxx::transaction_base& tx, std::int64_t id,
-                                            std::int64_t viewer, ApiRoutes& routes,
-                                            bool with_text, FilterContext context) {
+                                            std::int64_t viewer, ApiRoutes& routes, bool with_text,
+                                            FilterContext context) {
   nlohmann::json list = render_statuses(tx, {id}, viewer, routes, context);
   if (list.empty()) return std::nullopt;
   if (with_text) {
@@ -232,8 +232,7 @@ std::optional<nlohmann::json> render_status(pqxx::transaction_base& tx, std::int
 
 std::optional<nlohmann::json> render_status(pqxx::transaction_base& tx, std::int64_t id,
                                             std::int64_t viewer, std::string_view host,
-                                            const mod::Engine* moderation,
-                                            FilterContext context) {
+                                            const mod::Engine* moderation, FilterContext context) {
   nlohmann::json list =
       render_statuses(tx, {id}, viewer, host, FilterSet::load(tx, viewer, context, moderation));
   if (list.empty()) return std::nullopt;

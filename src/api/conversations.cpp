@@ -34,7 +34,7 @@ http::Handler list_conversations(ApiRoutes& routes) {
       for (const auto& entry : db::conversations_page(tx, caller.account_id, page)) {
         cursors.push_back(entry.last_status_id);
         if (auto rendered = render_conversation(tx, entry.id, caller.account_id, host,
-                                                    routes.context.moderation))
+                                                routes.context.moderation))
           out.push_back(std::move(*rendered));
       }
       return out;

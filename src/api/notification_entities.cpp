@@ -69,8 +69,8 @@ std::optional<nlohmann::json> render_notification(pqxx::transaction_base& tx, st
            {"account", std::move(*account)}};
   if (view->status_id) {
     // In the notifications context: a hide filter drops the notification.
-    auto status = render_status(tx, *view->status_id, viewer, host, moderation,
-                                FilterContext::notifications);
+    auto status =
+        render_status(tx, *view->status_id, viewer, host, moderation, FilterContext::notifications);
     if (!status) return std::nullopt;
     out["status"] = std::move(*status);
   }

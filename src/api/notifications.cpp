@@ -104,8 +104,8 @@ http::Handler list_notifications(ApiRoutes& routes) {
       json out = json::array();
       for (const auto& n : db::notifications_page(tx, caller.account_id, filter, page)) {
         ids.push_back(n.id);
-        if (auto rendered = render_notification(tx, n.id, caller.account_id, host,
-                                                    routes.context.moderation))
+        if (auto rendered =
+                render_notification(tx, n.id, caller.account_id, host, routes.context.moderation))
           out.push_back(std::move(*rendered));
       }
       tx.commit();
@@ -213,8 +213,7 @@ std::optional<std::string> group_key_param(http::Request& request) {
 // NotificationGroup, and the accounts and statuses they name, once each.
 // A group whose status the viewer may not see is left out.
 json grouped_results(pqxx::transaction_base& tx, const std::vector<db::NotificationGroup>& groups,
-                     std::int64_t viewer, std::string_view host,
-                     const mod::Engine* moderation) {
+                     std::int64_t viewer, std::string_view host, const mod::Engine* moderation) {
   json out{{"accounts", json::array()},
            {"statuses", json::array()},
            {"notification_groups", json::array()}};

@@ -1,8 +1,8 @@
 // The api module's routes: OAuth and the small endpoints here, then each
 // resource's file (accounts.cpp, statuses.cpp, lists.cpp, ...) registers
 // its own, listed at the end of that file.
-#include "routes_internal.hpp"
 #include "moderation_service.hpp"
+#include "routes_internal.hpp"
 #include "streaming_hub.hpp"
 
 namespace kith::api {

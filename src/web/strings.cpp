@@ -170,7 +170,8 @@ const Table kGerman = {
      "Menschen, deren Meldungen meist mit deinen übereinstimmen, haben ähnliche Beiträge gemeldet; "
      "kith sagt daher voraus, dass du ihn nicht sehen möchtest."},
     {"why.reason.community",
-     "Menschen, die sonst meist uneins sind, waren sich einig, dass dieser Beitrag ein Problem ist. "
+     "Menschen, die sonst meist uneins sind, waren sich einig, dass dieser Beitrag ein Problem "
+     "ist. "
      "Er ist für alle markiert, bis eine Administratorin oder ein Administrator ihn prüft."},
     {"why.numbers", "Die Zahlen"},
     {"why.probability",
