@@ -283,9 +283,9 @@ void fit_blend_on_holdout(const Snapshot& snap, const ByUser& g, const Sums& s,
 
 }  // namespace
 
-std::vector<Evidence> run_refit(std::shared_mutex& mutex, SignalStore& store, Blend& blend,
-                                std::unordered_map<std::uint32_t, Evidence>& evidence,
-                                std::int64_t& last_refit_at, double& last_refit_seconds) {
+static std::vector<Evidence> refit_once(std::shared_mutex& mutex, SignalStore& store, Blend& blend,
+                                        std::unordered_map<std::uint32_t, Evidence>& evidence,
+                                        std::int64_t& last_refit_at, double& last_refit_seconds) {
   const auto started = std::chrono::steady_clock::now();
 
   // 1. Copy what the fit needs. Writers are excluded while the shared lock
@@ -427,6 +427,21 @@ std::vector<Evidence> run_refit(std::shared_mutex& mutex, SignalStore& store, Bl
   last_refit_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return changed;
+}
+
+std::vector<Evidence> run_refit(std::shared_mutex& mutex, SignalStore& store, Blend& blend,
+                                std::unordered_map<std::uint32_t, Evidence>& evidence,
+                                std::int64_t& last_refit_at, double& last_refit_seconds) {
+  try {
+    return refit_once(mutex, store, blend, evidence, last_refit_at, last_refit_seconds);
+  } catch (...) {
+    // A failed refit (out of memory) keeps the previous model; the change
+    // log it opened must not keep growing.
+    std::unique_lock lock(mutex);
+    store.logging_changes = false;
+    std::vector<EdgeChange>().swap(store.changes);
+    throw;
+  }
 }
 
 }  // namespace kith::mod::detail
