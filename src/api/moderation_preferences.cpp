@@ -8,6 +8,7 @@
 
 #include "client_support.hpp"
 #include "kith/db/client_views.hpp"
+#include "status_filters.hpp"
 
 namespace kith::api {
 namespace {
@@ -205,14 +206,11 @@ void load_moderation_preferences(pqxx::transaction_base& tx, mod::Engine& engine
 mod::Explanation explain_for_viewer(const mod::Engine& engine, std::int64_t viewer,
                                     std::int64_t status_id, std::int64_t author_id) {
   mod::Explanation explanation = engine.explain(viewer, status_id, author_id);
-  if (author_id == viewer && explanation.verdict.reason != mod::Reason::community) {
-    // The viewer's own status: their predictions never apply to it.
-    explanation.verdict = mod::Verdict{};
-    if (engine.acted_for_everyone(status_id)) {
-      explanation.verdict.action = mod::Action::warn;
-      explanation.verdict.reason = mod::Reason::community;
-    }
-  }
+  // What the filters show (own statuses, mutes: status_filters.hpp), with
+  // the engine's numbers.
+  const double probability = explanation.verdict.probability;
+  explanation.verdict = client_verdict(engine, viewer, status_id, author_id);
+  explanation.verdict.probability = probability;
   return explanation;
 }
 

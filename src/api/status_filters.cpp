@@ -254,17 +254,24 @@ FilterSet::Verdict FilterSet::apply(const db::StatusView& status,
   return verdict;
 }
 
-void FilterSet::apply_moderation(const db::StatusView& shown, Verdict& out) const {
+mod::Verdict client_verdict(const mod::Engine& engine, std::int64_t viewer, std::int64_t status_id,
+                            std::int64_t author_id) {
   mod::Verdict verdict;
-  if (viewer_ == 0 || shown.account_id == viewer_) {
-    // No one's predictions apply: only an instance-wide action shows.
-    if (moderation_->acted_for_everyone(shown.id)) {
-      verdict.action = mod::Action::warn;
-      verdict.reason = mod::Reason::community;
-    }
-  } else {
-    verdict = moderation_->verdict(viewer_, shown.id, shown.account_id);
+  if (viewer != 0 && author_id != viewer) {
+    verdict = engine.verdict(viewer, status_id, author_id);
+    if (verdict.reason != mod::Reason::muted_author) return verdict;
+    verdict = mod::Verdict{};
   }
+  // Only an instance-wide action shows.
+  if (engine.acted_for_everyone(status_id)) {
+    verdict.action = mod::Action::warn;
+    verdict.reason = mod::Reason::community;
+  }
+  return verdict;
+}
+
+void FilterSet::apply_moderation(const db::StatusView& shown, Verdict& out) const {
+  const mod::Verdict verdict = client_verdict(*moderation_, viewer_, shown.id, shown.account_id);
   if (verdict.action == mod::Action::none) return;
   out.results.push_back(moderation_filter_result(verdict, shown.id));
   if (context_ == FilterContext::any) return;

@@ -22,7 +22,8 @@
 // database work. A hide verdict removes the status in a context like a
 // hide filter; an instance-wide action (acted_for_everyone) is a warn for
 // everyone and also keeps the status out of public timelines. The
-// viewer's own statuses only ever show the instance-wide warn.
+// viewer's own statuses only ever show the instance-wide warn, and mutes
+// are left to kith's own visibility rules (client_verdict).
 #pragma once
 
 #include <cstdint>
@@ -65,9 +66,20 @@ bool keyword_matches(std::string_view text, std::string_view keyword, bool whole
 // The FilterResult of a moderation verdict on `status_id` (action warn or
 // hide; none: a null json). The filter is a kith system filter: a stable
 // id per reason ("kith-community-moderation", "kith-reported-by-you",
-// "kith-muted-author"), a title a user understands, context all, no
+// "kith-community-moderation-everyone"), a title a user understands, context all, no
 // keywords or statuses; status_matches is the status.
 nlohmann::json moderation_filter_result(const mod::Verdict& verdict, std::int64_t status_id);
+
+// The engine's verdict on `status_id` by `author_id` for `viewer` as the
+// client API applies it. The viewer's own statuses and anonymous viewers
+// (0) only ever get an instance-wide action's warn. A muted_author verdict
+// is dropped (an instance-wide action still shows): kith's own visibility
+// rules already apply mutes and blocks the way Mastodon does (left out of
+// home, notifications and public timelines, shown on the profile and when
+// opened), and see an unmute, an expired mute or a lifted domain block at
+// once, which the engine is never told.
+mod::Verdict client_verdict(const mod::Engine& engine, std::int64_t viewer, std::int64_t status_id,
+                            std::int64_t author_id);
 
 class FilterSet {
  public:
