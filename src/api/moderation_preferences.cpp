@@ -138,7 +138,8 @@ std::string_view summary(const mod::Verdict& verdict) {
     case mod::Reason::own_flag:
       return "You reported this status, so it is hidden for you.";
     case mod::Reason::muted_author:
-      return "You muted or blocked its author, so it is hidden for you.";
+      return "You muted or blocked its author: kith leaves their statuses out of your home and "
+             "public timelines and your notifications.";
     case mod::Reason::predicted:
       return "Accounts whose reports usually agree with yours reported statuses like this one: "
              "the chance you would report it is above your threshold.";
@@ -208,9 +209,14 @@ mod::Explanation explain_for_viewer(const mod::Engine& engine, std::int64_t view
   mod::Explanation explanation = engine.explain(viewer, status_id, author_id);
   // What the filters show (own statuses, mutes: status_filters.hpp), with
   // the engine's numbers.
-  const double probability = explanation.verdict.probability;
+  const mod::Verdict engine_verdict = explanation.verdict;
   explanation.verdict = client_verdict(engine, viewer, status_id, author_id);
-  explanation.verdict.probability = probability;
+  // A mute or block is no filter (kith's own rules apply it), but it is
+  // the answer to "why is this hidden for me?".
+  if (engine_verdict.reason == mod::Reason::muted_author && author_id != viewer &&
+      explanation.verdict.action == mod::Action::none)
+    explanation.verdict = engine_verdict;
+  explanation.verdict.probability = engine_verdict.probability;
   return explanation;
 }
 

@@ -43,8 +43,9 @@ std::string_view reason_name(mod::Reason reason);  // none, own_flag, muted_auth
 nlohmann::json preferences_json(const mod::Preferences& preferences);
 
 // The explanation of the verdict on `status_id` for `viewer`, as the
-// filters show it (status_filters.hpp): on the viewer's own status only an
-// instance-wide action counts.
+// filters show it (status_filters.hpp: on the viewer's own status only an
+// instance-wide action counts), except that a mute or block of the author
+// is named (reason muted_author): kith's own visibility rules apply it.
 mod::Explanation explain_for_viewer(const mod::Engine& engine, std::int64_t viewer,
                                     std::int64_t status_id, std::int64_t author_id);
 nlohmann::json explanation_json(const mod::Explanation& explanation, std::int64_t status_id);

@@ -56,7 +56,9 @@ const Table kEnglish = {
     {"why.action.hide", "This status is hidden for you."},
     {"why.reason.none", "Nothing you did and nothing the community did hides it."},
     {"why.reason.own_flag", "You reported this status. What you report is hidden for you at once."},
-    {"why.reason.muted_author", "You muted or blocked its author."},
+    {"why.reason.muted_author",
+     "You muted or blocked its author, so their statuses are left out of your timelines and "
+     "notifications."},
     {"why.reason.predicted",
      "People whose reports usually agree with yours reported statuses like this one, so kith "
      "predicts you would not want to see it."},
