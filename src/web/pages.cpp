@@ -90,8 +90,12 @@ std::string fill(std::string_view pattern,
         }
       }
     }
-    out += escape(pattern.substr(i, 1));
-    ++i;
+    // The literal text up to the next brace, escaped whole (a byte at a
+    // time would split UTF-8 sequences).
+    const auto next = pattern.find('{', i + 1);
+    const std::size_t end = next == std::string_view::npos ? pattern.size() : next;
+    out += escape(pattern.substr(i, end - i));
+    i = end;
   }
   return out;
 }

@@ -311,6 +311,9 @@ class EffectsTest(unittest.TestCase):
         self.assertIn('lang="de"', html)
         self.assertIn('name="password"', html)
         self.assertNotIn("<script", html.lower())
+        french = self.kith.get(path + "?lang=fr").text()
+        self.assertIn('lang="fr"', french)
+        self.assertIn("Connectez-vous à votre compte", french)  # whole UTF-8 characters
         cookie = page.header("set-cookie").split(";")[0]
         csrf = re.search(r'name="csrf" value="([^"]+)"', html).group(1)
         form = {"username": "alice", "password": PASSWORD, "csrf": csrf, "lang": "en"}
