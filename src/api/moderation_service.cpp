@@ -33,12 +33,6 @@ constexpr std::size_t kMaxDomainLength = 253;
 // Exposure rows per INSERT.
 constexpr std::size_t kInsertBatch = 5000;
 
-std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 std::int64_t unix_now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -192,6 +186,20 @@ void ModerationService::stop() {
   }
   stopping_flag_ = true;
   wake_.notify_all();
+  // The worker may be inside a statement (a FETCH of the load, a prune
+  // batch, a refit's writes): cancel it, so that it throws now instead of
+  // running to its end or to kStatementTimeout. Nothing is lost: the load
+  // is redone at the next start, exposures are best-effort.
+  {
+    std::lock_guard lock(connection_mutex_);
+    if (connection_ && thread_.joinable()) {
+      try {
+        connection_->cancel_query();
+      } catch (const std::exception& e) {
+        spdlog::warn("moderation: cannot cancel the running statement: {}", one_line(e.what()));
+      }
+    }
+  }
   if (listener_) listener_->stop();
   if (thread_.joinable()) thread_.join();
 }
@@ -205,7 +213,7 @@ void ModerationService::record(const mod::Signal& signal) {
 void ModerationService::record_exposures(std::int64_t viewer, std::span<const ShownStatus> shown) {
   for (const ShownStatus& s : shown)
     engine_.record(
-        mod::Signal{viewer, s.status_id, s.author_id, mod::SignalKind::exposure, unix_now()});
+        mod::Signal{viewer, s.status_id, s.author_id, mod::SignalKind::exposure, moderation_unix_now()});
   if (!shown.empty()) ++changes_since_refit_;
   if (config_.max_exposures == 0) return;
   bool wake = false;
@@ -265,11 +273,23 @@ void ModerationService::on_notifications(std::vector<std::string> payloads) {
   if (wake) wake_.notify_all();
 }
 
+void ModerationService::drop_connection() {
+  std::lock_guard lock(connection_mutex_);
+  connection_.reset();
+}
+
 bool ModerationService::ensure_connection() {
   if (connection_ && connection_->is_open()) return true;
-  connection_.reset();
+  drop_connection();
   try {
-    connection_ = std::make_unique<pqxx::connection>(db::with_connect_timeout(connection_string_));
+    auto connection =
+        std::make_unique<pqxx::connection>(db::with_connect_timeout(connection_string_));
+    pqxx::nontransaction setup(*connection);
+    setup.exec("SET statement_timeout = " +
+               std::to_string(std::chrono::milliseconds(kStatementTimeout).count()));
+    setup.commit();
+    std::lock_guard lock(connection_mutex_);
+    connection_ = std::move(connection);
     return true;
   } catch (const std::exception& e) {
     spdlog::warn("moderation: cannot connect to the database: {}", one_line(e.what()));
@@ -327,8 +347,8 @@ void ModerationService::run() {
         last_prune = now;
       }
     } catch (const std::exception& e) {
-      spdlog::warn("moderation: {}", one_line(e.what()));
-      connection_.reset();
+      if (!stopping_flag_.load()) spdlog::warn("moderation: {}", one_line(e.what()));
+      drop_connection();
     }
   }
   // On the way out: what is buffered, if the database is still there.
@@ -337,7 +357,7 @@ void ModerationService::run() {
   } catch (const std::exception& e) {
     spdlog::warn("moderation: exposures not written at shutdown: {}", one_line(e.what()));
   }
-  connection_.reset();
+  drop_connection();
 }
 
 bool ModerationService::load(pqxx::connection& connection) {
@@ -486,7 +506,7 @@ void ModerationService::resolve_domain_blocks(pqxx::connection& connection) {
                        domain, kMaxAccountsPerBlockedDomain);
     for (const auto& row : accounts)
       engine_.record(mod::Signal{rater, 0, row[0].as<std::int64_t>(), mod::SignalKind::author_block,
-                                 unix_now()});
+                                 moderation_unix_now()});
   }
   tx.commit();
   ++changes_since_refit_;
@@ -545,28 +565,48 @@ void ModerationService::refit_and_persist(pqxx::connection& connection, bool fir
 }
 
 void ModerationService::prune_exposures(pqxx::connection& connection) {
-  pqxx::work tx(connection);
   const auto retention =
       std::chrono::duration_cast<std::chrono::seconds>(config_.exposure_retention).count();
-  const pqxx::result aged = tx.exec_params(
-      "DELETE FROM mod_exposures WHERE seen_at < now() - make_interval(secs => $1)", retention);
-  std::size_t deleted = aged.affected_rows();
+  // Deletes the rows seen at or before `cutoff` (a timestamp expression of
+  // $1) kPruneBatch at a time, each batch its own short transaction, until
+  // none is left or stop() is called.
+  std::size_t deleted = 0;
+  auto delete_in_batches = [&](const std::string& cutoff, const auto& argument) {
+    const std::string sql =
+        "DELETE FROM mod_exposures WHERE ctid IN (SELECT ctid FROM mod_exposures WHERE seen_at " +
+        cutoff + " LIMIT " + std::to_string(kPruneBatch) + ")";
+    for (;;) {
+      if (stopping_flag_.load()) return false;
+      pqxx::work tx(connection);
+      const std::size_t n = tx.exec_params(sql, argument).affected_rows();
+      tx.commit();
+      deleted += n;
+      if (n < static_cast<std::size_t>(kPruneBatch)) return true;
+    }
+  };
+  bool complete = delete_in_batches("< now() - make_interval(secs => $1)", retention);
   // The row cap, from the planner's estimate (no count(*) of a large
   // table): drop the oldest share of the time span, assuming rows spread
-  // evenly over it.
-  const pqxx::row estimate = tx.exec1(
-      "SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = 'mod_exposures'::regclass");
-  const auto rows = estimate[0].as<std::int64_t>() - static_cast<std::int64_t>(deleted);
-  const auto cap = static_cast<std::int64_t>(config_.max_exposures);
-  if (rows > cap) {
-    const double excess = rows > 0 ? double(rows - cap) / double(rows) : 1.0;
-    const pqxx::result capped = tx.exec_params(
-        "DELETE FROM mod_exposures WHERE seen_at <= (SELECT min(seen_at) + (now() - min(seen_at))"
-        " * $1::float8 FROM mod_exposures)",
-        excess);
-    deleted += capped.affected_rows();
+  // evenly over it. The cutoff is fixed first, so the batches converge.
+  if (complete) {
+    pqxx::work tx(connection);
+    const pqxx::row estimate = tx.exec1(
+        "SELECT greatest(reltuples, 0)::bigint FROM pg_class"
+        " WHERE oid = 'mod_exposures'::regclass");
+    // (The estimate may not count the rows just deleted yet.)
+    const auto rows = estimate[0].as<std::int64_t>() - static_cast<std::int64_t>(deleted);
+    const auto cap = static_cast<std::int64_t>(config_.max_exposures);
+    std::optional<std::string> cutoff;
+    if (rows > cap) {
+      const double excess = rows > 0 ? double(rows - cap) / double(rows) : 1.0;
+      const pqxx::row row = tx.exec_params1(
+          "SELECT (min(seen_at) + (now() - min(seen_at)) * $1::float8)::text FROM mod_exposures",
+          excess);
+      if (!row[0].is_null()) cutoff = row[0].as<std::string>();
+    }
+    tx.commit();
+    if (cutoff) delete_in_batches("<= $1::timestamptz", *cutoff);
   }
-  tx.commit();
   if (deleted > 0) spdlog::info("moderation: pruned {} exposure row(s)", deleted);
 }
 
@@ -598,7 +638,7 @@ void ModerationService::register_gauges(core::MetricsRegistry& metrics) {
                 "Seconds since the last full refit ended (-1: none yet)", [this] {
                   const std::int64_t at = engine_.stats().last_refit_at;
                   return std::vector<core::GaugeSample>{
-                      {{}, at == 0 ? -1.0 : double(std::max<std::int64_t>(0, unix_now() - at))}};
+                      {{}, at == 0 ? -1.0 : double(std::max<std::int64_t>(0, moderation_unix_now() - at))}};
                 });
   metrics.gauge("kith_moderation_refits", "Full refits since start", [this] {
     return std::vector<core::GaugeSample>{{{}, double(refits_.load())}};
@@ -662,7 +702,7 @@ void record_exposures(ApiRoutes& routes, std::int64_t viewer, std::span<const Sh
   } else {
     for (const ShownStatus& s : kept)
       routes.context.moderation->record(
-          mod::Signal{viewer, s.status_id, s.author_id, mod::SignalKind::exposure, unix_now()});
+          mod::Signal{viewer, s.status_id, s.author_id, mod::SignalKind::exposure, moderation_unix_now()});
   }
 }
 

@@ -41,6 +41,7 @@
 
 #include "kith/core/config.hpp"
 #include "kith/core/metrics.hpp"
+#include "kith/http/message.hpp"
 #include "kith/mod/engine.hpp"
 
 namespace kith::db {
@@ -53,6 +54,18 @@ struct ApiRoutes;
 
 // The channel of migration 0016's triggers.
 inline constexpr const char* kModerationChannel = "kith_mod";
+
+// Seconds since the Unix epoch: the clock of mod::Signal::at.
+inline std::int64_t moderation_unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// The answer of a moderation endpoint when this daemon runs no engine.
+inline http::Response moderation_unavailable() {
+  return http::error_response(503, "Community moderation is not running here");
+}
 
 // A status as shown to a viewer: the boosted status for a boost.
 struct ShownStatus {
@@ -82,6 +95,15 @@ class ModerationService {
   static constexpr std::size_t kFlushBatch = 10'000;
   static constexpr std::chrono::seconds kFlushInterval{2};
   static constexpr std::chrono::hours kPruneInterval{1};
+  // Exposure rows per DELETE when pruning: each batch is a short
+  // transaction, and stop() is honoured between batches.
+  static constexpr int kPruneBatch = 10'000;
+  // The worker connection's statement_timeout: no statement (a FETCH, a
+  // batch of a prune, an INSERT) holds the thread longer, whatever the
+  // database does; stop() also cancels the statement running.
+  static constexpr std::chrono::seconds kStatementTimeout{30};
+  // A load that fails is retried after a delay that doubles up to this.
+  static constexpr std::chrono::seconds kMaxLoadBackoff{60};
   // Rows per cursor FETCH while loading.
   static constexpr int kLoadBatch = 10'000;
   // A user's domain block blocks at most this many accounts of that domain
@@ -98,8 +120,9 @@ class ModerationService {
 
   // Starts the listener and the worker thread (which loads first).
   void start();
-  // Prompt: wakes both threads and joins them; the worker writes what is
-  // buffered on its way out if its connection is up. Idempotent.
+  // Prompt: wakes both threads, cancels the worker's running statement
+  // and joins them; the worker writes what is buffered on its way out if
+  // its connection is up (within kStatementTimeout). Idempotent.
   void stop();
 
   // A signal committed by this daemon: into the engine now.
@@ -115,8 +138,10 @@ class ModerationService {
 
  private:
   void on_notifications(std::vector<std::string> payloads);
+  void on_notification(const std::string& payload, std::int64_t now_ms, bool& wake);
   void run();
   bool ensure_connection();
+  void drop_connection();
   bool load(pqxx::connection& connection);
   void flush_exposures(pqxx::connection& connection);
   void resolve_domain_blocks(pqxx::connection& connection);
@@ -128,6 +153,9 @@ class ModerationService {
   std::string connection_string_;
   std::unique_ptr<db::StreamListener> listener_;
   std::unique_ptr<pqxx::connection> connection_;  // the worker thread's own
+  // Held while connection_ is replaced or reset (worker) and while stop()
+  // cancels its statement; never across a statement.
+  std::mutex connection_mutex_;
 
   std::mutex mutex_;
   std::condition_variable wake_;
