@@ -35,6 +35,7 @@
 
 #include "client_support.hpp"
 #include "kith/db/stream_audience.hpp"
+#include "kith/mod/engine.hpp"
 #include "notification_entities.hpp"
 #include "streaming_hub.hpp"
 
@@ -42,6 +43,11 @@ namespace kith::api {
 namespace {
 
 using Kind = StreamKind;
+
+bool public_stream(StreamKind kind) {
+  return kind != Kind::user && kind != Kind::user_notification && kind != Kind::list &&
+         kind != Kind::direct;
+}
 
 // Whether a status event for `status` belongs on stream `key` of a viewer
 // with `viewer` facts.
@@ -106,12 +112,17 @@ class EventRenderer {
         viewers_with([](const StreamKey& key) { return key.kind != Kind::user_notification; });
     if (viewers.empty()) return;
     auto facts = db::stream_viewers(tx_, event.id, viewers);
+    // Acted on for everyone: limited, so not on the public streams, as
+    // not on the public timelines (status_filters.hpp).
+    const bool limited =
+        moderation_.engine != nullptr && moderation_.engine->acted_for_everyone(event.id);
     std::map<std::int64_t, std::optional<std::string>> rendered;
     for (const auto& target : targets_) {
       auto fact = facts.find(target.account_id);
       if (fact == facts.end()) continue;
       for (const StreamKey& key : target.streams) {
         if (!takes_more(target) || !status_belongs(key, *status, fact->second)) continue;
+        if (limited && public_stream(key.kind)) continue;
         auto [it, fresh] = rendered.try_emplace(target.account_id);
         if (fresh) {
           if (auto json =

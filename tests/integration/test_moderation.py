@@ -230,6 +230,19 @@ class EffectsTest(unittest.TestCase):
         why = self.api("alice", "GET", explanation_path(sid))
         self.assertEqual(why["reason"], "community")
         self.assertNotIn(self.id_of("carol"), json.dumps(why))
+        # Nor on the public streams: an edit of it is not sent there, a
+        # fresh status after it is.
+        stream = EventStream(self.kith.port, "/api/v1/streaming/public",
+                             token=self.tokens["alice"])
+        self.addCleanup(stream.close)
+        self.assertEqual(stream.status, 200)
+        self.api("bob", "PUT", f"/api/v1/statuses/{sid}", {"status": "confirmed, edited"})
+        fresh = self.post("bob", "after the edit")
+        while True:
+            event, data = stream.next_event()
+            self.assertNotEqual(json.loads(data)["id"] if data else None, sid, event)
+            if event == "update" and json.loads(data)["id"] == fresh["id"]:
+                break
 
     def test_opting_out_keeps_own_flags(self):
         self.api("bob", "PATCH", PREFERENCES, {"opt_out": True})
