@@ -139,6 +139,17 @@ TEST_CASE("a FilterSet adds the moderation engine's verdict as a kith system fil
     for (const auto& r : verdict.results) CHECK(r["filter"]["id"] != "kith-reported-by-you");
   }
 
+  // A mute is left to kith's own visibility rules (the engine never hears
+  // of an unmute): no filter for it.
+  constexpr std::int64_t dave = 4;
+  engine.record({dave, 0, bob, kith::mod::SignalKind::author_mute, 102});
+  REQUIRE(engine.verdict(dave, status.id, bob).reason == kith::mod::Reason::muted_author);
+  FilterSet muting(FilterContext::home);
+  muting.set_moderation(&engine, dave);
+  auto muted = muting.apply(status, nullptr);
+  CHECK_FALSE(muted.hide);
+  for (const auto& r : muted.results) CHECK(r["filter"]["id"] != "kith-muted-author");
+
   // No engine: nothing.
   FilterSet plain(FilterContext::home);
   plain.set_moderation(nullptr, alice);
