@@ -212,8 +212,8 @@ void ModerationService::record(const mod::Signal& signal) {
 
 void ModerationService::record_exposures(std::int64_t viewer, std::span<const ShownStatus> shown) {
   for (const ShownStatus& s : shown)
-    engine_.record(
-        mod::Signal{viewer, s.status_id, s.author_id, mod::SignalKind::exposure, moderation_unix_now()});
+    engine_.record(mod::Signal{viewer, s.status_id, s.author_id, mod::SignalKind::exposure,
+                               moderation_unix_now()});
   if (!shown.empty()) ++changes_since_refit_;
   if (config_.max_exposures == 0) return;
   bool wake = false;
@@ -239,38 +239,50 @@ void ModerationService::record_decision(std::int64_t status_id, bool confirmed) 
 void ModerationService::on_notifications(std::vector<std::string> payloads) {
   const std::int64_t now_ms = unix_now_ms();
   bool wake = false;
+  // One notification that fails (the engine out of memory, say) costs
+  // only itself: the rest of the batch is still recorded.
   for (const std::string& payload : payloads) {
-    auto notice = parse_moderation_notice(payload);
-    if (!notice) {
-      spdlog::warn("moderation: ignored a malformed {} notification", kModerationChannel);
-      continue;
-    }
-    switch (notice->kind) {
-      case ModerationNotice::Kind::signal:
-        engine_.record(notice->signal);
-        ++signals_notified_;
-        ++changes_since_refit_;
-        last_signal_lag_seconds_ = std::max<double>(0, (now_ms - notice->sent_at_ms) / 1000.0);
-        break;
-      case ModerationNotice::Kind::status_deleted:
-        engine_.forget_status(notice->signal.status);
-        ++changes_since_refit_;
-        break;
-      case ModerationNotice::Kind::account_facts:
-        engine_.set_account(notice->signal.rater, notice->facts);
-        ++changes_since_refit_;
-        break;
-      case ModerationNotice::Kind::domain_block: {
-        std::lock_guard lock(mutex_);
-        if (pending_domain_blocks_.size() < kMaxPendingDomainBlocks) {
-          pending_domain_blocks_.emplace_back(notice->signal.rater, notice->domain);
-          wake = true;
-        }
-        break;
-      }
+    try {
+      on_notification(payload, now_ms, wake);
+    } catch (const std::exception& e) {
+      spdlog::warn("moderation: a {} notification was not recorded: {}", kModerationChannel,
+                   one_line(e.what()));
     }
   }
   if (wake) wake_.notify_all();
+}
+
+void ModerationService::on_notification(const std::string& payload, std::int64_t now_ms,
+                                        bool& wake) {
+  auto notice = parse_moderation_notice(payload);
+  if (!notice) {
+    spdlog::warn("moderation: ignored a malformed {} notification", kModerationChannel);
+    return;
+  }
+  switch (notice->kind) {
+    case ModerationNotice::Kind::signal:
+      engine_.record(notice->signal);
+      ++signals_notified_;
+      ++changes_since_refit_;
+      last_signal_lag_seconds_ = std::max<double>(0, (now_ms - notice->sent_at_ms) / 1000.0);
+      break;
+    case ModerationNotice::Kind::status_deleted:
+      engine_.forget_status(notice->signal.status);
+      ++changes_since_refit_;
+      break;
+    case ModerationNotice::Kind::account_facts:
+      engine_.set_account(notice->signal.rater, notice->facts);
+      ++changes_since_refit_;
+      break;
+    case ModerationNotice::Kind::domain_block: {
+      std::lock_guard lock(mutex_);
+      if (pending_domain_blocks_.size() < kMaxPendingDomainBlocks) {
+        pending_domain_blocks_.emplace_back(notice->signal.rater, notice->domain);
+        wake = true;
+      }
+      break;
+    }
+  }
 }
 
 void ModerationService::drop_connection() {
@@ -303,53 +315,89 @@ void ModerationService::run() {
   auto last_prune = Clock::now();
   bool pruned_before_load = false;
   bool first_refit_done = false;
+  // The listener's connection count when the last load began: when it
+  // reconnects, what was notified in the gap is lost, so the load runs
+  // again (record() is idempotent; it reads only rows, so what it cannot
+  // see again, a deletion or an undone signal, is not missed either way).
+  unsigned loaded_listens = 0;
+  // After a failure (no database, a load or a write that threw) nothing
+  // is tried before retry_at; the delay doubles up to kMaxLoadBackoff.
+  std::chrono::seconds backoff{0};
+  auto retry_at = Clock::now();
   for (;;) {
     bool flush_due = false;
     {
       std::unique_lock lock(mutex_);
-      wake_.wait_for(lock, std::chrono::seconds(1), [this] {
-        return stopping_ || pending_exposures_.size() >= kFlushBatch ||
-               (!pending_domain_blocks_.empty() && loaded_.load());
-      });
+      const bool backing_off = Clock::now() < retry_at;
+      wake_.wait_until(
+          lock, backing_off ? retry_at : Clock::now() + std::chrono::seconds(1),
+          [this, backing_off] {
+            return stopping_ ||
+                   (!backing_off && (pending_exposures_.size() >= kFlushBatch ||
+                                     (!pending_domain_blocks_.empty() && loaded_.load())));
+          });
       if (stopping_) break;
+      if (Clock::now() < retry_at) continue;
       flush_due = pending_exposures_.size() >= kFlushBatch;
     }
     try {
-      if (!ensure_connection()) continue;
-      if (!loaded_.load()) {
-        // Exposures past retention are pruned before the load, not after:
-        // loading them would only grow the engine until the next prune.
-        if (!pruned_before_load) {
-          pruned_before_load = true;  // once, even if it fails
-          last_prune = Clock::now();
-          prune_exposures(*connection_);
+      const bool connected = ensure_connection();
+      if (connected) {
+        const unsigned listens = listener_ ? listener_->connections() : 0;
+        const bool reload = loaded_.load() && listens != loaded_listens;
+        // A load starts only once the listener listens, so that nothing
+        // committed after the load's snapshot goes unheard.
+        if (!loaded_.load() || reload) {
+          if (listener_ && !listener_->listening()) continue;
+          // Exposures past retention are pruned before the first load, not
+          // after: loading them would only grow the engine until the next
+          // prune.
+          if (!pruned_before_load) {
+            pruned_before_load = true;  // once, even if it fails
+            last_prune = Clock::now();
+            prune_exposures(*connection_);
+          }
+          if (reload)
+            spdlog::info("moderation: the listener reconnected; loading again what it missed");
+          loaded_listens = listens;
+          if (!load(*connection_)) continue;  // stopped
+          backoff = std::chrono::seconds{0};
+          if (reload) {
+            ++changes_since_refit_;
+            continue;
+          }
+          refit_and_persist(*connection_, true);
+          first_refit_done = true;
+          last_refit = Clock::now();
+          continue;
         }
-        if (!load(*connection_)) continue;  // stopped, or failed: retried
-        refit_and_persist(*connection_, true);
-        first_refit_done = true;
-        last_refit = Clock::now();
+        resolve_domain_blocks(*connection_);
+        const auto now = Clock::now();
+        if (flush_due || now - last_flush >= kFlushInterval) {
+          flush_exposures(*connection_);
+          last_flush = now;
+        }
+        if (!first_refit_done ||
+            (changes_since_refit_.load() > 0 && now - last_refit >= config_.refit_interval)) {
+          refit_and_persist(*connection_, !first_refit_done);
+          first_refit_done = true;
+          last_refit = Clock::now();
+        }
+        if (now - last_prune >= kPruneInterval) {
+          prune_exposures(*connection_);
+          last_prune = now;
+        }
+        backoff = std::chrono::seconds{0};
         continue;
-      }
-      resolve_domain_blocks(*connection_);
-      const auto now = Clock::now();
-      if (flush_due || now - last_flush >= kFlushInterval) {
-        flush_exposures(*connection_);
-        last_flush = now;
-      }
-      if (!first_refit_done ||
-          (changes_since_refit_.load() > 0 && now - last_refit >= config_.refit_interval)) {
-        refit_and_persist(*connection_, !first_refit_done);
-        first_refit_done = true;
-        last_refit = Clock::now();
-      }
-      if (now - last_prune >= kPruneInterval) {
-        prune_exposures(*connection_);
-        last_prune = now;
       }
     } catch (const std::exception& e) {
       if (!stopping_flag_.load()) spdlog::warn("moderation: {}", one_line(e.what()));
       drop_connection();
     }
+    // Not connected, or something failed: wait before the next attempt.
+    backoff = backoff.count() == 0 ? std::chrono::seconds{1}
+                                   : std::min<std::chrono::seconds>(backoff * 2, kMaxLoadBackoff);
+    retry_at = Clock::now() + backoff;
   }
   // On the way out: what is buffered, if the database is still there.
   try {
@@ -473,6 +521,20 @@ void ModerationService::flush_exposures(pqxx::connection& connection) {
   // same order.
   std::sort(batch.begin(), batch.end());
   batch.erase(std::unique(batch.begin(), batch.end()), batch.end());
+  // A batch whose write fails is not retried (the engine has it; the
+  // database would only have it back after a restart): it is counted as
+  // dropped.
+  try {
+    write_exposures(connection, batch);
+  } catch (...) {
+    exposures_dropped_ += batch.size();
+    throw;
+  }
+  exposures_written_ += batch.size();
+}
+
+void ModerationService::write_exposures(
+    pqxx::connection& connection, const std::vector<std::pair<std::int64_t, std::int64_t>>& batch) {
   pqxx::work tx(connection);
   for (std::size_t begin = 0; begin < batch.size(); begin += kInsertBatch) {
     const std::size_t end = std::min(batch.size(), begin + kInsertBatch);
@@ -489,7 +551,6 @@ void ModerationService::flush_exposures(pqxx::connection& connection) {
         db::bigint_array_literal(viewers), db::bigint_array_literal(statuses));
   }
   tx.commit();
-  exposures_written_ += batch.size();
 }
 
 void ModerationService::resolve_domain_blocks(pqxx::connection& connection) {
@@ -634,12 +695,13 @@ void ModerationService::register_gauges(core::MetricsRegistry& metrics) {
   metrics.gauge("kith_moderation_refit_seconds", "How long the last full refit took", [this] {
     return std::vector<core::GaugeSample>{{{}, engine_.stats().last_refit_seconds}};
   });
-  metrics.gauge("kith_moderation_refit_age_seconds",
-                "Seconds since the last full refit ended (-1: none yet)", [this] {
-                  const std::int64_t at = engine_.stats().last_refit_at;
-                  return std::vector<core::GaugeSample>{
-                      {{}, at == 0 ? -1.0 : double(std::max<std::int64_t>(0, moderation_unix_now() - at))}};
-                });
+  metrics.gauge(
+      "kith_moderation_refit_age_seconds", "Seconds since the last full refit ended (-1: none yet)",
+      [this] {
+        const std::int64_t at = engine_.stats().last_refit_at;
+        return std::vector<core::GaugeSample>{
+            {{}, at == 0 ? -1.0 : double(std::max<std::int64_t>(0, moderation_unix_now() - at))}};
+      });
   metrics.gauge("kith_moderation_refits", "Full refits since start", [this] {
     return std::vector<core::GaugeSample>{{{}, double(refits_.load())}};
   });
@@ -701,8 +763,8 @@ void record_exposures(ApiRoutes& routes, std::int64_t viewer, std::span<const Sh
     routes.moderation_service->record_exposures(viewer, kept);
   } else {
     for (const ShownStatus& s : kept)
-      routes.context.moderation->record(
-          mod::Signal{viewer, s.status_id, s.author_id, mod::SignalKind::exposure, moderation_unix_now()});
+      routes.context.moderation->record(mod::Signal{
+          viewer, s.status_id, s.author_id, mod::SignalKind::exposure, moderation_unix_now()});
   }
 }
 

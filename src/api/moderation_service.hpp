@@ -144,6 +144,8 @@ class ModerationService {
   void drop_connection();
   bool load(pqxx::connection& connection);
   void flush_exposures(pqxx::connection& connection);
+  void write_exposures(pqxx::connection& connection,
+                       const std::vector<std::pair<std::int64_t, std::int64_t>>& batch);
   void resolve_domain_blocks(pqxx::connection& connection);
   void refit_and_persist(pqxx::connection& connection, bool first);
   void prune_exposures(pqxx::connection& connection);
