@@ -21,7 +21,7 @@
 
 namespace kith::mod::detail {
 
-inline constexpr std::size_t kBlendFeatures = 14;
+inline constexpr std::size_t kBlendFeatures = 16;
 using Features = std::array<double, kBlendFeatures>;
 
 // Factor-model parameters of one (viewer, status) pair.
@@ -45,13 +45,15 @@ inline Features features_of(const Rates& r, const FactorTerms& f) {
           std::log1p(r.status_exposures) / 4,
           (logit(r.viewer) - g) * (logit(r.status) - g),
           (logit(r.viewer) - g) * (logit(r.viewer) - g),
-          (logit(r.status) - g) * (logit(r.status) - g)};
+          (logit(r.status) - g) * (logit(r.status) - g),
+          logit(r.viewer_positive) - logit(r.global_positive),
+          logit(r.status_positive) - logit(r.global_positive)};
 }
 
 struct Blend {
   // Before the first refit: the viewer's and the viewer's side's shrunk
   // rates, combined as independent evidence around the instance's rate.
-  Features weights = {0, 1, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+  Features weights = {0, 1, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
   // Held-out predicted probabilities at quantiles 0, 1/kQuantiles, .., 1.
   std::vector<float> quantiles;
   bool fitted = false;

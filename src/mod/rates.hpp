@@ -27,6 +27,10 @@ inline constexpr double kStatusPrior = 5;
 inline constexpr double kSidePrior = 6;
 inline constexpr double kDefaultGlobalRate = 0.02;  // before anything was flagged
 inline constexpr double kRateFloor = 1e-4;
+// Positive signals (favourites, boosts, replies): a viewer's and a
+// status's share of exposures with one, shrunk towards the instance's.
+inline constexpr double kPositivePrior = 10;
+inline constexpr double kDefaultPositiveRate = 0.1;
 
 inline double shrunk(double flags, double exposures, double prior_rate, double prior_weight) {
   const double rate = (flags + prior_weight * prior_rate) / (exposures + prior_weight);
@@ -46,6 +50,9 @@ struct Rates {
   double viewer = kDefaultGlobalRate, author = kDefaultGlobalRate, status = kDefaultGlobalRate;
   double side = kDefaultGlobalRate;                   // among flaggers on the viewer's side
   double viewer_exposures = 0, status_exposures = 0;  // raw counts (how much is known)
+  // Shrunk positive rates: the instance's, the viewer's, the status's.
+  double global_positive = kDefaultPositiveRate;
+  double viewer_positive = kDefaultPositiveRate, status_positive = kDefaultPositiveRate;
 };
 
 // The counters one prediction reads; the refit fills them with one
@@ -57,6 +64,9 @@ struct RateCounts {
   double author_flags = 0, author_exposures = 0;
   double item_flags = 0, item_exposures = 0, item_raw_exposures = 0;
   double side_flags = 0, side_exposures = 0;
+  // Raw positive counts (exposures: the raw ones above, and the total).
+  double total_positives = 0, total_raw_exposures = 0;
+  double user_positives = 0, item_positives = 0;
 };
 
 inline Rates rates_from(const RateCounts& c) {
@@ -67,6 +77,15 @@ inline Rates rates_from(const RateCounts& c) {
                  ? kDefaultGlobalRate
                  : shrunk(c.total_flags, c.total_exposures, kDefaultGlobalRate, 10);
   r.viewer = c.has_user ? shrunk(c.user_flags, c.user_exposures, r.global, kViewerPrior) : r.global;
+  r.global_positive = c.total_raw_exposures < 1 ? kDefaultPositiveRate
+                                                : shrunk(c.total_positives, c.total_raw_exposures,
+                                                         kDefaultPositiveRate, 10);
+  r.viewer_positive =
+      c.has_user ? shrunk(c.user_positives, c.user_exposures, r.global_positive, kPositivePrior)
+                 : r.global_positive;
+  r.status_positive =
+      c.has_item ? shrunk(c.item_positives, c.item_raw_exposures, r.global_positive, kPositivePrior)
+                 : r.global_positive;
   r.author =
       c.has_author ? shrunk(c.author_flags, c.author_exposures, r.global, kAuthorPrior) : r.global;
   if (!c.has_item) {
@@ -86,10 +105,13 @@ inline Rates rates_for(const SignalStore& store, std::uint32_t user, std::uint32
   RateCounts c;
   c.total_flags = store.total_flag_weight;
   c.total_exposures = store.total_exposure_weight;
+  c.total_positives = store.total_positives;
+  c.total_raw_exposures = static_cast<double>(store.edges.size());
   if (user != kNoIndex) {
     c.has_user = true;
     c.user_flags = a.flags_given[user];
     c.user_exposures = a.exposures_seen[user];
+    c.user_positives = a.positives_given[user];
   }
   if (item != kNoIndex && author == kNoIndex) author = s.authors[item];
   if (author != kNoIndex) {
@@ -102,6 +124,7 @@ inline Rates rates_for(const SignalStore& store, std::uint32_t user, std::uint32
     c.item_flags = s.flag_weight[item];
     c.item_exposures = s.exposure_weight[item];
     c.item_raw_exposures = s.exposures[item];
+    c.item_positives = s.positives[item];
     const std::array<float, 2> shares = side_shares(user == kNoIndex ? 0.f : a.factor[user]);
     const double positive_flags = s.positive_flag_weight[item];
     const double positive_exposures = s.positive_exposure_weight[item];

@@ -32,6 +32,11 @@ struct Snapshot {
   std::vector<std::uint32_t> authors;
   std::vector<std::uint8_t> item_state;
   std::int64_t now = 0;
+  // Raw positive counts, and which held-out exposures carry a positive
+  // (sorted pairs), so the blend can leave each one's own positive out.
+  std::vector<std::uint16_t> user_positives, item_positives;
+  std::vector<std::uint64_t> held_out_positives;
+  double total_positives = 0, raw_exposures = 0;
 };
 
 bool held_out(std::uint64_t edge) {
@@ -225,6 +230,9 @@ Sums weighted_sums(const Snapshot& snap, const ByUser& g, const std::vector<floa
 // left out of the rates (as a pair the engine has never seen).
 void fit_blend_on_holdout(const Snapshot& snap, const ByUser& g, const Sums& s,
                           const FactorParams& p, const FactorParams& viewer, Blend& blend) {
+  const auto positive_of = [&](std::uint64_t pair) {
+    return std::binary_search(snap.held_out_positives.begin(), snap.held_out_positives.end(), pair);
+  };
   std::vector<Features> x;
   std::vector<float> y, w;
   for (std::uint32_t u = 0; u < snap.users && x.size() < kMaxBlendSamples; ++u) {
@@ -257,6 +265,11 @@ void fit_blend_on_holdout(const Snapshot& snap, const ByUser& g, const Sums& s,
       }
       c.side_flags -= weight * flag;
       c.side_exposures -= weight;
+      const double positive = positive_of(edge_key(u, item)) ? 1.0 : 0.0;
+      c.total_positives = snap.total_positives - positive;
+      c.total_raw_exposures = snap.raw_exposures - 1.0;
+      c.user_positives = std::max(0.0, snap.user_positives[u] - positive);
+      c.item_positives = std::max(0.0, snap.item_positives[item] - positive);
       FactorTerms t{p.user_bias[u], p.user_factor[u], p.item_bias[item], p.item_factor[item], 0};
       t.viewer_model = viewer.mu + viewer.user_bias[u] + viewer.item_bias[item] +
                        viewer.user_factor[u] * viewer.item_factor[item];
@@ -297,8 +310,14 @@ static std::vector<Evidence> refit_once(std::shared_mutex& mutex, SignalStore& s
     snap.items = store.statuses.size();
     snap.edges.reserve(store.edges.size());
     store.edges.for_each([&](std::uint64_t e) {
-      if (!(store.statuses.state[edge_item(e)] & kStatusForgotten)) snap.edges.push_back(e);
+      if (store.statuses.state[edge_item(e)] & kStatusForgotten) return;
+      snap.edges.push_back(e);
+      if ((e & kPositiveBit) && held_out(e)) snap.held_out_positives.push_back(e & kPairMask);
     });
+    snap.user_positives = store.accounts.positives_given;
+    snap.item_positives = store.statuses.positives;
+    snap.total_positives = store.total_positives;
+    snap.raw_exposures = static_cast<double>(snap.edges.size());
     snap.created_at = store.accounts.created_at;
     snap.account_bits = store.accounts.bits;
     snap.authors = store.statuses.authors;
@@ -309,6 +328,7 @@ static std::vector<Evidence> refit_once(std::shared_mutex& mutex, SignalStore& s
   }
 
   // 2. Trust, weights, factor model, sums, blend, evidence: no lock held.
+  std::sort(snap.held_out_positives.begin(), snap.held_out_positives.end());
   ByUser by_user = group_by_user(snap);
   snap.edges.clear();
   snap.edges.shrink_to_fit();

@@ -31,19 +31,19 @@ void append(std::vector<T>& v, std::type_identity_t<T> value) {
 
 std::size_t Accounts::bytes() const {
   return vector_bytes(ids) + index.bytes() + vector_bytes(flags_given) +
-         vector_bytes(exposures_seen) + vector_bytes(author_flag_weight) +
-         vector_bytes(author_exposure_weight) + vector_bytes(trust) + vector_bytes(created_at) +
-         vector_bytes(bits) + vector_bytes(bias) + vector_bytes(factor) +
-         vector_bytes(viewer_bias) + vector_bytes(viewer_factor);
+         vector_bytes(exposures_seen) + vector_bytes(positives_given) +
+         vector_bytes(author_flag_weight) + vector_bytes(author_exposure_weight) +
+         vector_bytes(trust) + vector_bytes(created_at) + vector_bytes(bits) + vector_bytes(bias) +
+         vector_bytes(factor) + vector_bytes(viewer_bias) + vector_bytes(viewer_factor);
 }
 
 std::size_t Statuses::bytes() const {
   const std::size_t sides =
       vector_bytes(positive_flag_weight) + vector_bytes(positive_exposure_weight);
   return vector_bytes(ids) + index.bytes() + vector_bytes(authors) + vector_bytes(exposures) +
-         vector_bytes(flag_weight) + vector_bytes(exposure_weight) + sides + vector_bytes(bias) +
-         vector_bytes(factor) + vector_bytes(viewer_bias) + vector_bytes(viewer_factor) +
-         vector_bytes(state);
+         vector_bytes(positives) + vector_bytes(flag_weight) + vector_bytes(exposure_weight) +
+         sides + vector_bytes(bias) + vector_bytes(factor) + vector_bytes(viewer_bias) +
+         vector_bytes(viewer_factor) + vector_bytes(state);
 }
 
 std::size_t SignalStore::bytes() const {
@@ -61,6 +61,7 @@ std::uint32_t SignalStore::ensure_account(AccountId id) {
   accounts.index.insert(index, accounts.ids);
   append(accounts.flags_given, 0);
   append(accounts.exposures_seen, 0);
+  append(accounts.positives_given, 0);
   append(accounts.author_flag_weight, 0);
   append(accounts.author_exposure_weight, 0);
   append(accounts.trust, base_trust(0, 0, latest_at));
@@ -85,6 +86,7 @@ std::uint32_t SignalStore::ensure_status(StatusId id, std::uint32_t author) {
     statuses.ids[index] = id;
     statuses.authors[index] = author;
     statuses.exposures[index] = 0;
+    statuses.positives[index] = 0;
     statuses.flag_weight[index] = statuses.exposure_weight[index] = 0;
     statuses.positive_flag_weight[index] = statuses.positive_exposure_weight[index] = 0;
     statuses.bias[index] = statuses.factor[index] = 0;
@@ -96,6 +98,7 @@ std::uint32_t SignalStore::ensure_status(StatusId id, std::uint32_t author) {
     append(statuses.ids, id);
     append(statuses.authors, author);
     append(statuses.exposures, 0);
+    append(statuses.positives, 0);
     append(statuses.flag_weight, 0);
     append(statuses.exposure_weight, 0);
     append(statuses.positive_flag_weight, 0);
@@ -141,6 +144,18 @@ void SignalStore::apply(const EdgeChange& change, bool weighted_only) {
   }
 }
 
+void SignalStore::count_positive(std::uint32_t user, std::uint32_t item, int change) {
+  // Saturated counters stay saturated: they no longer know their exact count.
+  auto step = [change](std::uint16_t& n) {
+    if (n == kMaxPositives) return;
+    if (change > 0) ++n;
+    if (change < 0 && n > 0) --n;
+  };
+  step(accounts.positives_given[user]);
+  step(statuses.positives[item]);
+  total_positives += change;
+}
+
 bool SignalStore::record(const Signal& signal) {
   latest_at = std::max(latest_at, signal.at);
   const std::uint32_t user = ensure_account(signal.rater);
@@ -181,6 +196,7 @@ bool SignalStore::record(const Signal& signal) {
   *edge |= bit;
   if (!inserted && !changed_bit) return false;
   if (newly_flagged) ++flags;
+  if (bit == kPositiveBit && changed_bit) count_positive(user, item, +1);
   const EdgeChange change{edge_key(user, item), static_cast<std::int8_t>(inserted ? 1 : 0),
                           static_cast<std::int8_t>(newly_flagged ? 1 : 0)};
   if (change.exposure != 0 || change.flag != 0) {
@@ -215,10 +231,12 @@ void SignalStore::forget_status(StatusId status) {
   }
   total_flag_weight -= statuses.flag_weight[item];
   total_exposure_weight -= statuses.exposure_weight[item];
+  total_positives -= statuses.positives[item];
   statuses.index.erase(status, statuses.ids);
   statuses.ids[item] = 0;
   statuses.state[item] = kStatusForgotten;
   statuses.exposures[item] = 0;
+  statuses.positives[item] = 0;
   statuses.flag_weight[item] = statuses.exposure_weight[item] = 0;
   statuses.positive_flag_weight[item] = statuses.positive_exposure_weight[item] = 0;
   forgotten.push_back(item);
@@ -235,6 +253,9 @@ void SignalStore::purge_forgotten() {
       accounts.flags_given[user] -= 1;
       --flags;
     }
+    if ((edge & kPositiveBit) && accounts.positives_given[user] > 0 &&
+        accounts.positives_given[user] < kMaxPositives)
+      accounts.positives_given[user] -= 1;
     return false;
   });
   for (std::uint32_t item : forgotten) {

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <array>
+#include <bit>
 #include <cstdint>
 #include <unordered_map>
 #include <vector>
@@ -30,6 +31,7 @@ inline constexpr std::uint64_t kPairMask = kPositiveBit - 1;
 inline constexpr std::uint32_t kMaxAccounts = (1u << 30) - 2;
 inline constexpr std::uint32_t kMaxStatuses = 0x7ffffff0u;  // the refit packs a flag bit beside
 inline constexpr std::uint32_t kNoIndex = IdIndex::kNone;
+inline constexpr std::uint16_t kMaxPositives = 0xffff;
 
 inline std::uint64_t edge_key(std::uint32_t user, std::uint32_t item) {
   return (std::uint64_t{user} << 32) | item;
@@ -46,6 +48,19 @@ inline bool edge_flagged(std::uint64_t edge) {
 
 using EdgeSet = KeySet<kPairMask>;
 using PairSet = KeySet<~std::uint64_t{0}>;
+
+// A float kept in 2 bytes (bfloat16: a float's top half, rounded to
+// nearest), for the viewer model's parameters, whose third significant
+// digit changes no verdict: it keeps an account and a status under 64 bytes.
+struct Half {
+  std::uint16_t bits = 0;
+  Half() = default;
+  Half(float value) {  // NOLINT: converts implicitly, as a float would
+    const auto u = std::bit_cast<std::uint32_t>(value);
+    bits = static_cast<std::uint16_t>((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
+  }
+  operator float() const { return std::bit_cast<float>(std::uint32_t{bits} << 16); }
+};
 
 // Account bits (AccountFacts).
 inline constexpr std::uint8_t kAccountLocal = 1;
@@ -71,13 +86,16 @@ struct Accounts {
   IdIndex index;
   // As a viewer: raw counts of the statuses it flagged and was shown.
   std::vector<std::uint32_t> flags_given, exposures_seen;
+  // As a viewer: positive signals given (favourites, boosts, replies),
+  // saturating at kMaxPositives (a rate from 65,535 of them is known well).
+  std::vector<std::uint16_t> positives_given;
   // As an author: trust-weighted flags and exposures of its statuses.
   std::vector<float> author_flag_weight, author_exposure_weight;
   std::vector<float> trust;               // weight of its flags, set at refit (and set_account)
   std::vector<std::uint32_t> created_at;  // unix seconds, 0 unknown
   std::vector<std::uint8_t> bits;
-  std::vector<float> bias, factor;                // the factor model's user intercept and factor
-  std::vector<float> viewer_bias, viewer_factor;  // the viewer (logistic) model's
+  std::vector<float> bias, factor;               // the factor model's user intercept and factor
+  std::vector<Half> viewer_bias, viewer_factor;  // the viewer (logistic) model's
 
   std::size_t size() const { return ids.size(); }
   std::size_t bytes() const;
@@ -88,13 +106,14 @@ struct Statuses {
   IdIndex index;
   std::vector<std::uint32_t> authors;               // account index or kNoIndex
   std::vector<std::uint32_t> exposures;             // distinct viewers, raw
+  std::vector<std::uint16_t> positives;             // distinct viewers' positives, raw, saturating
   std::vector<float> flag_weight, exposure_weight;  // trust-weighted
   // Trust-weighted flags and exposures from the positive side of the factor
   // axis (the negative side's are the totals minus these, as every account's
   // side shares sum to 1), so a viewer's prediction can lean on its own side.
   std::vector<float> positive_flag_weight, positive_exposure_weight;
-  std::vector<float> bias, factor;                // the factor model's status intercept and factor
-  std::vector<float> viewer_bias, viewer_factor;  // the viewer (logistic) model's
+  std::vector<float> bias, factor;               // the factor model's status intercept and factor
+  std::vector<Half> viewer_bias, viewer_factor;  // the viewer (logistic) model's
   std::vector<std::uint8_t> state;
 
   std::size_t size() const { return ids.size(); }
@@ -138,6 +157,8 @@ class SignalStore {
   // weight and side: all of them (record()), or only the trust-weighted
   // sums (the replay after a refit, whose raw counts were never replaced).
   void apply(const EdgeChange& change, bool weighted_only = false);
+  // Moves the raw positive counters of a viewer, a status and the total.
+  void count_positive(std::uint32_t user, std::uint32_t item, int change);
 
   std::size_t bytes() const;
 
@@ -149,6 +170,7 @@ class SignalStore {
   std::vector<std::uint32_t> free_statuses;                    // purged slots to reuse
   std::vector<std::uint32_t> forgotten;  // forgotten slots whose edges are still stored
   std::size_t flags = 0;                 // flagged edges
+  double total_positives = 0;            // edges with the positive bit
   double total_flag_weight = 0, total_exposure_weight = 0;
   float trust_scale = 1;       // the last refit's normalisation of trust weights
   float viewer_mu = 0;         // the viewer model's global log-odds
