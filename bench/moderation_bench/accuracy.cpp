@@ -38,8 +38,11 @@ void run_accuracy(const Dataset& data, const std::vector<std::uint64_t>& seeds) 
   std::printf("\n== Accuracy: will u flag i, given u is shown i? (issue 5, item 4)\n");
   std::printf(
       "flag = rating <= 2; every rating an exposure; hide budget = top %.0f %% of test pairs by "
-      "score\n",
-      kHideBudget * 100);
+      "score\n"
+      "kith Engine is also fed a positive signal (like a favourite) for every training rating >= "
+      "%.0f; the baselines and\n"
+      "\"kith no positives\" see flags and exposures only\n",
+      kHideBudget * 100, kPositiveAtOrAbove);
   std::printf(
       "cold users: a random 20 %% of users keep at most %zu random training ratings, only their "
       "test pairs count;\n"

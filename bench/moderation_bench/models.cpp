@@ -130,7 +130,8 @@ std::int64_t author_account(const Dataset& data, std::uint32_t item) {
   return kAuthorAccountBase + author_of(data.item_ids[item]);
 }
 
-void feed_engine(mod::Engine& engine, const Dataset& data, const std::vector<Rating>& train) {
+void feed_engine(mod::Engine& engine, const Dataset& data, const std::vector<Rating>& train,
+                 bool positives) {
   std::vector<std::int64_t> first(data.users(), 0);
   for (const Rating& r : train)
     if (first[r.user] == 0 || r.at < first[r.user]) first[r.user] = r.at;
@@ -149,13 +150,17 @@ void feed_engine(mod::Engine& engine, const Dataset& data, const std::vector<Rat
       s.kind = mod::SignalKind::flag;
       engine.record(s);
     }
+    if (positives && r.stars >= kPositiveAtOrAbove) {
+      s.kind = mod::SignalKind::positive;
+      engine.record(s);
+    }
   }
   engine.refit();
 }
 
 void EngineModel::train(const Dataset& data, const std::vector<Rating>& train, std::uint64_t) {
   engine_ = std::make_unique<mod::Engine>();
-  feed_engine(*engine_, data, train);
+  feed_engine(*engine_, data, train, positives_);
 }
 
 double EngineModel::score(const Dataset& data, const Rating& p) const {
@@ -174,7 +179,8 @@ std::vector<std::unique_ptr<Model>> all_models() {
   models.push_back(std::make_unique<ItemBayes>());
   models.push_back(std::make_unique<UserItemBayes>());
   models.push_back(std::make_unique<LogisticBiases>());
-  models.push_back(std::make_unique<EngineModel>());
+  models.push_back(std::make_unique<EngineModel>(false));
+  models.push_back(std::make_unique<EngineModel>(true));
   return models;
 }
 

@@ -42,19 +42,24 @@ std::int64_t author_account(const Dataset& data, std::uint32_t item);
 
 // Feeds training ratings to an Engine as the daemon would (exposure for
 // every rating, a flag for rating <= 2, account facts with created_at the
-// account's first training rating) and refits it.
-void feed_engine(mod::Engine& engine, const Dataset& data, const std::vector<Rating>& train);
+// account's first training rating) and refits it. With positives, a rating
+// >= kPositiveAtOrAbove is also a positive signal (as a favourite is).
+inline constexpr float kPositiveAtOrAbove = 4;
+void feed_engine(mod::Engine& engine, const Dataset& data, const std::vector<Rating>& train,
+                 bool positives = false);
 
 // The Engine as a Model; engine() exposes it for the attack simulations.
 class EngineModel : public Model {
  public:
-  std::string name() const override { return "kith Engine"; }
+  explicit EngineModel(bool positives = false) : positives_(positives) {}
+  std::string name() const override { return positives_ ? "kith Engine" : "kith no positives"; }
   void train(const Dataset& data, const std::vector<Rating>& train, std::uint64_t seed) override;
   double score(const Dataset& data, const Rating& pair) const override;
   mod::Engine& engine() { return *engine_; }
 
  private:
   std::unique_ptr<mod::Engine> engine_;
+  bool positives_ = false;
 };
 
 }  // namespace kith::bench
