@@ -55,8 +55,10 @@ CREATE INDEX mod_instance_actions_state_idx ON mod_instance_actions (state, upda
 --   d <rater> <domain> <at_ms>                  a user's domain block
 --   x <status>                                  status deleted
 --   a <account> <created_at_s> <local 0|1> <vouched 0|1>   account facts
--- A report names at most 100 statuses (reports.cpp), so even its one
--- notification per status stays far below NOTIFY's limits.
+-- A report names at most 100 statuses (kMaxReportStatuses in
+-- api/reports.cpp for local reports, kMaxFlagStatuses in ap/apply_flag.cpp
+-- for remote Flags), so even its one notification per status stays far
+-- below NOTIFY's limits.
 CREATE FUNCTION kith_mod_notify(kind text, rater bigint, status bigint, author bigint)
 RETURNS void LANGUAGE sql AS $$
   SELECT pg_notify('kith_mod', kind || ' ' || rater || ' ' || coalesce(status, 0) || ' '
@@ -81,19 +83,27 @@ END $$;
 CREATE TRIGGER reports_mod AFTER INSERT ON reports
   FOR EACH ROW EXECUTE FUNCTION kith_mod_reports();
 
+-- A favourite of one's own status says nothing about it: not a signal.
 CREATE FUNCTION kith_mod_favourites() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  status_author bigint;
 BEGIN
-  PERFORM kith_mod_notify('p', NEW.account_id, NEW.status_id,
-                          (SELECT account_id FROM statuses WHERE id = NEW.status_id));
+  SELECT account_id INTO status_author FROM statuses WHERE id = NEW.status_id;
+  IF status_author IS DISTINCT FROM NEW.account_id THEN
+    PERFORM kith_mod_notify('p', NEW.account_id, NEW.status_id, status_author);
+  END IF;
   RETURN NULL;
 END $$;
 CREATE TRIGGER favourites_mod AFTER INSERT ON favourites
   FOR EACH ROW EXECUTE FUNCTION kith_mod_favourites();
 
 -- A boost or a reply is a positive signal on the boosted or replied-to
--- status (a reply may disagree, but it is engagement, not a report); a
--- status deleted (soft or hard) is forgotten.
+-- status (a reply may disagree, but it is engagement, not a report),
+-- unless the author boosts or answers their own status; a status deleted
+-- (soft or hard) is forgotten.
 CREATE FUNCTION kith_mod_statuses() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  status_author bigint;
 BEGIN
   IF TG_OP = 'DELETE' THEN
     PERFORM pg_notify('kith_mod', 'x ' || OLD.id);
@@ -102,8 +112,10 @@ BEGIN
       PERFORM pg_notify('kith_mod', 'x ' || NEW.id);
     END IF;
   ELSIF NEW.reblog_of_id IS NOT NULL THEN
-    PERFORM kith_mod_notify('p', NEW.account_id, NEW.reblog_of_id,
-                            (SELECT account_id FROM statuses WHERE id = NEW.reblog_of_id));
+    SELECT account_id INTO status_author FROM statuses WHERE id = NEW.reblog_of_id;
+    IF status_author IS DISTINCT FROM NEW.account_id THEN
+      PERFORM kith_mod_notify('p', NEW.account_id, NEW.reblog_of_id, status_author);
+    END IF;
   ELSIF NEW.in_reply_to_id IS NOT NULL AND NEW.in_reply_to_account_id IS DISTINCT FROM NEW.account_id THEN
     PERFORM kith_mod_notify('p', NEW.account_id, NEW.in_reply_to_id, NEW.in_reply_to_account_id);
   END IF;

@@ -8,6 +8,7 @@
 // target. The report's author is the Flag's actor (often the other server's
 // instance actor). A Flag that names nothing local is true but not kith's
 // to act on.
+#include <algorithm>
 #include <pqxx/pqxx>
 
 #include "inbox_apply.hpp"
@@ -17,6 +18,12 @@ namespace kith::ap::inbox {
 
 namespace asio = boost::asio;
 
+// A Flag keeps at most this many statuses (as a local report does,
+// kMaxReportStatuses in api/reports.cpp): each is a flag for the community
+// moderation engine and one notification of migration 0016's trigger.
+// The objects looked up are bounded likewise (the account, then statuses).
+constexpr std::size_t kMaxFlagStatuses = 100;
+
 asio::awaitable<Prepared> prepare_flag(Context& context, const Received& r) {
   std::vector<std::string> named;
   if (!r.activity.object.empty()) named.push_back(r.activity.object);
@@ -25,6 +32,7 @@ asio::awaitable<Prepared> prepare_flag(Context& context, const Received& r) {
   const std::string origin = "https://" + context.host + "/";
   std::erase_if(named, [&origin](const std::string& uri) { return !same_origin(uri, origin); });
   if (named.empty()) co_return ignored("Flag of nothing on this server");
+  if (named.size() > kMaxFlagStatuses + 1) named.resize(kMaxFlagStatuses + 1);
   const std::int64_t actor_id = r.actor.id;
   const std::string flag_uri = r.activity.id;
   const std::string comment = r.activity.content;
@@ -43,7 +51,9 @@ asio::awaitable<Prepared> prepare_flag(Context& context, const Received& r) {
     if (target_id == 0) return WriteResult{"the Flag names no local account or status", 0, true};
     std::vector<std::int64_t> status_ids;
     for (const auto& status : statuses)
-      if (status.account_id == target_id) status_ids.push_back(status.id);
+      if (status.account_id == target_id && status_ids.size() < kMaxFlagStatuses &&
+          std::find(status_ids.begin(), status_ids.end(), status.id) == status_ids.end())
+        status_ids.push_back(status.id);
     if (db::insert_report(tx, actor_id, target_id, status_ids, comment, flag_uri))
       return WriteResult{"report stored", 0, false};
     return WriteResult{"report already stored", 0, true};

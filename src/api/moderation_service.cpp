@@ -83,11 +83,6 @@ bool for_each_row(pqxx::work& tx, const std::string& cursor, const std::string& 
   return true;
 }
 
-const char* state_of(const mod::Evidence& evidence) {
-  if (evidence.admin_confirmed) return *evidence.admin_confirmed ? "confirmed" : "overturned";
-  return evidence.acted ? "acted" : "cleared";
-}
-
 float finite(double value) {
   return std::isfinite(value) ? static_cast<float>(value) : 0.0f;
 }
@@ -465,14 +460,16 @@ bool ModerationService::load(pqxx::connection& connection) {
                                       "SELECT f.account_id, s.id, s.account_id,"
                                       " extract(epoch FROM f.created_at)::bigint"
                                       " FROM favourites f JOIN statuses s ON s.id = f.status_id"
-                                      " AND s.deleted_at IS NULL",
+                                      " AND s.deleted_at IS NULL"
+                                      " WHERE s.account_id <> f.account_id",
                                       stopping_flag_, signal_rows(mod::SignalKind::positive));
   complete =
       complete && for_each_row(tx, "mod_boosts",
                                "SELECT b.account_id, o.id, o.account_id,"
                                " extract(epoch FROM b.created_at)::bigint FROM statuses b"
                                " JOIN statuses o ON o.id = b.reblog_of_id AND o.deleted_at IS NULL"
-                               " WHERE b.reblog_of_id IS NOT NULL AND b.deleted_at IS NULL",
+                               " WHERE b.reblog_of_id IS NOT NULL AND b.deleted_at IS NULL"
+                               " AND o.account_id <> b.account_id",
                                stopping_flag_, signal_rows(mod::SignalKind::positive));
   complete = complete &&
              for_each_row(tx, "mod_replies",
@@ -486,7 +483,8 @@ bool ModerationService::load(pqxx::connection& connection) {
                                       "SELECT e.account_id, s.id, s.account_id,"
                                       " extract(epoch FROM e.seen_at)::bigint"
                                       " FROM mod_exposures e JOIN statuses s ON s.id = e.status_id"
-                                      " AND s.deleted_at IS NULL",
+                                      " AND s.deleted_at IS NULL"
+                                      " WHERE s.account_id <> e.account_id",
                                       stopping_flag_, signal_rows(mod::SignalKind::exposure));
   // Admins' decisions last, once the statuses they are about are known.
   complete = complete && for_each_row(tx, "mod_decisions",
@@ -605,7 +603,7 @@ void ModerationService::refit_and_persist(pqxx::connection& connection, bool fir
         " state = CASE WHEN mod_instance_actions.state IN ('confirmed', 'overturned')"
         " THEN mod_instance_actions.state ELSE EXCLUDED.state END,"
         " acted_at = coalesce(mod_instance_actions.acted_at, EXCLUDED.acted_at)",
-        e.status, e.author, std::string(state_of(e)), static_cast<std::int64_t>(e.flaggers),
+        e.status, e.author, std::string(moderation_state(e)), static_cast<std::int64_t>(e.flaggers),
         static_cast<std::int64_t>(e.exposures), finite(e.trusted_flag_weight),
         static_cast<std::int64_t>(e.flaggers_negative_side),
         static_cast<std::int64_t>(e.flaggers_positive_side), finite(e.intercept), e.bridged);

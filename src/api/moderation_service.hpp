@@ -62,6 +62,14 @@ inline std::int64_t moderation_unix_now() {
       .count();
 }
 
+// An instance-wide state in the words of mod_instance_actions.state
+// (migration 0016), which the admin API also answers with: "acted",
+// "cleared" (undecided, not acted on), "confirmed" or "overturned".
+inline const char* moderation_state(const mod::Evidence& evidence) {
+  if (evidence.admin_confirmed) return *evidence.admin_confirmed ? "confirmed" : "overturned";
+  return evidence.acted ? "acted" : "cleared";
+}
+
 // The answer of a moderation endpoint when this daemon runs no engine.
 inline http::Response moderation_unavailable() {
   return http::error_response(503, "Community moderation is not running here");

@@ -6,6 +6,7 @@
 // status is a flag for the community moderation engine: recorded here right
 // after the commit, so that it hides the status for the reporter at once
 // (the `kith_mod` notification brings it again, for every daemon).
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
@@ -42,10 +43,14 @@ http::Handler create_report(ApiRoutes& routes) {
     const std::string comment = params.first("comment").value_or("");
     if (count_characters(comment) > kMaxReportComment || !http::valid_utf8(comment))
       co_return unprocessable("Comment is too long (maximum is 1000 characters)");
+    // Each status once (a repeated id is one flag, not several), in the
+    // order given.
     std::vector<std::int64_t> status_ids;
     for (const std::string& value : params.all("status_ids")) {
       if (status_ids.size() >= kMaxReportStatuses) break;
-      if (auto id = parse_id(value)) status_ids.push_back(*id);
+      if (auto id = parse_id(value);
+          id && std::find(status_ids.begin(), status_ids.end(), *id) == status_ids.end())
+        status_ids.push_back(*id);
     }
     const bool forward = parse_bool(params.first("forward")).value_or(false);
     const std::string category = params.first("category").value_or("other");
@@ -94,9 +99,7 @@ http::Handler create_report(ApiRoutes& routes) {
       return out;
     });
     if (!report) co_return not_found();
-    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                         std::chrono::system_clock::now().time_since_epoch())
-                         .count();
+    const std::int64_t now = moderation_unix_now();
     for (std::int64_t status : flagged)
       record_signal(routes, mod::Signal{caller.account_id, status, reported_account,
                                         mod::SignalKind::flag, now});
