@@ -31,10 +31,6 @@ constexpr std::size_t kMaxQueueLimit = 100;
 // How far the engine's queue is searched for a decided status's evidence.
 constexpr std::size_t kMaxQueueSearch = 10'000;
 
-http::Response no_engine() {
-  return http::error_response(503, "Community moderation is not running here");
-}
-
 // The caller, if an admin with `scope`; else the error to answer.
 boost::asio::awaitable<std::variant<Caller, http::Response>> authenticate_admin(
     ApiRoutes& routes, const http::Request& request, std::string_view scope) {
@@ -51,16 +47,11 @@ boost::asio::awaitable<std::variant<Caller, http::Response>> authenticate_admin(
   co_return caller;
 }
 
-std::string state_name(const mod::Evidence& e) {
-  if (e.admin_confirmed) return *e.admin_confirmed ? "confirmed" : "overturned";
-  return e.acted ? "acted" : "pending";
-}
-
 json evidence_json(const mod::Evidence& e) {
   return json{
       {"status_id", std::to_string(e.status)},
       {"account_id", std::to_string(e.author)},
-      {"state", state_name(e)},
+      {"state", moderation_state(e)},
       {"acted", e.acted},
       {"bridged", e.bridged},
       {"flaggers", e.flaggers},
@@ -79,7 +70,7 @@ http::Handler queue(ApiRoutes& routes) {
     auto auth = co_await authenticate_admin(routes, request, "admin:read");
     if (auto* error = std::get_if<http::Response>(&auth)) co_return std::move(*error);
     const Caller caller = std::get<Caller>(auth);
-    if (routes.context.moderation == nullptr) co_return no_engine();
+    if (routes.context.moderation == nullptr) co_return moderation_unavailable();
     auto parsed = read_params(request);
     if (auto* error = std::get_if<http::Response>(&parsed)) co_return std::move(*error);
     const Params& params = std::get<Params>(parsed);
@@ -112,7 +103,7 @@ http::Handler decide(ApiRoutes& routes, bool confirmed) {
     auto auth = co_await authenticate_admin(routes, request, "admin:write");
     if (auto* error = std::get_if<http::Response>(&auth)) co_return std::move(*error);
     const Caller caller = std::get<Caller>(auth);
-    if (routes.context.moderation == nullptr) co_return no_engine();
+    if (routes.context.moderation == nullptr) co_return moderation_unavailable();
     auto id = parse_id(request.params["status_id"]);
     if (!id) co_return not_found();
     // The evidence the engine has, if it queued the status.

@@ -207,7 +207,7 @@ class LocalSignalsTest(unittest.TestCase):
         self.assertIsInstance(body, list)
         for item in body:
             self.assertNotIn("flagger_ids", item)
-            self.assertIn(item["state"], ("acted", "pending", "confirmed", "overturned"))
+            self.assertIn(item["state"], ("acted", "cleared", "confirmed", "overturned"))
         self.api("bob", "GET", "/api/v1/kith/moderation/queue", expect=403)
         status = self.api("bob", "POST", "/api/v1/statuses", {"status": "not yours to judge"})
         self.api("bob", "POST", f"/api/v1/kith/moderation/queue/{status['id']}/confirm",
