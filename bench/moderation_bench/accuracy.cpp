@@ -39,9 +39,9 @@ void run_accuracy(const Dataset& data, const std::vector<std::uint64_t>& seeds) 
   std::printf(
       "flag = rating <= 2; every rating an exposure; hide budget = top %.0f %% of test pairs by "
       "score\n"
-      "kith Engine is also fed a positive signal (like a favourite) for every training rating >= "
-      "%.0f; the baselines and\n"
-      "\"kith no positives\" see flags and exposures only\n",
+      "\"kith +positives\" is also fed a positive signal (like a favourite) for every training "
+      "rating >= %.0f; the baselines and\n"
+      "\"kith Engine\" see flags and exposures only, as issue 5 defines the task\n",
       kHideBudget * 100, kPositiveAtOrAbove);
   std::printf(
       "cold users: a random 20 %% of users keep at most %zu random training ratings, only their "
@@ -90,27 +90,37 @@ void run_accuracy(const Dataset& data, const std::vector<std::uint64_t>& seeds) 
     std::fflush(stdout);
   }
 
-  std::printf("\nTargets (kith Engine, means over %zu seed%s):\n", seeds.size(),
-              seeds.size() == 1 ? "" : "s");
   auto mean_of = [&](const std::string& split, const std::string& model, auto member) {
     return mean_sd(figures[split][model].*member).mean;
   };
-  const std::string kith = "kith Engine", bayes = "user+item Bayes";
-  const double auc_random = mean_of("random 80/20", kith, &Series::auc);
-  const double auc_temporal = mean_of("temporal per user", kith, &Series::auc);
-  print_target("AUC, random split", auc_random, "", ">=", 0.80, auc_random >= 0.80);
-  print_target("AUC, temporal split", auc_temporal, "", ">=", 0.78, auc_temporal >= 0.78);
-  for (const auto& [split_name, make_split] : splits) {
-    const double p = mean_of(split_name, kith, &Series::precision);
-    print_target("precision at 5 %, " + split_name, p, "", ">=", 0.55, p >= 0.55);
-  }
-  for (const auto& [split_name, make_split] : splits) {
-    const double a = mean_of(split_name, kith, &Series::auc),
-                 b = mean_of(split_name, bayes, &Series::auc);
-    print_target("AUC vs user+item Bayes, " + split_name, a, "", ">=", b, a >= b);
-    const double pa = mean_of(split_name, kith, &Series::precision);
-    const double pb = mean_of(split_name, bayes, &Series::precision);
-    print_target("precision vs user+item Bayes, " + split_name, pa, "", ">=", pb, pa >= pb);
+  const std::string bayes = "user+item Bayes";
+  // The targets hold for the task as issue 5 defines it (flags and
+  // exposures: "kith Engine"); the variant also fed positives gets more
+  // input than the baselines, so its lines are labelled.
+  for (const std::string kith : {"kith Engine", "kith +positives"}) {
+    const std::string label = kith == "kith Engine" ? "" : "+positives: ";
+    std::printf("\nTargets (%s%s, means over %zu seed%s):\n", kith.c_str(),
+                kith == "kith Engine"
+                    ? ", flags and exposures only as issue 5 defines the task"
+                    : ", also fed ratings >= 4 as positives: more input than the baselines",
+                seeds.size(), seeds.size() == 1 ? "" : "s");
+    const double auc_random = mean_of("random 80/20", kith, &Series::auc);
+    const double auc_temporal = mean_of("temporal per user", kith, &Series::auc);
+    print_target(label + "AUC, random split", auc_random, "", ">=", 0.80, auc_random >= 0.80);
+    print_target(label + "AUC, temporal split", auc_temporal, "", ">=", 0.78, auc_temporal >= 0.78);
+    for (const auto& [split_name, make_split] : splits) {
+      const double p = mean_of(split_name, kith, &Series::precision);
+      print_target(label + "precision at 5 %, " + split_name, p, "", ">=", 0.55, p >= 0.55);
+    }
+    for (const auto& [split_name, make_split] : splits) {
+      const double a = mean_of(split_name, kith, &Series::auc),
+                   b = mean_of(split_name, bayes, &Series::auc);
+      print_target(label + "AUC vs user+item Bayes, " + split_name, a, "", ">=", b, a >= b);
+      const double pa = mean_of(split_name, kith, &Series::precision);
+      const double pb = mean_of(split_name, bayes, &Series::precision);
+      print_target(label + "precision vs user+item Bayes, " + split_name, pa, "", ">=", pb,
+                   pa >= pb);
+    }
   }
   std::fflush(stdout);
 }

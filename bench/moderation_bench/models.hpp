@@ -52,7 +52,7 @@ void feed_engine(mod::Engine& engine, const Dataset& data, const std::vector<Rat
 class EngineModel : public Model {
  public:
   explicit EngineModel(bool positives = false) : positives_(positives) {}
-  std::string name() const override { return positives_ ? "kith Engine" : "kith no positives"; }
+  std::string name() const override { return positives_ ? "kith +positives" : "kith Engine"; }
   void train(const Dataset& data, const std::vector<Rating>& train, std::uint64_t seed) override;
   double score(const Dataset& data, const Rating& pair) const override;
   mod::Engine& engine() { return *engine_; }
