@@ -168,7 +168,24 @@ bool SignalStore::record(const Signal& signal) {
     mutes.insert(edge_key(user, author), inserted);
     return inserted;
   }
+  if (signal.kind == SignalKind::author_unmute) {
+    // One mute edge stands for a mute and a block alike: the daemon sends
+    // this when neither is left.
+    if (author == kNoIndex) return false;
+    return mutes.erase(edge_key(user, author));
+  }
   if (signal.status == 0) return false;
+
+  if (signal.kind == SignalKind::unpositive) {
+    // Withdrawing a positive never creates anything; the exposure stays.
+    const std::uint32_t item = status_index(signal.status);
+    if (item == kNoIndex) return false;
+    std::uint64_t* edge = edges.find(edge_key(user, item));
+    if (edge == nullptr || (*edge & kPositiveBit) == 0) return false;
+    *edge &= ~kPositiveBit;
+    count_positive(user, item, -1);
+    return true;
+  }
 
   if (signal.kind == SignalKind::unflag) {
     // Withdrawing a flag never creates anything.

@@ -113,6 +113,45 @@ TEST_CASE("muting or blocking an author hides their statuses for the viewer only
   CHECK(engine.verdict(1, 200, 60).reason == Reason::none);
 }
 
+TEST_CASE("an unmute lifts the muted-author verdict; undoing never creates anything", "[mod]") {
+  Engine engine;
+  engine.record(signal(1, 0, 50, SignalKind::author_mute));
+  engine.record(signal(1, 0, 60, SignalKind::author_block));
+  engine.record(signal(1, 0, 50, SignalKind::author_unmute));
+  CHECK(engine.verdict(1, 100, 50).reason == Reason::none);
+  CHECK(engine.verdict(1, 200, 60).reason == Reason::muted_author);  // the block stays
+  engine.record(signal(1, 0, 60, SignalKind::author_unmute));
+  CHECK(engine.verdict(1, 200, 60).reason == Reason::none);
+  engine.record(signal(1, 0, 60, SignalKind::author_unmute));  // twice: nothing
+  CHECK(engine.verdict(1, 200, 60).reason == Reason::none);
+  // Withdrawing a positive on a status never seen creates no status or edge.
+  engine.record(signal(2, 300, 50, SignalKind::unpositive));
+  CHECK(engine.stats().statuses == 0);
+  CHECK(engine.stats().exposures == 0);
+}
+
+TEST_CASE("an undone positive leaves the prediction as if it had never been", "[mod]") {
+  // A world with positives, so the blend learns a weight for them: camp A
+  // favours what author 9001 writes, camp B what 9002 writes.
+  TwoCamps world;
+  for (int k = 0; k < 2 * world.per_camp; ++k) {
+    const AccountId liked = k < world.per_camp ? 9001 : 9002;
+    for (int i = 0; i < world.items; ++i)
+      if ((k + i) % 3 == 0)
+        world.engine.record(signal(1 + k, world.status_of(liked, i), liked, SignalKind::positive));
+  }
+  world.engine.refit();
+  const StatusId shown = world.status_of(9002, 5);
+  const double before = world.engine.verdict(1, shown, 9002).probability;
+  // Viewer 1 favours statuses it was shown (no new exposure), then takes it back.
+  for (int i : {1, 2, 4})
+    world.engine.record(signal(1, world.status_of(9002, i), 9002, SignalKind::positive));
+  for (int i : {1, 2, 4, 4})  // the last one twice: nothing more
+    world.engine.record(signal(1, world.status_of(9002, i), 9002, SignalKind::unpositive));
+  CHECK(world.engine.verdict(1, shown, 9002).probability == before);
+  CHECK(world.engine.stats().exposures == 80 * 60);
+}
+
 TEST_CASE("preferences are kept, cleaned, and default otherwise", "[mod]") {
   Engine engine;
   CHECK(engine.preferences(1).sensitivity == Preferences{}.sensitivity);

@@ -51,6 +51,9 @@ enum class SignalKind : std::uint8_t {
   positive,      // favourite, boost or reply by the viewer
   author_mute,   // the viewer muted the author (status may be 0)
   author_block,  // the viewer blocked the author, or their domain (status may be 0)
+  // Undoing (appended, so the values above keep their numbers):
+  author_unmute,  // the viewer no longer mutes nor blocks the author (status may be 0)
+  unpositive,     // the viewer's positive withdrawn (unfavourite, unboost, reply deleted)
 };
 
 struct Signal {
