@@ -6,7 +6,26 @@
 // records them into the engine, O(1) each; the worker thread owns one
 // database connection of its own, so neither the pool nor the I/O threads
 // ever wait for a load or a refit. The worker sleeps on a condition
-// variable that stop() signals, so SIGTERM never waits for a timer.
+// variable that stop() signals, so SIGTERM never waits for a timer; its
+// statements are bounded by kStatementTimeout and cancelled by stop().
+//
+// Losing nothing: the load starts only once the listener listens; when the
+// listener reconnects (notifications sent in the gap are lost) the load
+// runs again; a notification that fails costs only itself. The load reads
+// rows, so it restores what exists, never what was undone.
+//
+// What it does NOT handle (yet):
+// - Several daemons on one database: signals reach every daemon's engine
+//   (the triggers notify all listeners), but an admin's confirm/overturn
+//   and a user's moderation preferences reach only the engine of the
+//   daemon that served the request; the others learn them at their next
+//   start (or listener reconnect, which reloads).
+// - Undoing: an unmute, unblock, lifted domain block, unfavourite, unboost
+//   or deleted reply is not announced (the triggers fire on INSERT only),
+//   so the engine keeps the old signal until the next start. MODEL2 is
+//   adding signal kinds for them to mod/engine.hpp; DELETE triggers in
+//   0016 and their mapping here will follow.
+// - Deleted accounts and reports without statuses are not signals.
 #include "moderation_service.hpp"
 
 #include <spdlog/spdlog.h>

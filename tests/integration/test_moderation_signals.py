@@ -143,6 +143,49 @@ class LocalSignalsTest(unittest.TestCase):
             lambda: gauge(self.kith, "kith_moderation_signals", path="notification") > notified,
             10, message="the mute's notification")
 
+    def test_own_favourites_and_boosts_are_no_signals(self):
+        own = self.api("bob", "POST", "/api/v1/statuses",
+                       {"status": "my own", "visibility": "public"})
+        other = self.api("carol", "POST", "/api/v1/statuses", {"status": "a marker"})
+        notified = gauge(self.kith, "kith_moderation_signals", path="notification")
+        edges = gauge(self.kith, "kith_moderation_model_entries", kind="exposures")
+        self.api("bob", "POST", f"/api/v1/statuses/{own['id']}/favourite")
+        self.api("bob", "POST", f"/api/v1/statuses/{own['id']}/reblog")
+        # Notifications come in commit order: once the marker's is in, the
+        # self-favourite's and self-boost's would have been.
+        self.api("dave", "POST", f"/api/v1/statuses/{other['id']}/favourite")
+        harness.wait_until(
+            lambda: gauge(self.kith, "kith_moderation_signals", path="notification") > notified,
+            10, message="the marker favourite's notification")
+        time.sleep(0.3)
+        self.assertEqual(gauge(self.kith, "kith_moderation_signals", path="notification"),
+                         notified + 1)
+        self.assertEqual(gauge(self.kith, "kith_moderation_model_entries", kind="exposures"),
+                         edges + 1)
+
+    def test_a_repeated_status_in_a_report_is_one_flag(self):
+        status = self.api("carol", "POST", "/api/v1/statuses", {"status": "report me twice"})
+        before = self.flags()
+        report = self.api("dave", "POST", "/api/v1/reports", {
+            "account_id": self.id_of("carol"), "status_ids": [status["id"], status["id"]]})
+        self.assertEqual(report["status_ids"], [status["id"]])
+        self.assertEqual(self.flags(), before + 1)
+        self.assertEqual(self.psql("SELECT cardinality(status_ids) FROM reports"
+                                   f" WHERE id = {report['id']}"), "1")
+
+    def test_signals_sent_while_the_listener_reconnects_are_loaded(self):
+        status = self.api("bob", "POST", "/api/v1/statuses", {"status": "liked in the gap"})
+        edges = gauge(self.kith, "kith_moderation_model_entries", kind="exposures")
+        # The daemon's LISTEN connections are cut, and a favourite is
+        # committed at once, before they can reconnect: its notification
+        # reaches nobody. The reconnection triggers a new load, which has it.
+        self.psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                  " WHERE query ILIKE 'LISTEN%'; INSERT INTO favourites (account_id, status_id)"
+                  f" VALUES ({self.id_of('carol')}, {status['id']})")
+        harness.wait_until(
+            lambda: gauge(self.kith, "kith_moderation_model_entries", kind="exposures") == edges + 1,
+            15, message="the favourite committed while the listener was away")
+
     def test_statuses_shown_are_exposures_written_in_batches(self):
         status = self.api("carol", "POST", "/api/v1/statuses",
                           {"status": "seen by bob", "visibility": "public"})
