@@ -13,6 +13,16 @@
 namespace kith::api {
 namespace {
 
+// What a status acted on for everyone looks like to clients that ignore
+// `filtered` (Mastodon before 4.0, bots): sensitive, behind a content
+// warning. Only the rendering changes; the author's post stays as written.
+constexpr std::string_view kCommunityContentWarning = "Marked by community moderation";
+
+void mark_sensitive(nlohmann::json& status) {
+  status["sensitive"] = true;
+  if (status.value("spoiler_text", "").empty()) status["spoiler_text"] = kCommunityContentWarning;
+}
+
 http::Response invalid_token() {
   http::Response response = http::error_response(401, "The access token is invalid");
   response.set_header("WWW-Authenticate",
@@ -181,6 +191,7 @@ nlohmann::json render_statuses(pqxx::transaction_base& tx, const std::vector<std
       nlohmann::json nested =
           status_json(original->second, original_author->second, nullptr, host, false);
       nested["filtered"] = verdict.results;
+      if (verdict.sensitive) mark_sensitive(nested);
       out.push_back(status_json(status, author->second, &nested, host, false));
       out.back()["filtered"] = std::move(verdict.results);
     } else {
@@ -188,6 +199,7 @@ nlohmann::json render_statuses(pqxx::transaction_base& tx, const std::vector<std
       if (verdict.hide) continue;
       out.push_back(status_json(status, author->second, nullptr, host, false));
       out.back()["filtered"] = std::move(verdict.results);
+      if (verdict.sensitive) mark_sensitive(out.back());
     }
   }
   return out;

@@ -204,6 +204,37 @@ void load_moderation_preferences(pqxx::transaction_base& tx, mod::Engine& engine
   }
 }
 
+namespace {
+
+// Rates and probabilities in steps of this size: enough to say "about one
+// in five who see it flag it", too coarse to notice one more flag.
+constexpr double kExplanationStep = 0.05;
+
+double coarse(double value) {
+  return std::round(value / kExplanationStep) * kExplanationStep;
+}
+
+}  // namespace
+
+void redact_explanation(mod::Explanation& explanation, bool viewer_is_author) {
+  // The status's and author's flag rates move with each new flag: shown to
+  // the author, or to anyone while nothing acts on the status, they would
+  // tell who reported what (poll before and after a direct message).
+  const bool acts = explanation.verdict.action != mod::Action::none;
+  if (viewer_is_author || !acts) {
+    explanation.verdict.probability = 0;
+    explanation.status_rate = explanation.author_rate = 0;
+  } else {
+    explanation.verdict.probability = coarse(explanation.verdict.probability);
+    explanation.status_rate = coarse(explanation.status_rate);
+    explanation.author_rate = coarse(explanation.author_rate);
+  }
+  explanation.viewer_rate = coarse(explanation.viewer_rate);
+  // Community evidence (counts, never who) only once acted on for everyone,
+  // when everyone sees its warning anyway.
+  if (explanation.community && !explanation.community->acted) explanation.community.reset();
+}
+
 mod::Explanation explain_for_viewer(const mod::Engine& engine, std::int64_t viewer,
                                     std::int64_t status_id, std::int64_t author_id) {
   mod::Explanation explanation = engine.explain(viewer, status_id, author_id);
@@ -217,6 +248,7 @@ mod::Explanation explain_for_viewer(const mod::Engine& engine, std::int64_t view
       explanation.verdict.action == mod::Action::none)
     explanation.verdict = engine_verdict;
   explanation.verdict.probability = engine_verdict.probability;
+  redact_explanation(explanation, viewer == author_id);
   return explanation;
 }
 

@@ -46,8 +46,14 @@ nlohmann::json preferences_json(const mod::Preferences& preferences);
 // filters show it (status_filters.hpp: on the viewer's own status only an
 // instance-wide action counts), except that a mute or block of the author
 // is named (reason muted_author): kith's own visibility rules apply it.
+// Redacted with redact_explanation.
 mod::Explanation explain_for_viewer(const mod::Engine& engine, std::int64_t viewer,
                                     std::int64_t status_id, std::int64_t author_id);
+// What an explanation may show (explain_for_viewer applies it): nothing
+// that moves with other people's flags on the viewer's own status or on a
+// status nothing acts on; elsewhere rates and probability rounded to
+// kExplanationStep; community counts only once acted on for everyone.
+void redact_explanation(mod::Explanation& explanation, bool viewer_is_author);
 nlohmann::json explanation_json(const mod::Explanation& explanation, std::int64_t status_id);
 
 // The status a viewer is shown for `status_id` (the boosted one for a

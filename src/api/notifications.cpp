@@ -220,7 +220,10 @@ json grouped_results(pqxx::transaction_base& tx, const std::vector<db::Notificat
   std::set<std::int64_t> account_ids, status_ids;
   for (const auto& g : groups) {
     if (g.status_id && !status_ids.count(*g.status_id)) {
-      auto status = render_status(tx, *g.status_id, viewer, host, moderation);
+      // As in v1: a hide filter of the notifications context (the viewer's
+      // own or the moderation engine's) leaves the group out.
+      auto status =
+          render_status(tx, *g.status_id, viewer, host, moderation, FilterContext::notifications);
       if (!status) continue;
       status_ids.insert(*g.status_id);
       out["statuses"].push_back(std::move(*status));

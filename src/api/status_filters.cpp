@@ -274,6 +274,8 @@ void FilterSet::apply_moderation(const db::StatusView& shown, Verdict& out) cons
   const mod::Verdict verdict = client_verdict(*moderation_, viewer_, shown.id, shown.account_id);
   if (verdict.action == mod::Action::none) return;
   out.results.push_back(moderation_filter_result(verdict, shown.id));
+  if (verdict.reason == mod::Reason::community && moderation_->acted_for_everyone(shown.id))
+    out.sensitive = true;
   if (context_ == FilterContext::any) return;
   // An instance-wide action limits the status: out of public timelines.
   if (verdict.action == mod::Action::hide ||

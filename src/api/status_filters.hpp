@@ -95,6 +95,9 @@ class FilterSet {
   struct Verdict {
     nlohmann::json results = nlohmann::json::array();  // FilterResult entities
     bool hide = false;                                 // leave the status out
+    // Acted on for everyone by community moderation: shown sensitive, with
+    // a content warning, also to clients that ignore `filtered`.
+    bool sensitive = false;
   };
   // `status` as rendered; `original` the status it boosts, if any: its
   // text is what is matched, and both ids are matched against statuses.

@@ -14,6 +14,7 @@
 // What it must never do: say who flagged (the page shows the viewer's own
 // numbers and the community's counts only); explain a status the user may
 // not see (404, the same page whether it exists or not); run script.
+#include <charconv>
 #include <pqxx/pqxx>
 
 #include "../api/moderation_preferences.hpp"
@@ -47,13 +48,12 @@ std::string csrf_cookie(std::string_view token, std::string_view host) {
 
 std::optional<std::int64_t> status_id(http::Request& request) {
   const std::string& text = request.params["id"];
-  if (text.empty() || text.size() > 19) return std::nullopt;
+  // from_chars refuses what does not fit (19 nines would overflow).
   std::int64_t id = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9') return std::nullopt;
-    id = id * 10 + (c - '0');
-  }
-  return id > 0 ? std::optional<std::int64_t>(id) : std::nullopt;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (text.empty() || error != std::errc{} || end != text.data() + text.size() || id <= 0)
+    return std::nullopt;
+  return id;
 }
 
 std::string page_path(std::int64_t id) {

@@ -225,6 +225,9 @@ class EffectsTest(unittest.TestCase):
             self.assertEqual([r["filter"]["id"] for r in results],
                              ["kith-community-moderation-everyone"], user)
             self.assertEqual(results[0]["filter"]["filter_action"], "warn", user)
+            # And marked for clients that ignore `filtered`.
+            self.assertTrue(shown["sensitive"], user)
+            self.assertEqual(shown["spoiler_text"], "Marked by community moderation", user)
         carol = self.system_results(self.api("carol", "GET", f"/api/v1/statuses/{sid}"))
         self.assertEqual([r["filter"]["id"] for r in carol], ["kith-reported-by-you"])
         why = self.api("alice", "GET", explanation_path(sid))
@@ -307,6 +310,15 @@ class EffectsTest(unittest.TestCase):
         self.assertNotIn(self.id_of("alice"), text)
         self.assertNotIn("alice", text)
         self.assertNotIn("alice", json.dumps(why))
+        # Nothing that moves with someone else's flag: not for a viewer
+        # nothing acts for, and not for the author (who could otherwise
+        # poll the rate of their own post and learn it was reported).
+        for viewer, answer in (("carol", other),
+                               ("bob", self.api("bob", "GET", explanation_path(status["id"])))):
+            self.assertEqual(answer["rates"]["status"], 0, viewer)
+            self.assertEqual(answer["rates"]["author"], 0, viewer)
+            self.assertEqual(answer["probability"], 0, viewer)
+            self.assertIsNone(answer["community"], viewer)
         # Unknown or invisible statuses are 404; no token is 401.
         self.api("alice", "GET", explanation_path("999999999"), expect=404)
         private = self.api("bob", "POST", "/api/v1/statuses",
@@ -324,6 +336,9 @@ class EffectsTest(unittest.TestCase):
         self.assertIn('lang="de"', html)
         self.assertIn('name="password"', html)
         self.assertNotIn("<script", html.lower())
+        for bad in ("99999999999999999999", "9999999999999999999", "-5", "0", "12a"):
+            answer = self.kith.get(f"/kith/moderation/statuses/{bad}/explanation")
+            self.assertEqual(answer.status, 404, bad)
         french = self.kith.get(path + "?lang=fr").text()
         self.assertIn('lang="fr"', french)
         self.assertIn("Connectez-vous à votre compte", french)  # whole UTF-8 characters
