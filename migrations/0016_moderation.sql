@@ -52,6 +52,7 @@ CREATE INDEX mod_instance_actions_state_idx ON mod_instance_actions (state, upda
 -- applying a remote Flag, another daemon). The payload is the signal
 -- itself, space-separated, so the listener needs no query:
 --   f|p|m|b <rater> <status> <author> <at_ms>   flag, positive, mute, block
+--   u|n <rater> <status> <author> <at_ms>       unmuted and unblocked, unfavourited
 --   d <rater> <domain> <at_ms>                  a user's domain block
 --   x <status>                                  status deleted
 --   a <account> <created_at_s> <local 0|1> <vouched 0|1>   account facts
@@ -97,6 +98,23 @@ END $$;
 CREATE TRIGGER favourites_mod AFTER INSERT ON favourites
   FOR EACH ROW EXECUTE FUNCTION kith_mod_favourites();
 
+-- An unfavourite withdraws the positive, unless the same account still
+-- boosts the status (a boost is the same positive in the engine).
+CREATE FUNCTION kith_mod_unfavourites() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  status_author bigint;
+BEGIN
+  SELECT account_id INTO status_author FROM statuses WHERE id = OLD.status_id;
+  IF status_author IS DISTINCT FROM OLD.account_id AND NOT EXISTS (
+       SELECT 1 FROM statuses WHERE reblog_of_id = OLD.status_id
+         AND account_id = OLD.account_id AND deleted_at IS NULL) THEN
+    PERFORM kith_mod_notify('n', OLD.account_id, OLD.status_id, status_author);
+  END IF;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER favourites_mod_delete AFTER DELETE ON favourites
+  FOR EACH ROW EXECUTE FUNCTION kith_mod_unfavourites();
+
 -- A boost or a reply is a positive signal on the boosted or replied-to
 -- status (a reply may disagree, but it is engagement, not a report),
 -- unless the author boosts or answers their own status; a status deleted
@@ -139,6 +157,25 @@ BEGIN
 END $$;
 CREATE TRIGGER blocks_mod AFTER INSERT ON blocks
   FOR EACH ROW EXECUTE FUNCTION kith_mod_blocks();
+
+-- An unmute or unblock lifts the engine's verdict on the author (the
+-- engine keeps one "muted or blocked" mark), so it is announced only when
+-- neither a mute nor a block of that author is left (a block through a
+-- user's domain block is lifted with it until the next start).
+CREATE FUNCTION kith_mod_unmutes() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM mutes WHERE account_id = OLD.account_id
+                   AND target_account_id = OLD.target_account_id)
+     AND NOT EXISTS (SELECT 1 FROM blocks WHERE account_id = OLD.account_id
+                       AND target_account_id = OLD.target_account_id) THEN
+    PERFORM kith_mod_notify('u', OLD.account_id, 0, OLD.target_account_id);
+  END IF;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER mutes_mod_delete AFTER DELETE ON mutes
+  FOR EACH ROW EXECUTE FUNCTION kith_mod_unmutes();
+CREATE TRIGGER blocks_mod_delete AFTER DELETE ON blocks
+  FOR EACH ROW EXECUTE FUNCTION kith_mod_unmutes();
 
 CREATE FUNCTION kith_mod_domain_blocks() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

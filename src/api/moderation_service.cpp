@@ -20,11 +20,11 @@
 //   and a user's moderation preferences reach only the engine of the
 //   daemon that served the request; the others learn them at their next
 //   start (or listener reconnect, which reloads).
-// - Undoing: an unmute, unblock, lifted domain block, unfavourite, unboost
-//   or deleted reply is not announced (the triggers fire on INSERT only),
-//   so the engine keeps the old signal until the next start. MODEL2 is
-//   adding signal kinds for them to mod/engine.hpp; DELETE triggers in
-//   0016 and their mapping here will follow.
+// - Undoing, in part: an unmute or unblock (when neither is left) and an
+//   unfavourite are announced ('u', 'n': SignalKind::author_unmute,
+//   unpositive); a lifted domain block, an expired mute, an unboost and a
+//   deleted reply are not, so the engine keeps those signals until the
+//   next start.
 // - Deleted accounts and reports without statuses are not signals.
 #include "moderation_service.hpp"
 
@@ -158,6 +158,12 @@ std::optional<ModerationNotice> parse_moderation_notice(std::string_view payload
       break;
     case 'b':
       signal_kind = mod::SignalKind::author_block;
+      break;
+    case 'u':
+      signal_kind = mod::SignalKind::author_unmute;
+      break;
+    case 'n':
+      signal_kind = mod::SignalKind::unpositive;
       break;
     default:
       return std::nullopt;

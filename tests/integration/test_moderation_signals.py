@@ -163,6 +163,24 @@ class LocalSignalsTest(unittest.TestCase):
         self.assertEqual(gauge(self.kith, "kith_moderation_model_entries", kind="exposures"),
                          edges + 1)
 
+    def test_unmute_and_unfavourite_reach_the_engine(self):
+        author = self.api("carol", "POST", "/api/v1/statuses", {"status": "mute me, then not"})
+        path = f"/api/v1/kith/moderation/statuses/{author['id']}/explanation"
+        self.assertEqual(self.api("bob", "GET", path)["reason"], "none")
+        self.api("bob", "POST", f"/api/v1/accounts/{self.id_of('carol')}/mute")
+        harness.wait_until(lambda: self.api("bob", "GET", path)["reason"] == "muted_author",
+                           10, message="the mute in the engine")
+        self.api("bob", "POST", f"/api/v1/accounts/{self.id_of('carol')}/unmute")
+        harness.wait_until(lambda: self.api("bob", "GET", path)["reason"] == "none",
+                           10, message="the unmute in the engine")
+        # An unfavourite is announced as the positive withdrawn.
+        notified = gauge(self.kith, "kith_moderation_signals", path="notification")
+        self.api("dave", "POST", f"/api/v1/statuses/{author['id']}/favourite")
+        self.api("dave", "POST", f"/api/v1/statuses/{author['id']}/unfavourite")
+        harness.wait_until(
+            lambda: gauge(self.kith, "kith_moderation_signals", path="notification")
+            >= notified + 2, 10, message="the favourite's and the unfavourite's notifications")
+
     def test_a_repeated_status_in_a_report_is_one_flag(self):
         status = self.api("carol", "POST", "/api/v1/statuses", {"status": "report me twice"})
         before = self.flags()
