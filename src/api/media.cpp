@@ -16,6 +16,7 @@
 // Served files carry X-Content-Type-Options: nosniff and a sandboxing
 // Content-Security-Policy, so an image can never run as a page.
 #include <spdlog/spdlog.h>
+#include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/thread_pool.hpp>
@@ -49,6 +50,11 @@ constexpr std::size_t kMultipartOverheadBytes = 64 * 1024;
 constexpr std::uint64_t kProcessAtOncePixels = 4'000'000;
 // Threads that process uploads and read and write files.
 constexpr int kMediaThreads = 1;
+// Background uploads (v2) waiting or being processed at once, each holding
+// its file's bytes: beyond this many, an upload is processed before the
+// answer, so the waiting request, not a queue, holds it (and the server's
+// connection limit bounds those).
+constexpr int kMaxBackgroundUploads = 8;
 
 class MediaService {
  public:
@@ -65,8 +71,19 @@ class MediaService {
     co_return co_await asio::co_spawn(threads.get_executor(), work, asio::use_awaitable);
   }
 
+  // A slot for one more background upload; false when kMaxBackgroundUploads
+  // are taken. Each slot taken is given back by finish_processing.
+  bool take_background_slot() {
+    int taken = background_uploads.load();
+    while (taken < kMaxBackgroundUploads)
+      if (background_uploads.compare_exchange_weak(taken, taken + 1)) return true;
+    return false;
+  }
+  void give_background_slot() { background_uploads.fetch_sub(1); }
+
   media::FileStore store;
   std::size_t max_bytes;
+  std::atomic<int> background_uploads{0};
   asio::thread_pool threads{kMediaThreads};
 };
 
@@ -168,6 +185,7 @@ asio::awaitable<void> finish_processing(ApiRoutes& routes, std::shared_ptr<Media
   } catch (const std::exception& e) {
     spdlog::warn("media {}: processing failed: {}", id, e.what());
   }
+  service->give_background_slot();
 }
 
 struct UploadRequest {
@@ -202,8 +220,17 @@ asio::awaitable<http::Response> upload(ApiRoutes& routes, std::shared_ptr<MediaS
   const auto dimensions =
       media::read_dimensions(std::get<media::ImageFormat>(checked), file->bytes);
   const bool later = v2 && dimensions &&
-                     std::uint64_t{dimensions->width} * dimensions->height > kProcessAtOncePixels;
+                     std::uint64_t{dimensions->width} * dimensions->height > kProcessAtOncePixels &&
+                     service->take_background_slot();
   if (later) {
+    // The slot goes back when finish_processing ends, or here if the row
+    // cannot be written.
+    struct SlotGuard {
+      MediaService* service;
+      ~SlotGuard() {
+        if (service) service->give_background_slot();
+      }
+    } guard{service.get()};
     db::NewMedia pending;
     pending.account_id = caller.account_id;
     pending.description = description.value_or("");
@@ -218,6 +245,7 @@ asio::awaitable<http::Response> upload(ApiRoutes& routes, std::shared_ptr<MediaS
     });
     if (!media) co_return not_found();
     auto bytes = std::make_shared<const std::string>(file->bytes);
+    guard.service = nullptr;  // finish_processing gives it back
     asio::co_spawn(co_await asio::this_coro::executor,
                    finish_processing(routes, service, media->view.id, std::move(bytes)),
                    asio::detached);

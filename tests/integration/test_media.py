@@ -12,6 +12,7 @@ One daemon for the class with media.max_image_bytes = 2MiB; the fixture
 images are tests/unit/fixtures/media (made with cjpeg, cwebp and exiftool).
 """
 
+import concurrent.futures
 import json
 import os
 import struct
@@ -219,6 +220,33 @@ class MediaTest(unittest.TestCase):
         # A small image is processed at once, as Mastodon does: 200.
         small = self.upload("alice", fixture("gps.webp"), "a.webp", version=2, expect=200)
         self.assertIsNotNone(small["url"])
+
+    def test_v2_background_uploads_are_bounded(self):
+        # Twelve large images at once: at most kMaxBackgroundUploads (8) wait
+        # in the background at once; beyond that an upload is processed
+        # before the answer (200). Every one ends processed.
+        body, type_ = multipart([], [("file", "many.png", "image/png", big_png(3000, 3000))])
+
+        def post(_):
+            return self.request("bob", "POST", "/api/v2/media", body, {"Content-Type": type_})
+
+        with concurrent.futures.ThreadPoolExecutor(12) as pool:
+            responses = list(pool.map(post, range(12)))
+        for r in responses:
+            self.assertIn(r.status, (200, 202), r.text())
+        answers = [r.json() for r in responses]
+        pending = [a for a in answers if a["url"] is None]
+        self.assertLessEqual(len(pending), 8)
+        deadline = time.monotonic() + 60
+        for media in answers:
+            while True:
+                r = self.request("bob", "GET", f"/api/v1/media/{media['id']}")
+                if r.status == 200:
+                    break
+                self.assertEqual(r.status, 206, r.text())
+                self.assertLess(time.monotonic(), deadline, "still processing after 60 s")
+                time.sleep(0.05)
+            self.check_attachment(r.json(), 3000, 3000)
 
     def test_only_ones_own_media(self):
         media = self.upload("alice", fixture("gps.png"), "a.png")
