@@ -29,6 +29,10 @@ TEST_CASE("kith_mod notices: each kind is read", "[moderation]") {
   CHECK(mute->signal.kind == SignalKind::author_mute);
   CHECK(mute->signal.status == 0);
   CHECK(parse_moderation_notice("b 1 0 3 4")->signal.kind == SignalKind::author_block);
+  // Undoing: an unmute/unblock with none left, an unfavourite.
+  CHECK(parse_moderation_notice("u 1 0 3 4")->signal.kind == SignalKind::author_unmute);
+  CHECK(parse_moderation_notice("n 1 2 3 4")->signal.kind == SignalKind::unpositive);
+  CHECK_FALSE(parse_moderation_notice("u 1 0 3"));
 
   auto domain = parse_moderation_notice("d 7 example.social 1700000000000");
   REQUIRE(domain);
