@@ -5,7 +5,7 @@
 //                     of them not rated before)
 //   flag -> others    whether another viewer's probability moves at once
 //                     (online rates), and the daemon's refit period
-//                     (moderation.refit_interval, default 60 s) plus the
+//                     (moderation.refit_interval, default 50 s) plus the
 //                     measured refit time: the worst case until the factor
 //                     model sees the flag
 //   1M flags refit    MovieLens copied K times into K disjoint communities
@@ -45,7 +45,7 @@ inline constexpr std::size_t kTimelines = 5000;
 inline constexpr std::size_t kTimelineLength = 40;
 inline constexpr std::size_t kScaleFlags = 1'000'000;
 inline constexpr std::int64_t kCopyIdStride = 10'000'000;
-inline constexpr double kRefitIntervalSeconds = 60;  // config moderation.refit_interval default
+inline constexpr double kRefitIntervalSeconds = 50;  // config moderation.refit_interval default
 
 using Clock = std::chrono::steady_clock;
 

@@ -791,6 +791,26 @@ void record_exposures(ApiRoutes& routes, std::int64_t viewer, std::span<const Sh
   }
 }
 
+namespace {
+
+// Whether a rendered Status's `filtered` holds one of kith's system filters
+// (status_filters.cpp: their ids start with "kith-").
+bool carries_moderation_verdict(const nlohmann::json& status) {
+  const auto filtered = status.find("filtered");
+  if (filtered == status.end() || !filtered->is_array()) return false;
+  for (const auto& result : *filtered) {
+    const auto filter = result.find("filter");
+    if (filter == result.end() || !filter->is_object()) continue;
+    const auto id = filter->find("id");
+    if (id != filter->end() && id->is_string() &&
+        id->get_ref<const std::string&>().starts_with("kith-"))
+      return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 void record_exposures(ApiRoutes& routes, std::int64_t viewer, const nlohmann::json& statuses) {
   if (routes.context.moderation == nullptr) return;
   std::vector<ShownStatus> shown;
@@ -799,6 +819,10 @@ void record_exposures(ApiRoutes& routes, std::int64_t viewer, const nlohmann::js
     const nlohmann::json* shown_status = &status;
     if (auto reblog = status.find("reblog"); reblog != status.end() && reblog->is_object())
       shown_status = &*reblog;
+    // Shown behind a community-moderation warning (or reported, where
+    // hide does not remove it): not "shown and not flagged", or the model
+    // would learn that those predicted to flag it did not.
+    if (carries_moderation_verdict(*shown_status)) return;
     const auto id = shown_status->find("id");
     const auto account = shown_status->find("account");
     if (id == shown_status->end() || !id->is_string() || account == shown_status->end() ||

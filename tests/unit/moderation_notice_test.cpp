@@ -86,7 +86,7 @@ TEST_CASE("kith_mod notices: malformed ones are refused", "[moderation]") {
 TEST_CASE("moderation configuration keys and their bounds", "[moderation]") {
   auto no_env = [](const std::string&) -> std::optional<std::string> { return std::nullopt; };
   auto defaults = kith::core::load_config_from_string("", "test", no_env);
-  CHECK(defaults.moderation.refit_interval == std::chrono::seconds(60));
+  CHECK(defaults.moderation.refit_interval == std::chrono::seconds(50));
   auto set = kith::core::load_config_from_string(
       "[moderation]\nrefit_interval = \"5s\"\nexposure_retention = \"48h\"\nmax_exposures = 0\n",
       "test", no_env);

@@ -102,8 +102,9 @@ struct InboxConfig {
 struct ModerationConfig {
   // moderation.refit_interval: a full refit runs at most this often, and
   // only when something changed; it bounds how long a new flag takes to
-  // reach other users' predictions (1s to 1h).
-  std::chrono::milliseconds refit_interval{60'000};
+  // reach other users' predictions (1s to 1h). The default leaves room for
+  // the refit itself (a few seconds) within the minute issue 5 promises.
+  std::chrono::milliseconds refit_interval{50'000};
   // moderation.exposure_retention: how long "who was shown what" is kept
   // in mod_exposures (1h to 3650 days).
   std::chrono::milliseconds exposure_retention{std::chrono::hours(24 * 90)};
