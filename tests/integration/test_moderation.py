@@ -21,93 +21,35 @@ import unittest
 import urllib.parse
 
 import harness
+from api_fixture import PASSWORD, LocalApiTest, gauge
 from test_streaming import EventStream
 
-PASSWORD = "correct horse battery staple"
-SCOPES = "read write follow push admin:read admin:write"
 PREFERENCES = "/api/v1/kith/moderation/preferences"
-
-
-def gauge(kith, name, **labels):
-    _, samples = kith.metrics()
-    for sample_name, sample_labels, value in samples:
-        if sample_name == name and all(sample_labels.get(k) == v for k, v in labels.items()):
-            return value
-    return None
 
 
 def explanation_path(status_id):
     return f"/api/v1/kith/moderation/statuses/{status_id}/explanation"
 
 
-class EffectsTest(unittest.TestCase):
-    USERS = ("alice", "bob", "carol", "dora")  # dora is an admin
+class EffectsTest(LocalApiTest):
+    USERS = ("alice", "bob", "carol", "dora")
+    ADMINS = ("dora",)
+    SCOPES = "read write follow push admin:read admin:write"
 
     @classmethod
     def setUpClass(cls):
-        cls.pg = harness.PgCluster()
-        cls.addClassCleanup(cls.pg.cleanup)
-        cls.pg.createdb("effects")
-        cls.kith = harness.Kith(database_url=cls.pg.url("effects"))
-        cls.addClassCleanup(cls.kith.cleanup)
-        cls.kith.start()
-        for name in cls.USERS:
-            args = ["user", "add", name, "--email", f"{name}@example.com"]
-            if name == "dora":
-                args.append("--admin")
-            created = cls.kith.run(*args, input=PASSWORD + "\n")
-            if created.returncode != 0:
-                raise AssertionError(f"kith user add {name}: {created.stderr}")
-        app = cls.kith.post("/api/v1/apps", {
-            "client_name": "kith effects test", "redirect_uris": "urn:ietf:wg:oauth:2.0:oob",
-            "scopes": SCOPES})
-        assert app.status == 200, app
-        cls.app = app.json()
-        cls.tokens = {name: cls.token(name, SCOPES) for name in cls.USERS}
+        super().setUpClass()
         cls.tokens["alice-read"] = cls.token("alice", "read")
-        cls.ids = {}
         harness.wait_until(lambda: gauge(cls.kith, "kith_moderation_loaded") == 1, 20,
                            message="the engine loaded at start")
-
-    @classmethod
-    def token(cls, name, scope):
-        r = cls.kith.post("/oauth/token", {
-            "grant_type": "password", "client_id": cls.app["client_id"],
-            "client_secret": cls.app["client_secret"], "username": name,
-            "password": PASSWORD, "scope": scope})
-        assert r.status == 200, (r, r.text())
-        return r.json()["access_token"]
-
-    def api(self, user, method, path, body=None, expect=200):
-        headers = {"Authorization": f"Bearer {self.tokens[user]}"}
-        r = self.kith.request(method, path, body=body, headers=headers)
-        self.assertEqual(r.status, expect, f"{method} {path}: {r.text()}")
-        body = r.json()
-        if expect >= 400:
-            self.assertIsInstance(body.get("error"), str, body)
-        return body
-
-    def id_of(self, user):
-        if user not in self.ids:
-            self.ids[user] = self.api(user, "GET", "/api/v1/accounts/verify_credentials")["id"]
-        return self.ids[user]
-
-    def post(self, user, text):
-        return self.api(user, "POST", "/api/v1/statuses", {"status": text})
 
     def report(self, reporter, target, status_id):
         return self.api(reporter, "POST", "/api/v1/reports", {
             "account_id": self.id_of(target), "status_ids": [status_id],
             "comment": "effects test"})
 
-    def ids_in(self, user, path):
-        return [s["id"] for s in self.api(user, "GET", path)]
-
     def system_results(self, status):
         return [r for r in status["filtered"] if r["filter"]["id"].startswith("kith-")]
-
-    def follow(self, follower, followed):
-        self.api(follower, "POST", f"/api/v1/accounts/{self.id_of(followed)}/follow")
 
     # -- the tests --
 

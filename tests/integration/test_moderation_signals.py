@@ -27,75 +27,20 @@ import unittest
 
 import federation
 import harness
-
-PASSWORD = "correct horse battery staple"
-SCOPES = "read write follow push admin:read admin:write"
+from api_fixture import LocalApiTest, gauge
 
 
-def gauge(kith, name, **labels):
-    _, samples = kith.metrics()
-    for sample_name, sample_labels, value in samples:
-        if sample_name == name and all(sample_labels.get(k) == v for k, v in labels.items()):
-            return value
-    return None
-
-
-class LocalSignalsTest(unittest.TestCase):
-    USERS = (("alice", True), ("bob", False), ("carol", False), ("dave", False))
+class LocalSignalsTest(LocalApiTest):
+    USERS = ("alice", "bob", "carol", "dave")
+    ADMINS = ("alice",)
+    SCOPES = "read write follow push admin:read admin:write"
+    CONFIG = {"moderation": {"refit_interval": "1s"}}
 
     @classmethod
     def setUpClass(cls):
-        cls.pg = harness.PgCluster()
-        cls.addClassCleanup(cls.pg.cleanup)
-        cls.pg.createdb("mod")
-        cls.kith = harness.Kith(database_url=cls.pg.url("mod"),
-                                config={"moderation": {"refit_interval": "1s"}})
-        cls.addClassCleanup(cls.kith.cleanup)
-        cls.kith.start()
-        for name, admin in cls.USERS:
-            args = ["user", "add", name, "--email", f"{name}@example.com"]
-            if admin:
-                args.append("--admin")
-            created = cls.kith.run(*args, input=PASSWORD + "\n")
-            if created.returncode != 0:
-                raise AssertionError(f"kith user add {name}: {created.stderr}")
-        app = cls.kith.post("/api/v1/apps", {
-            "client_name": "kith moderation test", "redirect_uris": "urn:ietf:wg:oauth:2.0:oob",
-            "scopes": SCOPES})
-        assert app.status == 200, app
-        cls.app = app.json()
-        cls.tokens = {}
-        for name, _ in cls.USERS:
-            cls.tokens[name] = cls.token(name, SCOPES)
-        cls.ids = {}
+        super().setUpClass()
         harness.wait_until(lambda: gauge(cls.kith, "kith_moderation_loaded") == 1, 20,
                            message="the engine loaded at start")
-
-    @classmethod
-    def token(cls, name, scope):
-        r = cls.kith.post("/oauth/token", {
-            "grant_type": "password", "client_id": cls.app["client_id"],
-            "client_secret": cls.app["client_secret"], "username": name,
-            "password": PASSWORD, "scope": scope})
-        assert r.status == 200, (r, r.text())
-        return r.json()["access_token"]
-
-    def api(self, user, method, path, body=None, expect=200):
-        headers = {"Authorization": f"Bearer {self.tokens.get(user, user)}"}
-        r = self.kith.request(method, path, body=body, headers=headers)
-        self.assertEqual(r.status, expect, f"{method} {path}: {r.text()}")
-        body = r.json()
-        if expect >= 400:
-            self.assertIsInstance(body.get("error"), str, body)
-        return body
-
-    def id_of(self, user):
-        if user not in self.ids:
-            self.ids[user] = self.api(user, "GET", "/api/v1/accounts/verify_credentials")["id"]
-        return self.ids[user]
-
-    def psql(self, sql):
-        return self.pg.psql(sql, dbname="mod")
 
     def flags(self):
         return gauge(self.kith, "kith_moderation_model_entries", kind="flags")
