@@ -165,6 +165,35 @@ std::optional<std::string> redirect_source(std::string_view uri) {
   return scheme + "://" + std::string(authority);
 }
 
+// The end of a sign-in form (the OAuth page's and the explanation page's):
+// the error, if any, announced and tied to the fields; login and password
+// (the password focused after an error with a login given); the button
+// labelled `submit_key`; the form's end.
+std::string sign_in_fields(std::string_view lang, std::string_view login,
+                           std::optional<std::string_view> error, std::string_view submit_key) {
+  std::string body;
+  std::string invalid;
+  if (error) {
+    body += "<p id=\"sign-in-error\" class=\"error\" role=\"alert\">" + escape(text(lang, *error)) +
+            "</p>\n";
+    invalid = " aria-invalid=\"true\" aria-describedby=\"sign-in-error\"";
+  }
+  const bool focus_password = error && !login.empty();
+  body += "<label for=\"login\">" + escape(text(lang, "sign_in.login")) + "</label>\n";
+  body +=
+      "<input id=\"login\" name=\"username\" type=\"text\" autocomplete=\"username\" "
+      "autocapitalize=\"none\" spellcheck=\"false\" required value=\"" +
+      escape(login) + "\"" + invalid + (focus_password ? "" : " autofocus") + ">\n";
+  body += "<label for=\"password\">" + escape(text(lang, "sign_in.password")) + "</label>\n";
+  body +=
+      "<input id=\"password\" name=\"password\" type=\"password\" "
+      "autocomplete=\"current-password\" required" +
+      invalid + (focus_password ? " autofocus" : "") + ">\n";
+  body += "<button type=\"submit\">" + escape(text(lang, submit_key)) + "</button>\n";
+  body += "</form>\n";
+  return body;
+}
+
 }  // namespace
 
 http::Response login_page(const AuthorizationRequest& request, const Application& app,
@@ -184,25 +213,7 @@ http::Response login_page(const AuthorizationRequest& request, const Application
   body += hidden("code_challenge_method", request.code_challenge_method);
   body += hidden("lang", request.language);
   body += hidden("csrf", csrf);
-  std::string invalid;
-  if (error) {
-    body += "<p id=\"sign-in-error\" class=\"error\" role=\"alert\">" + escape(text(lang, *error)) +
-            "</p>\n";
-    invalid = " aria-invalid=\"true\" aria-describedby=\"sign-in-error\"";
-  }
-  const bool focus_password = error && !login.empty();
-  body += "<label for=\"login\">" + escape(text(lang, "sign_in.login")) + "</label>\n";
-  body +=
-      "<input id=\"login\" name=\"username\" type=\"text\" autocomplete=\"username\" "
-      "autocapitalize=\"none\" spellcheck=\"false\" required value=\"" +
-      escape(login) + "\"" + invalid + (focus_password ? "" : " autofocus") + ">\n";
-  body += "<label for=\"password\">" + escape(text(lang, "sign_in.password")) + "</label>\n";
-  body +=
-      "<input id=\"password\" name=\"password\" type=\"password\" "
-      "autocomplete=\"current-password\" required" +
-      invalid + (focus_password ? " autofocus" : "") + ">\n";
-  body += "<button type=\"submit\">" + escape(text(lang, "sign_in.submit")) + "</button>\n";
-  body += "</form>\n";
+  body += sign_in_fields(lang, login, error, "sign_in.submit");
   return page(status, lang, text(lang, "sign_in.title"), body, "'self'");
 }
 
@@ -301,25 +312,7 @@ http::Response explanation_sign_in_page(std::string_view language, std::string_v
   body += "<form method=\"post\" action=\"" + escape(path) + "\">\n";
   body += hidden("lang", language);
   body += hidden("csrf", csrf);
-  std::string invalid;
-  if (error) {
-    body += "<p id=\"sign-in-error\" class=\"error\" role=\"alert\">" + escape(text(lang, *error)) +
-            "</p>\n";
-    invalid = " aria-invalid=\"true\" aria-describedby=\"sign-in-error\"";
-  }
-  const bool focus_password = error && !login.empty();
-  body += "<label for=\"login\">" + escape(text(lang, "sign_in.login")) + "</label>\n";
-  body +=
-      "<input id=\"login\" name=\"username\" type=\"text\" autocomplete=\"username\" "
-      "autocapitalize=\"none\" spellcheck=\"false\" required value=\"" +
-      escape(login) + "\"" + invalid + (focus_password ? "" : " autofocus") + ">\n";
-  body += "<label for=\"password\">" + escape(text(lang, "sign_in.password")) + "</label>\n";
-  body +=
-      "<input id=\"password\" name=\"password\" type=\"password\" "
-      "autocomplete=\"current-password\" required" +
-      invalid + (focus_password ? " autofocus" : "") + ">\n";
-  body += "<button type=\"submit\">" + escape(text(lang, "why.submit")) + "</button>\n";
-  body += "</form>\n";
+  body += sign_in_fields(lang, login, error, "why.submit");
   return page(status, language, text(lang, "why.title"), body, "'self'");
 }
 
