@@ -30,7 +30,6 @@
 #include "kith/api/login_throttle.hpp"
 #include "kith/api/moderation.hpp"
 #include "kith/api/routes.hpp"
-#include "kith/mod/engine.hpp"
 #include "kith/api/scheduled_status_worker.hpp"
 #include "kith/api/streaming.hpp"
 #include "kith/api/web_push.hpp"
@@ -41,6 +40,7 @@
 #include "kith/core/process_stats.hpp"
 #include "kith/http/client.hpp"
 #include "kith/http/server.hpp"
+#include "kith/mod/engine.hpp"
 #include "kith/web/routes.hpp"
 
 namespace kith::app {
@@ -174,12 +174,11 @@ int serve(const core::Config& config) {
   // The community moderation engine: fed from the database and from each
   // new signal by the api module's moderation service.
   mod::Engine moderation;
-  auto api_routes = api::add_api_routes(
-      router, api::ApiContext{config, *pool, budget, fetcher, actors, wake_delivery,
-                              streaming_hub.get(), &moderation});
-  auto web_routes =
-      web::add_web_routes(router, web::WebContext{config, *pool, api::login_throttle(*api_routes),
-                                              &moderation});
+  auto api_routes =
+      api::add_api_routes(router, api::ApiContext{config, *pool, budget, fetcher, actors,
+                                                  wake_delivery, streaming_hub.get(), &moderation});
+  auto web_routes = web::add_web_routes(
+      router, web::WebContext{config, *pool, api::login_throttle(*api_routes), &moderation});
   // The route table, for operators and for test_api_coverage, which checks
   // docs/API.md against it.
   for (const auto& [method, pattern] : router.routes())

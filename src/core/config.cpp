@@ -336,7 +336,8 @@ void apply_keys(KeyReader& keys, Config& c) {
     c.moderation.exposure_retention = *v;
   }
   if (auto v = keys.integer("moderation.max_exposures")) {
-    if (*v < 0 || *v > 2'000'000'000) fail("moderation.max_exposures", "must be from 0 to 2000000000");
+    if (*v < 0 || *v > 2'000'000'000)
+      fail("moderation.max_exposures", "must be from 0 to 2000000000");
     c.moderation.max_exposures = static_cast<std::size_t>(*v);
   }
   // A lease that can run out while its attempt is still going lets a second

@@ -68,8 +68,8 @@ enum class Action : std::uint8_t { none, warn, hide };
 
 // A viewer's choices (PATCH /api/v1/kith/moderation/preferences).
 struct Preferences {
-  bool opt_out = false;      // no predicted verdicts at all (own flags and instance-wide still apply)
-  double sensitivity = 0.5;  // 0 (only near-certain) .. 1 (warn early)
+  bool opt_out = false;  // no predicted verdicts at all (own flags and instance-wide still apply)
+  double sensitivity = 0.5;      // 0 (only near-certain) .. 1 (warn early)
   Action action = Action::warn;  // what a predicted verdict does: warn or hide
 };
 
@@ -93,15 +93,15 @@ struct Verdict {
 struct Evidence {
   StatusId status = 0;
   AccountId author = 0;
-  std::uint32_t flaggers = 0;          // distinct accounts that flagged it
-  std::uint32_t exposures = 0;         // accounts shown it
-  double trusted_flag_weight = 0;      // sum of the flaggers' trust weights
+  std::uint32_t flaggers = 0;                // distinct accounts that flagged it
+  std::uint32_t exposures = 0;               // accounts shown it
+  double trusted_flag_weight = 0;            // sum of the flaggers' trust weights
   std::uint32_t flaggers_negative_side = 0;  // flaggers with factor < 0
   std::uint32_t flaggers_positive_side = 0;  // flaggers with factor > 0
-  double intercept = 0;                // the status's fitted intercept
-  bool bridged = false;                // the bridging condition holds
-  bool acted = false;                  // marked for everyone (until an admin overturns)
-  std::optional<bool> admin_confirmed; // set once an admin has decided
+  double intercept = 0;                      // the status's fitted intercept
+  bool bridged = false;                      // the bridging condition holds
+  bool acted = false;                        // marked for everyone (until an admin overturns)
+  std::optional<bool> admin_confirmed;       // set once an admin has decided
 };
 
 // "Why is this hidden for me?", in data; the API and the page word it.
@@ -110,14 +110,14 @@ struct Explanation {
   Preferences preferences;
   double threshold = 0;  // the viewer's threshold the probability is compared with
   double viewer_rate = 0, status_rate = 0, author_rate = 0;  // shrunk flag rates
-  std::optional<Evidence> community;  // when an instance-wide action applies
+  std::optional<Evidence> community;                         // when an instance-wide action applies
 };
 
 struct Stats {
   std::size_t accounts = 0, statuses = 0, authors = 0, flags = 0, exposures = 0;
   std::size_t bytes = 0;  // everything the engine holds
   double bytes_per_account = 0, bytes_per_status = 0, bytes_per_flag = 0;
-  std::int64_t last_refit_at = 0;       // unix seconds
+  std::int64_t last_refit_at = 0;  // unix seconds
   double last_refit_seconds = 0;
 };
 
