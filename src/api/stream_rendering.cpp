@@ -33,6 +33,7 @@
 #include <pqxx/pqxx>
 #include <set>
 
+#include "../db/sql_arrays.hpp"
 #include "client_support.hpp"
 #include "kith/db/stream_audience.hpp"
 #include "kith/mod/engine.hpp"
@@ -271,10 +272,8 @@ std::vector<StreamingHub::Outgoing> render_stream_events(
   pqxx::read_transaction tx(connection);
   // Streams whose token was revoked or expired since they opened, or whose
   // user was disabled or suspended, get nothing more: they are closed here.
-  std::string token_ids = "{";
-  for (const auto& target : targets)
-    token_ids += (token_ids.size() > 1 ? "," : "") + std::to_string(target.token_id);
-  token_ids += "}";
+  std::vector<std::int64_t> token_ids;
+  for (const auto& target : targets) token_ids.push_back(target.token_id);
   std::set<std::int64_t> valid;
   for (const auto& row :
        tx.exec_params("SELECT t.id FROM oauth_access_tokens t JOIN users u ON u.id = t.user_id"
@@ -282,7 +281,7 @@ std::vector<StreamingHub::Outgoing> render_stream_events(
                       " WHERE t.id = ANY($1::bigint[]) AND t.revoked_at IS NULL"
                       "   AND (t.expires_at IS NULL OR t.expires_at > now())"
                       "   AND NOT u.disabled AND a.suspended_at IS NULL",
-                      token_ids))
+                      db::bigint_array_literal(token_ids)))
     valid.insert(row[0].as<std::int64_t>());
   std::vector<StreamingHub::Target> live;
   for (const auto& target : targets) {

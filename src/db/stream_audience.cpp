@@ -3,19 +3,11 @@
 
 #include <pqxx/pqxx>
 
+#include "sql_arrays.hpp"
 #include "visibility_sql.hpp"
 
 namespace kith::db {
 namespace {
-
-std::string id_array(const std::vector<std::int64_t>& ids) {
-  std::string out = "{";
-  for (std::int64_t id : ids) {
-    if (out.size() > 1) out += ',';
-    out += std::to_string(id);
-  }
-  return out + "}";
-}
 
 // db::home_timeline's own rules (visibility_sql.hpp), for the viewer v.id.
 const std::string& home_only_for_viewer() {
@@ -116,7 +108,7 @@ std::map<std::int64_t, StreamViewer> stream_viewers(pqxx::transaction_base& tx,
   if (viewers.empty()) return result;
   auto rows =
       tx.exec_params(std::string(kViewerFactsHead) + home_only_for_viewer() + kViewerFactsTail,
-                     status_id, id_array(viewers));
+                     status_id, bigint_array_literal(viewers));
   for (const auto& row : rows) {
     StreamViewer viewer;
     viewer.home = row[1].as<bool>();
@@ -143,7 +135,7 @@ std::vector<std::int64_t> deleted_status_audience(pqxx::transaction_base& tx,
            " WHERE v.id = $2 OR v.id = ANY($3::bigint[])"
            "   OR ($4 = 'private' AND EXISTS (SELECT 1 FROM follows f WHERE f.account_id = v.id"
            "       AND f.target_account_id = $2 AND f.state = 'accepted'))",
-           id_array(viewers), author_id, id_array(mentioned), visibility))
+           bigint_array_literal(viewers), author_id, bigint_array_literal(mentioned), visibility))
     audience.push_back(row[0].as<std::int64_t>());
   return audience;
 }

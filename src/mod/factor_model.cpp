@@ -12,6 +12,22 @@ namespace kith::mod::detail {
 
 namespace {
 
+// Zero biases and user factors, and small deterministic starting factors
+// for statuses (zero would be a fixed point of the alternation), from
+// mix64((i ^ key_xor) + key_add) for status i.
+FactorParams starting_params(std::size_t users, std::size_t items, std::uint64_t key_xor,
+                             std::uint64_t key_add) {
+  FactorParams p;
+  p.user_bias.assign(users, 0);
+  p.user_factor.assign(users, 0);
+  p.item_bias.assign(items, 0);
+  p.item_factor.resize(items);
+  for (std::size_t i = 0; i < items; ++i)
+    p.item_factor[i] =
+        static_cast<float>((mix64((i ^ key_xor) + key_add) >> 11) * 0x1.0p-53 - 0.5) * 0.2f;
+  return p;
+}
+
 // One half-sweep: updates (bias, factor) of every row of `rows` holding the
 // other side's parameters fixed.
 void solve_rows(const Csr& rows, float mu, const std::vector<float>& other_bias,
@@ -76,18 +92,8 @@ void solve_all(const Csr& rows, float mu, const std::vector<float>& other_bias,
 }  // namespace
 
 FactorParams fit_factor_model(const Csr& by_user, const Csr& by_item, const FactorOptions& o) {
-  FactorParams p;
-  const std::size_t users = by_user.rows(), items = by_item.rows();
-  p.user_bias.assign(users, 0);
-  p.user_factor.assign(users, 0);
-  p.item_bias.assign(items, 0);
-  p.item_factor.resize(items);
-  // Small deterministic starting factors for statuses (zero would be a
-  // fixed point of the alternation).
-  for (std::size_t i = 0; i < items; ++i)
-    p.item_factor[i] =
-        static_cast<float>((mix64(i ^ (o.seed * 0x9e3779b97f4a7c15ULL)) >> 11) * 0x1.0p-53 - 0.5) *
-        0.2f;
+  FactorParams p =
+      starting_params(by_user.rows(), by_item.rows(), o.seed * 0x9e3779b97f4a7c15ULL, 0);
 
   // The global intercept: the confidence-weighted flag rate.
   double flags = 0, total = 0;
@@ -169,14 +175,7 @@ void logistic_all(const Csr& rows, float mu, const std::vector<float>& other_bia
 }  // namespace
 
 FactorParams fit_logistic_model(const Csr& by_user, const Csr& by_item, const LogisticOptions& o) {
-  FactorParams p;
-  const std::size_t users = by_user.rows(), items = by_item.rows();
-  p.user_bias.assign(users, 0);
-  p.user_factor.assign(users, 0);
-  p.item_bias.assign(items, 0);
-  p.item_factor.resize(items);
-  for (std::size_t i = 0; i < items; ++i)
-    p.item_factor[i] = static_cast<float>((mix64(i + 77) >> 11) * 0x1.0p-53 - 0.5) * 0.2f;
+  FactorParams p = starting_params(by_user.rows(), by_item.rows(), 0, 77);
   double flags = 0, total = 0;
   for (std::size_t e = 0; e < by_user.other.size(); ++e) {
     const float w = by_user.weight[e];
