@@ -12,10 +12,17 @@ namespace {
 // a small hold-out cannot swing collinear weights far from it.
 inline constexpr double kBlendRidge = 5.0;
 inline constexpr int kNewtonSteps = 12;
-// Share of what a viewer is shown that is warned on at sensitivity 0.5,
-// and how many decades sensitivity 0 and 1 move it.
+// Share of what a viewer is shown that is warned on at sensitivity 0.5:
+// as much as the instance's viewers flag (kDefaultActedShare before the
+// first fit); sensitivity 0 and 1 move it a decade down and up, within
+// [kMinActedShare, kMaxActedShare].
 inline constexpr double kDefaultActedShare = 0.05;
-inline constexpr double kMinActedShare = 0.003, kMaxActedShare = 0.30;
+inline constexpr double kMinActedShare = 0.001, kMaxActedShare = 0.30;
+// The floor on the probability: kFloorAtZero at sensitivity 0, falling by
+// kFloorSlope to sensitivity 1; before the first fit (nothing calibrated
+// yet, the threshold is the floor) it starts higher, at kUnfittedFloorAtZero.
+inline constexpr double kFloorAtZero = 0.4, kUnfittedFloorAtZero = 0.5, kFloorSlope = 0.35;
+inline constexpr double kMaxThreshold = 0.99;
 
 // Solves a x = b for a symmetric positive definite a (Cholesky, in place).
 bool solve(std::array<std::array<double, kBlendFeatures>, kBlendFeatures>& a, Features& b) {
@@ -46,18 +53,31 @@ bool solve(std::array<std::array<double, kBlendFeatures>, kBlendFeatures>& a, Fe
 
 }  // namespace
 
-double Blend::threshold(double sensitivity) const {
-  sensitivity = std::clamp(sensitivity, 0.0, 1.0);
-  const double share = std::clamp(kDefaultActedShare * std::pow(10.0, 2 * (sensitivity - 0.5)),
-                                  kMinActedShare, kMaxActedShare);
-  const double floor = 0.5 - 0.35 * sensitivity;
-  if (quantiles.size() < 2) return floor;
-  const double position = (1 - share) * static_cast<double>(quantiles.size() - 1);
+namespace {
+
+// The value below which a share `1 - share` of the sorted quantiles lie.
+double upper_quantile(const std::vector<float>& q, double share) {
+  const double position = (1 - share) * static_cast<double>(q.size() - 1);
   const std::size_t below = static_cast<std::size_t>(position);
-  const std::size_t above = std::min(below + 1, quantiles.size() - 1);
+  const std::size_t above = std::min(below + 1, q.size() - 1);
   const double t = position - static_cast<double>(below);
-  const double quantile = quantiles[below] * (1 - t) + quantiles[above] * t;
-  return std::min(0.99, std::max(floor, quantile));
+  return q[below] * (1 - t) + q[above] * t;
+}
+
+}  // namespace
+
+double Blend::threshold(double sensitivity, const Features& baseline) const {
+  sensitivity = std::clamp(sensitivity, 0.0, 1.0);
+  const double at_default = flag_share > 0 ? flag_share : kDefaultActedShare;
+  const double share = std::clamp(at_default * std::pow(10.0, 2 * (sensitivity - 0.5)),
+                                  kMinActedShare, kMaxActedShare);
+  if (quantiles.size() < 2) return kUnfittedFloorAtZero - kFloorSlope * sensitivity;
+  const double floor = kFloorAtZero - kFloorSlope * sensitivity;
+  const double instance = upper_quantile(quantiles, share);
+  double viewer = instance;
+  if (relative_quantiles.size() >= 2)
+    viewer = sigmoid(logit_of(baseline) + upper_quantile(relative_quantiles, share));
+  return std::min(kMaxThreshold, std::max(floor, std::min(viewer, instance)));
 }
 
 Features fit_blend(const std::vector<Features>& x, const std::vector<float>& y,

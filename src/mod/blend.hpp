@@ -5,9 +5,13 @@
 // by logistic regression on exposures it held out of the factor fit (their
 // rates computed without them), so the weights say how much each signal
 // predicts a flag on this instance's own data. The threshold is a quantile
-// of the same held-out predictions: sensitivity 0.5 warns on about 3 % of
-// what a viewer is shown, 0 on 0.3 %, 1 on 30 %, never below a floor on the
-// probability itself.
+// of the same held-out predictions, taken per viewer: how much more likely
+// than on an ordinary status this viewer is to flag this one (the logit
+// over the viewer's baseline). Sensitivity 0.5 warns each viewer on about
+// 5 % of what they are shown, 0 on 0.5 %, 1 on 30 %, whether they flag
+// much or little, never below a floor on the probability itself, and
+// always above the instance-wide quantile of the probability (a viewer who
+// flags much is warned on at least what an average viewer's quantile says).
 //
 // What it must never do: return a probability outside (0, 1), or a
 // threshold that would act on everything.
@@ -29,6 +33,19 @@ struct FactorTerms {
   double user_bias = 0, user_factor = 0, item_bias = 0, item_factor = 0;
   double viewer_model = 0;  // the viewer model's log-odds
 };
+
+// The viewer's baseline: the same viewer shown an ordinary status (the
+// status's rates at the instance's, its factor terms zero). `f` holds only
+// the viewer's terms (viewer_model: the viewer model's log-odds without the
+// status's).
+inline Rates ordinary_status(Rates r) {
+  r.status = r.side = r.author = r.global;
+  r.status_positive = r.global_positive;
+  return r;
+}
+inline FactorTerms viewer_terms(const FactorTerms& f, double viewer_model_without_status) {
+  return {f.user_bias, f.user_factor, 0, 0, viewer_model_without_status};
+}
 
 inline Features features_of(const Rates& r, const FactorTerms& f) {
   const double g = logit(r.global);
@@ -54,17 +71,23 @@ struct Blend {
   // Before the first refit: the viewer's and the viewer's side's shrunk
   // rates, combined as independent evidence around the instance's rate.
   Features weights = {0, 1, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
-  // Held-out predicted probabilities at quantiles 0, 1/kQuantiles, .., 1.
-  std::vector<float> quantiles;
+  // Held-out predicted probabilities, and held-out logits over the viewer's
+  // baseline, at quantiles 0, 1/kQuantiles, .., 1.
+  std::vector<float> quantiles, relative_quantiles;
+  double flag_share = 0;  // share of those held-out exposures that were flagged
   bool fitted = false;
 
-  double probability(const Features& x) const {
+  double logit_of(const Features& x) const {
     double z = 0;
     for (std::size_t k = 0; k < kBlendFeatures; ++k) z += weights[k] * x[k];
-    return std::clamp(sigmoid(z), 1e-6, 1 - 1e-6);
+    return z;
   }
-  // The probability above which a viewer with this sensitivity is warned.
-  double threshold(double sensitivity) const;
+  double probability(const Features& x) const {
+    return std::clamp(sigmoid(logit_of(x)), 1e-6, 1 - 1e-6);
+  }
+  // The probability above which a viewer with this sensitivity is warned;
+  // `baseline` is the viewer's features on an ordinary status.
+  double threshold(double sensitivity, const Features& baseline) const;
 };
 
 inline constexpr std::size_t kQuantiles = 1000;
@@ -72,7 +95,7 @@ inline constexpr std::size_t kQuantiles = 1000;
 // Fits the weights (L2-regularised logistic regression by Newton steps).
 Features fit_blend(const std::vector<Features>& x, const std::vector<float>& y,
                    const std::vector<float>& weight);
-// Quantiles of the held-out probabilities.
+// Quantiles of held-out probabilities (or logits).
 std::vector<float> probability_quantiles(std::vector<float> probabilities);
 
 }  // namespace kith::mod::detail

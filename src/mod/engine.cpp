@@ -63,13 +63,15 @@ struct Engine::State {
     }
     terms.viewer_model = store.viewer_mu;
     if (user != kNoIndex) terms.viewer_model += store.accounts.viewer_bias[user];
+    const detail::Features baseline = detail::features_of(
+        detail::ordinary_status(rates), detail::viewer_terms(terms, terms.viewer_model));
     if (item != kNoIndex) terms.viewer_model += store.statuses.viewer_bias[item];
     if (user != kNoIndex && item != kNoIndex)
       terms.viewer_model +=
           double{store.accounts.viewer_factor[user]} * store.statuses.viewer_factor[item];
     Verdict v;
     v.probability = blend.probability(detail::features_of(rates, terms));
-    const double threshold = blend.threshold(prefs.sensitivity);
+    const double threshold = blend.threshold(prefs.sensitivity, baseline);
     if (explanation != nullptr) {
       explanation->preferences = prefs;
       explanation->threshold = threshold;
@@ -214,7 +216,8 @@ Stats Engine::stats() const {
   s.exposures = store.edges.size();
   const std::size_t evidence_bytes =
       state_->evidence.size() * (sizeof(Evidence) + sizeof(std::uint32_t) + 2 * sizeof(void*)) +
-      state_->blend.quantiles.capacity() * sizeof(float);
+      (state_->blend.quantiles.capacity() + state_->blend.relative_quantiles.capacity()) *
+          sizeof(float);
   s.bytes = store.bytes() + evidence_bytes + sizeof(State);
   if (s.accounts > 0)
     s.bytes_per_account = static_cast<double>(store.accounts.bytes()) / s.accounts;

@@ -233,7 +233,7 @@ void fit_blend_on_holdout(const Snapshot& snap, const ByUser& g, const Sums& s,
   const auto positive_of = [&](std::uint64_t pair) {
     return std::binary_search(snap.held_out_positives.begin(), snap.held_out_positives.end(), pair);
   };
-  std::vector<Features> x;
+  std::vector<Features> x, x_baseline;
   std::vector<float> y, w;
   for (std::uint32_t u = 0; u < snap.users && x.size() < kMaxBlendSamples; ++u) {
     const std::array<float, 2> shares = side_shares(p.user_factor[u]);
@@ -271,9 +271,12 @@ void fit_blend_on_holdout(const Snapshot& snap, const ByUser& g, const Sums& s,
       c.user_positives = std::max(0.0, snap.user_positives[u] - positive);
       c.item_positives = std::max(0.0, snap.item_positives[item] - positive);
       FactorTerms t{p.user_bias[u], p.user_factor[u], p.item_bias[item], p.item_factor[item], 0};
-      t.viewer_model = viewer.mu + viewer.user_bias[u] + viewer.item_bias[item] +
-                       viewer.user_factor[u] * viewer.item_factor[item];
-      x.push_back(features_of(rates_from(c), t));
+      const double viewer_alone = viewer.mu + viewer.user_bias[u];
+      t.viewer_model =
+          viewer_alone + viewer.item_bias[item] + viewer.user_factor[u] * viewer.item_factor[item];
+      const Rates rates = rates_from(c);
+      x.push_back(features_of(rates, t));
+      x_baseline.push_back(features_of(ordinary_status(rates), viewer_terms(t, viewer_alone)));
       y.push_back(static_cast<float>(flag));
       w.push_back(static_cast<float>(std::max(weight, 1e-3)));
     }
@@ -284,13 +287,20 @@ void fit_blend_on_holdout(const Snapshot& snap, const ByUser& g, const Sums& s,
   blend.weights = fit_blend(x, y, w);
   // Thresholds come from what trusted viewers are shown: distrusted
   // accounts' exposures must not move everyone's threshold.
-  std::vector<float> probabilities;
+  std::vector<float> probabilities, relative;
   probabilities.reserve(x.size());
+  relative.reserve(x.size());
+  double trusted_flags = 0;
   for (std::size_t n = 0; n < x.size(); ++n)
-    if (w[n] >= kTrustedViewer)
+    if (w[n] >= kTrustedViewer) {
+      trusted_flags += y[n];
       probabilities.push_back(static_cast<float>(blend.probability(x[n])));
+      relative.push_back(static_cast<float>(blend.logit_of(x[n]) - blend.logit_of(x_baseline[n])));
+    }
   if (probabilities.empty()) return;
+  blend.flag_share = trusted_flags / static_cast<double>(probabilities.size());
   blend.quantiles = probability_quantiles(std::move(probabilities));
+  blend.relative_quantiles = probability_quantiles(std::move(relative));
   blend.fitted = true;
 }
 
