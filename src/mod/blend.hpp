@@ -7,11 +7,12 @@
 // predicts a flag on this instance's own data. The threshold is a quantile
 // of the same held-out predictions, taken per viewer: how much more likely
 // than on an ordinary status this viewer is to flag this one (the logit
-// over the viewer's baseline). Sensitivity 0.5 warns each viewer on about
-// 5 % of what they are shown, 0 on 0.5 %, 1 on 30 %, whether they flag
-// much or little, never below a floor on the probability itself, and
-// always above the instance-wide quantile of the probability (a viewer who
-// flags much is warned on at least what an average viewer's quantile says).
+// over the viewer's baseline). At sensitivity 0.5 each viewer is warned on
+// about the share of what they are shown that this instance's viewers
+// flag, at 0 a tenth of it, at 1 ten times it, whether they flag much or
+// little; a probability in the instance-wide top share is warned on too
+// (so a viewer who flags much is not warned on less), and nothing below a
+// floor on the probability itself.
 //
 // What it must never do: return a probability outside (0, 1), or a
 // threshold that would act on everything.
