@@ -20,11 +20,12 @@
 //   and a user's moderation preferences reach only the engine of the
 //   daemon that served the request; the others learn them at their next
 //   start (or listener reconnect, which reloads).
-// - Undoing, in part: an unmute or unblock (when neither is left) and an
-//   unfavourite are announced ('u', 'n': SignalKind::author_unmute,
-//   unpositive); a lifted domain block, an expired mute, an unboost and a
-//   deleted reply are not, so the engine keeps those signals until the
-//   next start.
+// - Undoing, in part: an unmute or unblock (when neither is left), an
+//   unfavourite, an unboost and a deleted reply (when no other positive of
+//   the account on the status is left) are announced ('u', 'n':
+//   SignalKind::author_unmute, unpositive; migrations 0016 and 0018); a
+//   lifted domain block and an expired mute are not, so the engine keeps
+//   those signals until the next start.
 // - Deleted accounts and reports without statuses are not signals.
 #include "moderation_service.hpp"
 

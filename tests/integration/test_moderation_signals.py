@@ -11,7 +11,9 @@ persisted, the database (mod_exposures, mod_instance_actions) through psql.
                      flag in the engine at once (the direct path) and again
                      through the kith_mod notification; favourites and mutes
                      arrive by notification, a user's domain block as a
-                     block of that server's authors; statuses rendered for a viewer
+                     block of that server's authors; an unfavourite, unboost
+                     or deleted reply withdraws its positive unless another
+                     of the account's still carries it; statuses rendered for a viewer
                      are exposures, in the engine at once and written to
                      mod_exposures in batches, once per viewer and status; the admin API answers admins
                      only; confirm/overturn are stored; after a restart the
@@ -125,6 +127,31 @@ class LocalSignalsTest(LocalApiTest):
         harness.wait_until(
             lambda: gauge(self.kith, "kith_moderation_signals", path="notification")
             >= notified + 2, 10, message="the favourite's and the unfavourite's notifications")
+
+    def test_an_unboost_or_a_deleted_reply_withdraws_its_positive(self):
+        def notified():
+            return gauge(self.kith, "kith_moderation_signals", path="notification")
+
+        def settle(expected, message):
+            harness.wait_until(lambda: notified() >= expected, 10, message=message)
+            time.sleep(0.5)  # nothing more arrives
+            self.assertEqual(notified(), expected, message)
+
+        boosted = self.api("carol", "POST", "/api/v1/statuses", {"status": "boost me, then not"})
+        start = notified()
+        self.api("dave", "POST", f"/api/v1/statuses/{boosted['id']}/reblog")
+        self.api("dave", "POST", f"/api/v1/statuses/{boosted['id']}/unreblog")
+        settle(start + 2, "the boost's positive and its withdrawal")
+        # A favourite still carries the positive: the unboost withdraws nothing.
+        self.api("dave", "POST", f"/api/v1/statuses/{boosted['id']}/favourite")
+        self.api("dave", "POST", f"/api/v1/statuses/{boosted['id']}/reblog")
+        self.api("dave", "POST", f"/api/v1/statuses/{boosted['id']}/unreblog")
+        settle(start + 4, "the favourite's and the boost's positives, no withdrawal")
+        # A deleted reply withdraws the reply's positive.
+        reply = self.api("bob", "POST", "/api/v1/statuses",
+                         {"status": "a reply", "in_reply_to_id": boosted["id"]})
+        self.api("bob", "DELETE", f"/api/v1/statuses/{reply['id']}")
+        settle(start + 6, "the reply's positive and its withdrawal")
 
     def test_a_repeated_status_in_a_report_is_one_flag(self):
         status = self.api("carol", "POST", "/api/v1/statuses", {"status": "report me twice"})
