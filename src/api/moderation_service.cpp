@@ -14,25 +14,24 @@
 // runs again; a notification that fails costs only itself. The load reads
 // rows, so it restores what exists, never what was undone.
 //
-// What it does NOT handle (yet):
+// What it does NOT handle (yet), and how undoing reaches the engine:
 // - Several daemons on one database: signals reach every daemon's engine
 //   (the triggers notify all listeners), but an admin's confirm/overturn
 //   and a user's moderation preferences reach only the engine of the
 //   daemon that served the request; the others learn them at their next
 //   start (or listener reconnect, which reloads).
-// - Undoing, in part: an unmute or unblock (when neither is left), an
+// - Undoing is announced: an unmute or unblock (when neither is left), an
 //   unfavourite, an unboost and a deleted reply (when no other positive of
-//   the account on the status is left) are announced ('u', 'n':
-//   SignalKind::author_unmute, unpositive; migrations 0016 and 0018); a
-//   lifted domain block and an expired mute are not, so the engine keeps
-//   those signals until the next start.
+//   the account on the status is left) by the triggers ('u', 'n':
+//   SignalKind::author_unmute, unpositive; migrations 0016 and 0018), a
+//   lifted domain block as 'D' (0019); an ended mute has no row change, so
+//   the worker sweeps for ended mutes once per refit interval.
 // - Deleted accounts and reports without statuses are not signals.
 #include "moderation_service.hpp"
 
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <pqxx/pqxx>
 #include <unordered_set>
@@ -41,6 +40,7 @@
 #include "kith/api/moderation.hpp"
 #include "kith/db/pool.hpp"
 #include "kith/db/stream_listener.hpp"
+#include "client_support.hpp"
 #include "moderation_preferences.hpp"
 #include "routes_internal.hpp"
 
@@ -48,8 +48,6 @@ namespace kith::api {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-// Longest domain name (RFC 1035), for `d` notices.
-constexpr std::size_t kMaxDomainLength = 253;
 // Exposure rows per INSERT.
 constexpr std::size_t kInsertBatch = 5000;
 
@@ -57,24 +55,6 @@ std::int64_t unix_now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-std::optional<std::int64_t> parse_number(std::string_view text) {
-  std::int64_t value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || value < 0) return std::nullopt;
-  return value;
-}
-
-std::vector<std::string_view> split_spaces(std::string_view text, std::size_t max_fields) {
-  std::vector<std::string_view> fields;
-  while (!text.empty() && fields.size() <= max_fields) {
-    const std::size_t space = text.find(' ');
-    fields.push_back(text.substr(0, space));
-    if (space == std::string_view::npos) break;
-    text.remove_prefix(space + 1);
-  }
-  return fields;
 }
 
 std::string one_line(std::string_view message) {
@@ -108,77 +88,6 @@ float finite(double value) {
 }
 
 }  // namespace
-
-std::optional<ModerationNotice> parse_moderation_notice(std::string_view payload) {
-  const auto fields = split_spaces(payload, 5);
-  if (fields.empty() || fields[0].size() != 1) return std::nullopt;
-  ModerationNotice notice;
-  const char kind = fields[0][0];
-  if (kind == 'x') {
-    if (fields.size() != 2) return std::nullopt;
-    auto status = parse_number(fields[1]);
-    if (!status || *status == 0) return std::nullopt;
-    notice.kind = ModerationNotice::Kind::status_deleted;
-    notice.signal.status = *status;
-    return notice;
-  }
-  if (kind == 'd') {
-    if (fields.size() != 4) return std::nullopt;
-    auto rater = parse_number(fields[1]);
-    auto at = parse_number(fields[3]);
-    if (!rater || !at || fields[2].empty() || fields[2].size() > kMaxDomainLength)
-      return std::nullopt;
-    notice.kind = ModerationNotice::Kind::domain_block;
-    notice.signal.rater = *rater;
-    notice.domain = std::string(fields[2]);
-    notice.sent_at_ms = *at;
-    return notice;
-  }
-  if (kind == 'a') {
-    if (fields.size() != 5) return std::nullopt;
-    auto account = parse_number(fields[1]);
-    auto created = parse_number(fields[2]);
-    if (!account || !created || (fields[3] != "0" && fields[3] != "1") ||
-        (fields[4] != "0" && fields[4] != "1"))
-      return std::nullopt;
-    notice.kind = ModerationNotice::Kind::account_facts;
-    notice.signal.rater = *account;
-    notice.facts = mod::AccountFacts{*created, fields[3] == "1", fields[4] == "1"};
-    return notice;
-  }
-  mod::SignalKind signal_kind;
-  switch (kind) {
-    case 'f':
-      signal_kind = mod::SignalKind::flag;
-      break;
-    case 'p':
-      signal_kind = mod::SignalKind::positive;
-      break;
-    case 'm':
-      signal_kind = mod::SignalKind::author_mute;
-      break;
-    case 'b':
-      signal_kind = mod::SignalKind::author_block;
-      break;
-    case 'u':
-      signal_kind = mod::SignalKind::author_unmute;
-      break;
-    case 'n':
-      signal_kind = mod::SignalKind::unpositive;
-      break;
-    default:
-      return std::nullopt;
-  }
-  if (fields.size() != 5) return std::nullopt;
-  auto rater = parse_number(fields[1]);
-  auto status = parse_number(fields[2]);
-  auto author = parse_number(fields[3]);
-  auto at = parse_number(fields[4]);
-  if (!rater || !status || !author || !at || *rater == 0) return std::nullopt;
-  notice.signal = mod::Signal{*rater, *status, *author, signal_kind, *at / 1000};
-  notice.sent_at_ms = *at;
-  return notice;
-}
 
 ModerationService::ModerationService(mod::Engine& engine, const core::ModerationConfig& config,
                                      std::string connection_string)
@@ -295,10 +204,12 @@ void ModerationService::on_notification(const std::string& payload, std::int64_t
       engine_.set_account(notice->signal.rater, notice->facts);
       ++changes_since_refit_;
       break;
-    case ModerationNotice::Kind::domain_block: {
+    case ModerationNotice::Kind::domain_block:
+    case ModerationNotice::Kind::domain_unblock: {
       std::lock_guard lock(mutex_);
       if (pending_domain_blocks_.size() < kMaxPendingDomainBlocks) {
-        pending_domain_blocks_.emplace_back(notice->signal.rater, notice->domain);
+        pending_domain_blocks_.push_back({notice->signal.rater, notice->domain,
+                                          notice->kind == ModerationNotice::Kind::domain_unblock});
         wake = true;
       }
       break;
@@ -334,6 +245,7 @@ void ModerationService::run() {
   auto last_flush = Clock::now();
   auto last_refit = Clock::now();
   auto last_prune = Clock::now();
+  auto last_mute_sweep = Clock::now();
   bool pruned_before_load = false;
   bool first_refit_done = false;
   // The listener's connection count when the last load began: when it
@@ -394,6 +306,10 @@ void ModerationService::run() {
         }
         resolve_domain_blocks(*connection_);
         const auto now = Clock::now();
+        if (now - last_mute_sweep >= config_.refit_interval) {
+          sweep_expired_mutes(*connection_);
+          last_mute_sweep = now;
+        }
         if (flush_due || now - last_flush >= kFlushInterval) {
           flush_exposures(*connection_);
           last_flush = now;
@@ -434,6 +350,9 @@ bool ModerationService::load(pqxx::connection& connection) {
   std::size_t rows = 0;
   pqxx::work tx(connection);
   tx.exec("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+  // Mutes loaded are those not ended at the snapshot; later ends are the
+  // sweep's (sweep_expired_mutes).
+  const double snapshot_at = tx.exec1("SELECT extract(epoch FROM now())::float8")[0].as<double>();
   // Users' preferences (mod_preferences, migration 0017) before anything
   // is rendered with defaults for long.
   load_moderation_preferences(tx, engine_);
@@ -526,6 +445,9 @@ bool ModerationService::load(pqxx::connection& connection) {
   tx.commit();
   const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
   load_seconds_ = seconds;
+  // A reload (after a listener reconnect) keeps the sweep's place: mutes
+  // that ended before its snapshot are not in it either.
+  if (mutes_checked_until_ <= 0) mutes_checked_until_ = snapshot_at;
   loaded_ = true;
   const mod::Stats stats = engine_.stats();
   spdlog::info(
@@ -578,23 +500,67 @@ void ModerationService::write_exposures(
 }
 
 void ModerationService::resolve_domain_blocks(pqxx::connection& connection) {
-  std::vector<std::pair<std::int64_t, std::string>> blocks;
+  std::vector<PendingDomainBlock> blocks;
   {
     std::lock_guard lock(mutex_);
     blocks.swap(pending_domain_blocks_);
   }
   if (blocks.empty()) return;
   pqxx::work tx(connection);
-  for (const auto& [rater, domain] : blocks) {
+  for (const PendingDomainBlock& block : blocks) {
+    // A lifted block lifts the engine's mark on the domain's accounts
+    // except those the user still mutes or blocks one by one.
     const pqxx::result accounts =
-        tx.exec_params("SELECT id FROM accounts WHERE domain = $1 ORDER BY id DESC LIMIT $2",
-                       domain, kMaxAccountsPerBlockedDomain);
+        block.lifted
+            ? tx.exec_params(
+                  "SELECT a.id FROM accounts a WHERE a.domain = $1"
+                  " AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.account_id = $2"
+                  " AND b.target_account_id = a.id)"
+                  " AND NOT EXISTS (SELECT 1 FROM mutes m WHERE m.account_id = $2"
+                  " AND m.target_account_id = a.id AND (m.expires_at IS NULL OR m.expires_at > "
+                  "now()))"
+                  " ORDER BY a.id DESC LIMIT $3",
+                  block.domain, block.rater, kMaxAccountsPerBlockedDomain)
+            : tx.exec_params("SELECT id FROM accounts WHERE domain = $1 ORDER BY id DESC LIMIT $2",
+                             block.domain, kMaxAccountsPerBlockedDomain);
+    const mod::SignalKind kind =
+        block.lifted ? mod::SignalKind::author_unmute : mod::SignalKind::author_block;
     for (const auto& row : accounts)
-      engine_.record(mod::Signal{rater, 0, row[0].as<std::int64_t>(), mod::SignalKind::author_block,
-                                 moderation_unix_now()});
+      engine_.record(
+          mod::Signal{block.rater, 0, row[0].as<std::int64_t>(), kind, moderation_unix_now()});
   }
   tx.commit();
   ++changes_since_refit_;
+}
+
+void ModerationService::sweep_expired_mutes(pqxx::connection& connection) {
+  if (mutes_checked_until_ <= 0) return;  // not loaded yet
+  pqxx::work tx(connection);
+  const double now = tx.exec1("SELECT extract(epoch FROM now())::float8")[0].as<double>();
+  // Mutes that ended since the last sweep, oldest first, unless a block or
+  // the user's block of the author's domain keeps the author hidden. (A
+  // mute renewed meanwhile has a later end: not among them.)
+  const pqxx::result ended = tx.exec_params(
+      "SELECT m.account_id, m.target_account_id, extract(epoch FROM m.expires_at)::float8"
+      " FROM mutes m JOIN accounts a ON a.id = m.target_account_id"
+      " WHERE m.expires_at > to_timestamp($1) AND m.expires_at <= to_timestamp($2)"
+      " AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.account_id = m.account_id"
+      " AND b.target_account_id = m.target_account_id)"
+      " AND NOT EXISTS (SELECT 1 FROM account_domain_blocks d WHERE d.account_id = m.account_id"
+      " AND d.domain = a.domain)"
+      " ORDER BY m.expires_at LIMIT $3",
+      mutes_checked_until_, now, kMaxExpiredMutesPerSweep);
+  tx.commit();
+  for (const auto& row : ended)
+    engine_.record(mod::Signal{row[0].as<std::int64_t>(), 0, row[1].as<std::int64_t>(),
+                               mod::SignalKind::author_unmute, moderation_unix_now()});
+  // A full batch: the next sweep goes on from the last end seen (mutes
+  // ending in the same microsecond beyond the batch are left to the next
+  // start).
+  mutes_checked_until_ = ended.size() == static_cast<std::size_t>(kMaxExpiredMutesPerSweep)
+                             ? ended.back()[2].as<double>()
+                             : now;
+  if (!ended.empty()) ++changes_since_refit_;
 }
 
 void ModerationService::refit_and_persist(pqxx::connection& connection, bool first) {
@@ -831,8 +797,8 @@ void record_exposures(ApiRoutes& routes, std::int64_t viewer, const nlohmann::js
       return;
     const auto account_id = account->find("id");
     if (account_id == account->end() || !account_id->is_string()) return;
-    auto status_id = parse_number(id->get_ref<const std::string&>());
-    auto author_id = parse_number(account_id->get_ref<const std::string&>());
+    auto status_id = parse_id(id->get_ref<const std::string&>());
+    auto author_id = parse_id(account_id->get_ref<const std::string&>());
     if (status_id && author_id) shown.push_back(ShownStatus{*status_id, *author_id});
   };
   if (statuses.is_array()) {

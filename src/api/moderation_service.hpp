@@ -43,6 +43,7 @@
 #include "kith/core/metrics.hpp"
 #include "kith/http/message.hpp"
 #include "kith/mod/engine.hpp"
+#include "moderation_notice.hpp"
 
 namespace kith::db {
 class StreamListener;
@@ -81,19 +82,6 @@ struct ShownStatus {
   std::int64_t author_id = 0;
 };
 
-// One `kith_mod` notification, parsed (see migration 0016 for the format).
-struct ModerationNotice {
-  enum class Kind { signal, domain_block, status_deleted, account_facts };
-  Kind kind = Kind::signal;
-  mod::Signal signal;           // signal: rater, status, author, kind, at
-  std::string domain;           // domain_block: signal.rater blocked it
-  std::int64_t sent_at_ms = 0;  // signal, domain_block: commit-side clock
-  mod::AccountFacts facts;      // account_facts, for signal.rater
-};
-// nullopt for anything malformed (wrong field count, non-numeric ids, an
-// over-long domain); never throws.
-std::optional<ModerationNotice> parse_moderation_notice(std::string_view payload);
-
 class ModerationService {
  public:
   // Exposures waiting to be written; beyond this they are dropped (still
@@ -117,8 +105,11 @@ class ModerationService {
   // A user's domain block blocks at most this many accounts of that domain
   // (the newest known), so one block cannot flood the engine.
   static constexpr int kMaxAccountsPerBlockedDomain = 1000;
-  // Domain blocks waiting to be resolved into accounts.
+  // Domain blocks (made or lifted) waiting to be resolved into accounts.
   static constexpr std::size_t kMaxPendingDomainBlocks = 1000;
+  // Ended mutes announced to the engine per sweep (one sweep per
+  // moderation.refit_interval).
+  static constexpr int kMaxExpiredMutesPerSweep = 10'000;
 
   ModerationService(mod::Engine& engine, const core::ModerationConfig& config,
                     std::string connection_string);
@@ -155,6 +146,7 @@ class ModerationService {
   void write_exposures(pqxx::connection& connection,
                        const std::vector<std::pair<std::int64_t, std::int64_t>>& batch);
   void resolve_domain_blocks(pqxx::connection& connection);
+  void sweep_expired_mutes(pqxx::connection& connection);
   void refit_and_persist(pqxx::connection& connection, bool first);
   void prune_exposures(pqxx::connection& connection);
 
@@ -172,7 +164,15 @@ class ModerationService {
   bool stopping_ = false;
   std::atomic<bool> stopping_flag_{false};  // the same, for the load's cursor loops
   std::vector<std::pair<std::int64_t, std::int64_t>> pending_exposures_;  // viewer, status
-  std::vector<std::pair<std::int64_t, std::string>> pending_domain_blocks_;
+  struct PendingDomainBlock {
+    std::int64_t rater = 0;
+    std::string domain;
+    bool lifted = false;
+  };
+  std::vector<PendingDomainBlock> pending_domain_blocks_;
+  // Unix seconds (the database's clock) up to which ended mutes were
+  // announced; 0 until the first load (worker thread only).
+  double mutes_checked_until_ = 0;
   std::thread thread_;
   // Instance-wide changes a refit reported whose write failed (worker
   // thread only); one entry per status at most.

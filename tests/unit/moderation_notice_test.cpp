@@ -1,10 +1,11 @@
-// The `kith_mod` notification payloads of migration 0016, parsed by the
-// moderation service (src/api/moderation_service.hpp): each kind read
+// The `kith_mod` notification payloads of migrations 0016 and 0019, parsed
+// for the moderation service (src/api/moderation_notice.hpp): each kind read
 // right, and anything malformed refused (nullopt) rather than guessed, and
 // the moderation.* configuration keys with their bounds.
 #include <catch2/catch.hpp>
 #include <string>
 
+#include "../../src/api/moderation_notice.hpp"
 #include "../../src/api/moderation_service.hpp"
 #include "kith/core/config.hpp"
 
@@ -39,6 +40,10 @@ TEST_CASE("kith_mod notices: each kind is read", "[moderation]") {
   CHECK(domain->kind == ModerationNotice::Kind::domain_block);
   CHECK(domain->signal.rater == 7);
   CHECK(domain->domain == "example.social");
+  auto lifted = parse_moderation_notice("D 7 example.social 1700000000000");
+  REQUIRE(lifted);
+  CHECK(lifted->kind == ModerationNotice::Kind::domain_unblock);
+  CHECK(lifted->domain == "example.social");
 
   auto deleted = parse_moderation_notice("x 99");
   REQUIRE(deleted);
@@ -74,6 +79,7 @@ TEST_CASE("kith_mod notices: malformed ones are refused", "[moderation]") {
       "a 5 1600000000 2 0",  // local must be 0 or 1
       "a 5 1600000000 1",
       "d 7  1700000000000",  // empty domain
+      "D 7 example.social",  // no time
   };
   for (const char* payload : bad) {
     INFO(payload);
