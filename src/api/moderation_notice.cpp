@@ -59,6 +59,31 @@ std::optional<ModerationNotice> parse_moderation_notice(std::string_view payload
     notice.sent_at_ms = *at;
     return notice;
   }
+  if (kind == 'c' || kind == 'o') {
+    if (fields.size() != 2) return std::nullopt;
+    auto status = parse_notice_number(fields[1]);
+    if (!status || *status == 0) return std::nullopt;
+    notice.kind = ModerationNotice::Kind::admin_decision;
+    notice.signal.status = *status;
+    notice.confirmed = kind == 'c';
+    return notice;
+  }
+  if (kind == 'P') {
+    if (fields.size() != 5) return std::nullopt;
+    auto account = parse_notice_number(fields[1]);
+    double sensitivity = -1;
+    const auto [end, error] =
+        std::from_chars(fields[3].data(), fields[3].data() + fields[3].size(), sensitivity);
+    if (!account || *account == 0 || (fields[2] != "0" && fields[2] != "1") || fields[3].empty() ||
+        fields[3][0] == '-' || error != std::errc() || end != fields[3].data() + fields[3].size() ||
+        !(sensitivity >= 0 && sensitivity <= 1) || (fields[4] != "warn" && fields[4] != "hide"))
+      return std::nullopt;
+    notice.kind = ModerationNotice::Kind::preferences;
+    notice.signal.rater = *account;
+    notice.preferences = mod::Preferences{
+        fields[2] == "1", sensitivity, fields[4] == "hide" ? mod::Action::hide : mod::Action::warn};
+    return notice;
+  }
   if (kind == 'a') {
     if (fields.size() != 5) return std::nullopt;
     auto account = parse_notice_number(fields[1]);

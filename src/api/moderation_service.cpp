@@ -15,11 +15,11 @@
 // rows, so it restores what exists, never what was undone.
 //
 // What it does NOT handle (yet), and how undoing reaches the engine:
-// - Several daemons on one database: signals reach every daemon's engine
-//   (the triggers notify all listeners), but an admin's confirm/overturn
-//   and a user's moderation preferences reach only the engine of the
-//   daemon that served the request; the others learn them at their next
-//   start (or listener reconnect, which reloads).
+// - Several daemons on one database: signals, admins' decisions and
+//   users' preferences reach every daemon's engine (the triggers notify
+//   all listeners; decisions and preferences since migration 0020), but
+//   each daemon refits on its own, so for up to a refit interval their
+//   instance-wide states may differ.
 // - Undoing is announced: an unmute or unblock (when neither is left), an
 //   unfavourite, an unboost and a deleted reply (when no other positive of
 //   the account on the status is left) by the triggers ('u', 'n':
@@ -37,10 +37,10 @@
 #include <unordered_set>
 
 #include "../db/sql_arrays.hpp"
+#include "client_support.hpp"
 #include "kith/api/moderation.hpp"
 #include "kith/db/pool.hpp"
 #include "kith/db/stream_listener.hpp"
-#include "client_support.hpp"
 #include "moderation_preferences.hpp"
 #include "routes_internal.hpp"
 
@@ -203,6 +203,12 @@ void ModerationService::on_notification(const std::string& payload, std::int64_t
     case ModerationNotice::Kind::account_facts:
       engine_.set_account(notice->signal.rater, notice->facts);
       ++changes_since_refit_;
+      break;
+    case ModerationNotice::Kind::admin_decision:
+      record_decision(notice->signal.status, notice->confirmed);
+      break;
+    case ModerationNotice::Kind::preferences:
+      engine_.set_preferences(notice->signal.rater, notice->preferences);
       break;
     case ModerationNotice::Kind::domain_block:
     case ModerationNotice::Kind::domain_unblock: {

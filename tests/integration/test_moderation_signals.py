@@ -303,6 +303,29 @@ class LocalSignalsTest(LocalApiTest):
         self.api("alice", "POST", "/api/v1/kith/moderation/queue/999999999/confirm", expect=404)
         self.api("alice", "POST", "/api/v1/kith/moderation/queue/nope/confirm", expect=404)
 
+    def test_decisions_and_preferences_written_elsewhere_reach_the_engine(self):
+        # Another daemon on the same database writes these rows; psql stands
+        # in for it. The kith_mod notices (migration 0020) carry them here.
+        status = self.api("bob", "POST", "/api/v1/statuses", {"status": "decided elsewhere"})
+        self.report("alice", "bob", status["id"])  # so that the engine knows the status
+        path = f"/api/v1/kith/moderation/statuses/{status['id']}/explanation"
+        self.psql("INSERT INTO mod_preferences (account_id, opt_out, sensitivity, action)"
+                  f" VALUES ({self.id_of('carol')}, true, 0.25, 'hide')")
+        harness.wait_until(
+            lambda: self.api("carol", "GET", path)["preferences"]
+            == {"opt_out": True, "sensitivity": 0.25, "action": "hide"},
+            10, message="the preferences in the engine")
+        self.psql("INSERT INTO mod_instance_actions (status_id, author_id, state)"
+                  f" VALUES ({status['id']}, {self.id_of('bob')}, 'confirmed')")
+        harness.wait_until(lambda: self.api("dave", "GET", path)["reason"] == "community",
+                           10, message="the admin's confirmation in the engine")
+        self.psql("UPDATE mod_instance_actions SET state = 'overturned'"
+                  f" WHERE status_id = {status['id']}")
+        # (alice's report may still predict a warning for dave: not for everyone.)
+        harness.wait_until(lambda: self.api("dave", "GET", path)["reason"] != "community",
+                           10, message="the admin's overturn in the engine")
+        self.assertIsNone(self.api("dave", "GET", path).get("community"))
+
     def test_z_signals_survive_a_restart(self):
         # Runs last (unittest sorts by name): it restarts the daemon.
         status = self.api("dave", "POST", "/api/v1/statuses", {"status": "remember me"})

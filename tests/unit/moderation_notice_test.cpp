@@ -45,6 +45,22 @@ TEST_CASE("kith_mod notices: each kind is read", "[moderation]") {
   CHECK(lifted->kind == ModerationNotice::Kind::domain_unblock);
   CHECK(lifted->domain == "example.social");
 
+  auto confirmed = parse_moderation_notice("c 42");
+  REQUIRE(confirmed);
+  CHECK(confirmed->kind == ModerationNotice::Kind::admin_decision);
+  CHECK(confirmed->signal.status == 42);
+  CHECK(confirmed->confirmed);
+  CHECK_FALSE(parse_moderation_notice("o 42")->confirmed);
+
+  auto preferences = parse_moderation_notice("P 5 1 0.25 hide");
+  REQUIRE(preferences);
+  CHECK(preferences->kind == ModerationNotice::Kind::preferences);
+  CHECK(preferences->signal.rater == 5);
+  CHECK(preferences->preferences.opt_out);
+  CHECK(preferences->preferences.sensitivity == 0.25);
+  CHECK(preferences->preferences.action == kith::mod::Action::hide);
+  CHECK(parse_moderation_notice("P 5 0 1 warn")->preferences.action == kith::mod::Action::warn);
+
   auto deleted = parse_moderation_notice("x 99");
   REQUIRE(deleted);
   CHECK(deleted->kind == ModerationNotice::Kind::status_deleted);
@@ -80,6 +96,16 @@ TEST_CASE("kith_mod notices: malformed ones are refused", "[moderation]") {
       "a 5 1600000000 1",
       "d 7  1700000000000",  // empty domain
       "D 7 example.social",  // no time
+      "c",
+      "c 0",
+      "o 1 2",
+      "P 5 1 0.25",       // no action
+      "P 5 2 0.25 hide",  // opt_out must be 0 or 1
+      "P 5 0 1.5 warn",   // sensitivity above 1
+      "P 5 0 -0 warn",    // signed
+      "P 5 0 nan warn",
+      "P 5 0 0.5 none",  // warn or hide only
+      "P 0 0 0.5 warn",  // no account
   };
   for (const char* payload : bad) {
     INFO(payload);
