@@ -141,24 +141,30 @@ void ModerationService::record(const mod::Signal& signal) {
 }
 
 void ModerationService::record_exposures(std::int64_t viewer, std::span<const ShownStatus> shown) {
+  // Only first sightings are new to the engine, and only those are
+  // written: a timeline read again costs no database write.
+  std::vector<std::int64_t> first_seen;
   for (const ShownStatus& s : shown)
-    engine_.record(mod::Signal{viewer, s.status_id, s.author_id, mod::SignalKind::exposure,
-                               moderation_unix_now()});
-  if (!shown.empty()) ++changes_since_refit_;
-  if (config_.max_exposures == 0) return;
-  bool wake = false;
-  {
-    std::lock_guard lock(mutex_);
-    for (const ShownStatus& s : shown) {
-      if (pending_exposures_.size() >= kMaxPendingExposures) {
-        ++exposures_dropped_;
-        continue;
-      }
-      pending_exposures_.emplace_back(viewer, s.status_id);
+    if (engine_.record(mod::Signal{viewer, s.status_id, s.author_id, mod::SignalKind::exposure,
+                                   moderation_unix_now()}))
+      first_seen.push_back(s.status_id);
+  if (first_seen.empty()) return;
+  ++changes_since_refit_;
+  if (queue_exposure_rows(viewer, first_seen)) wake_.notify_all();
+}
+
+bool ModerationService::queue_exposure_rows(std::int64_t viewer,
+                                            std::span<const std::int64_t> statuses) {
+  if (config_.max_exposures == 0) return false;
+  std::lock_guard lock(mutex_);
+  for (std::int64_t status_id : statuses) {
+    if (pending_exposures_.size() >= kMaxPendingExposures) {
+      ++exposures_dropped_;
+      continue;
     }
-    wake = pending_exposures_.size() >= kFlushBatch;
+    pending_exposures_.emplace_back(viewer, status_id);
   }
-  if (wake) wake_.notify_all();
+  return pending_exposures_.size() >= kFlushBatch;
 }
 
 void ModerationService::record_decision(std::int64_t status_id, bool confirmed) {
@@ -191,7 +197,12 @@ void ModerationService::on_notification(const std::string& payload, std::int64_t
   }
   switch (notice->kind) {
     case ModerationNotice::Kind::signal:
-      engine_.record(notice->signal);
+      // A withdrawn positive leaves its exposure in the engine; written
+      // as a row, the next start's load finds it too (the sighting itself
+      // was not new to the engine, so nothing wrote it before).
+      if (engine_.record(notice->signal) && notice->signal.kind == mod::SignalKind::unpositive &&
+          queue_exposure_rows(notice->signal.rater, std::span(&notice->signal.status, 1)))
+        wake = true;
       ++signals_notified_;
       ++changes_since_refit_;
       last_signal_lag_seconds_ = std::max<double>(0, (now_ms - notice->sent_at_ms) / 1000.0);

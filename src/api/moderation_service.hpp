@@ -136,6 +136,8 @@ class ModerationService {
   bool loaded() const { return loaded_.load(); }
 
  private:
+  // Buffers exposure rows to write; true when a batch is due.
+  bool queue_exposure_rows(std::int64_t viewer, std::span<const std::int64_t> statuses);
   void on_notifications(std::vector<std::string> payloads);
   void on_notification(const std::string& payload, std::int64_t now_ms, bool& wake);
   void run();

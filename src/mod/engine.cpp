@@ -112,9 +112,9 @@ struct Engine::State {
 Engine::Engine() : state_(std::make_unique<State>()) {}
 Engine::~Engine() = default;
 
-void Engine::record(const Signal& signal) {
+bool Engine::record(const Signal& signal) {
   std::unique_lock lock(state_->mutex);
-  state_->store.record(signal);
+  return state_->store.record(signal);
 }
 
 void Engine::set_account(AccountId account, const AccountFacts& facts) {

@@ -128,7 +128,9 @@ class Engine {
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
-  void record(const Signal& signal);
+  // Returns whether the signal changed anything; for an exposure, whether
+  // the viewer had not been shown the status before (what to persist).
+  bool record(const Signal& signal);
   void set_account(AccountId account, const AccountFacts& facts);
   void set_preferences(AccountId account, const Preferences& preferences);
   Preferences preferences(AccountId account) const;
