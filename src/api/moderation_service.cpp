@@ -373,13 +373,6 @@ bool ModerationService::load(pqxx::connection& connection) {
   // Users' preferences (mod_preferences, migration 0017) before anything
   // is rendered with defaults for long.
   load_moderation_preferences(tx, engine_);
-  auto signal_rows = [this, &rows](mod::SignalKind kind) {
-    return [this, &rows, kind](const pqxx::row& row) {
-      engine_.record(mod::Signal{row[0].as<std::int64_t>(), row[1].as<std::int64_t>(),
-                                 row[2].as<std::int64_t>(), kind, row[3].as<std::int64_t>()});
-      ++rows;
-    };
-  };
   // Trust facts first: local accounts (admins are the vouched seeds) and
   // every account that ever reported (remote Flag actors included).
   bool complete = for_each_row(
@@ -393,61 +386,59 @@ bool ModerationService::load(pqxx::connection& connection) {
             mod::AccountFacts{row[1].as<std::int64_t>(), row[2].as<bool>(), row[3].as<bool>()});
         ++rows;
       });
-  // Reports (local and from remote Flags) name statuses: each is a flag.
-  complete = complete &&
-             for_each_row(tx, "mod_flags",
-                          "SELECT r.account_id, s.id, s.account_id,"
-                          " extract(epoch FROM r.created_at)::bigint"
-                          " FROM reports r CROSS JOIN LATERAL unnest(r.status_ids) AS named(id)"
-                          " JOIN statuses s ON s.id = named.id AND s.deleted_at IS NULL",
-                          stopping_flag_, signal_rows(mod::SignalKind::flag));
-  complete = complete && for_each_row(tx, "mod_mutes",
-                                      "SELECT account_id, 0, target_account_id,"
-                                      " extract(epoch FROM created_at)::bigint FROM mutes"
-                                      " WHERE expires_at IS NULL OR expires_at > now()",
-                                      stopping_flag_, signal_rows(mod::SignalKind::author_mute));
-  complete = complete && for_each_row(tx, "mod_blocks",
-                                      "SELECT account_id, 0, target_account_id,"
-                                      " extract(epoch FROM created_at)::bigint FROM blocks",
-                                      stopping_flag_, signal_rows(mod::SignalKind::author_block));
-  complete = complete &&
-             for_each_row(tx, "mod_domain_blocks",
-                          "SELECT b.account_id, 0, a.id, extract(epoch FROM b.created_at)::bigint"
-                          " FROM account_domain_blocks b CROSS JOIN LATERAL"
-                          " (SELECT id FROM accounts WHERE domain = b.domain ORDER BY id DESC"
-                          " LIMIT " +
-                              std::to_string(kMaxAccountsPerBlockedDomain) + ") a",
-                          stopping_flag_, signal_rows(mod::SignalKind::author_block));
-  complete = complete && for_each_row(tx, "mod_favourites",
-                                      "SELECT f.account_id, s.id, s.account_id,"
-                                      " extract(epoch FROM f.created_at)::bigint"
-                                      " FROM favourites f JOIN statuses s ON s.id = f.status_id"
-                                      " AND s.deleted_at IS NULL"
-                                      " WHERE s.account_id <> f.account_id",
-                                      stopping_flag_, signal_rows(mod::SignalKind::positive));
-  complete =
-      complete && for_each_row(tx, "mod_boosts",
-                               "SELECT b.account_id, o.id, o.account_id,"
-                               " extract(epoch FROM b.created_at)::bigint FROM statuses b"
-                               " JOIN statuses o ON o.id = b.reblog_of_id AND o.deleted_at IS NULL"
-                               " WHERE b.reblog_of_id IS NOT NULL AND b.deleted_at IS NULL"
-                               " AND o.account_id <> b.account_id",
-                               stopping_flag_, signal_rows(mod::SignalKind::positive));
-  complete = complete &&
-             for_each_row(tx, "mod_replies",
-                          "SELECT r.account_id, p.id, p.account_id,"
-                          " extract(epoch FROM r.created_at)::bigint FROM statuses r"
-                          " JOIN statuses p ON p.id = r.in_reply_to_id AND p.deleted_at IS NULL"
-                          " WHERE r.in_reply_to_id IS NOT NULL AND r.deleted_at IS NULL"
-                          " AND r.account_id <> p.account_id",
-                          stopping_flag_, signal_rows(mod::SignalKind::positive));
-  complete = complete && for_each_row(tx, "mod_exposures_load",
-                                      "SELECT e.account_id, s.id, s.account_id,"
-                                      " extract(epoch FROM e.seen_at)::bigint"
-                                      " FROM mod_exposures e JOIN statuses s ON s.id = e.status_id"
-                                      " AND s.deleted_at IS NULL"
-                                      " WHERE s.account_id <> e.account_id",
-                                      stopping_flag_, signal_rows(mod::SignalKind::exposure));
+  // Then every signal table, each row (rater, status or 0, author, unix
+  // seconds); their order does not matter (an edge ends the same whether
+  // its flag or its exposure comes first).
+  struct SignalTable {
+    const char* cursor;
+    mod::SignalKind kind;
+    std::string query;
+  };
+  const SignalTable tables[] = {
+      // Reports (local and from remote Flags) name statuses: each is a flag.
+      {"mod_flags", mod::SignalKind::flag,
+       "SELECT r.account_id, s.id, s.account_id, extract(epoch FROM r.created_at)::bigint"
+       " FROM reports r CROSS JOIN LATERAL unnest(r.status_ids) AS named(id)"
+       " JOIN statuses s ON s.id = named.id AND s.deleted_at IS NULL"},
+      {"mod_mutes", mod::SignalKind::author_mute,
+       "SELECT account_id, 0, target_account_id, extract(epoch FROM created_at)::bigint"
+       " FROM mutes WHERE expires_at IS NULL OR expires_at > now()"},
+      {"mod_blocks", mod::SignalKind::author_block,
+       "SELECT account_id, 0, target_account_id, extract(epoch FROM created_at)::bigint"
+       " FROM blocks"},
+      {"mod_domain_blocks", mod::SignalKind::author_block,
+       "SELECT b.account_id, 0, a.id, extract(epoch FROM b.created_at)::bigint"
+       " FROM account_domain_blocks b CROSS JOIN LATERAL"
+       " (SELECT id FROM accounts WHERE domain = b.domain ORDER BY id DESC LIMIT " +
+           std::to_string(kMaxAccountsPerBlockedDomain) + ") a"},
+      {"mod_favourites", mod::SignalKind::positive,
+       "SELECT f.account_id, s.id, s.account_id, extract(epoch FROM f.created_at)::bigint"
+       " FROM favourites f JOIN statuses s ON s.id = f.status_id AND s.deleted_at IS NULL"
+       " WHERE s.account_id <> f.account_id"},
+      {"mod_boosts", mod::SignalKind::positive,
+       "SELECT b.account_id, o.id, o.account_id, extract(epoch FROM b.created_at)::bigint"
+       " FROM statuses b JOIN statuses o ON o.id = b.reblog_of_id AND o.deleted_at IS NULL"
+       " WHERE b.reblog_of_id IS NOT NULL AND b.deleted_at IS NULL"
+       " AND o.account_id <> b.account_id"},
+      {"mod_replies", mod::SignalKind::positive,
+       "SELECT r.account_id, p.id, p.account_id, extract(epoch FROM r.created_at)::bigint"
+       " FROM statuses r JOIN statuses p ON p.id = r.in_reply_to_id AND p.deleted_at IS NULL"
+       " WHERE r.in_reply_to_id IS NOT NULL AND r.deleted_at IS NULL"
+       " AND r.account_id <> p.account_id"},
+      {"mod_exposures_load", mod::SignalKind::exposure,
+       "SELECT e.account_id, s.id, s.account_id, extract(epoch FROM e.seen_at)::bigint"
+       " FROM mod_exposures e JOIN statuses s ON s.id = e.status_id AND s.deleted_at IS NULL"
+       " WHERE s.account_id <> e.account_id"},
+  };
+  for (const SignalTable& table : tables)
+    complete =
+        complete && for_each_row(tx, table.cursor, table.query, stopping_flag_,
+                                 [this, &rows, kind = table.kind](const pqxx::row& row) {
+                                   engine_.record(mod::Signal{
+                                       row[0].as<std::int64_t>(), row[1].as<std::int64_t>(),
+                                       row[2].as<std::int64_t>(), kind, row[3].as<std::int64_t>()});
+                                   ++rows;
+                                 });
   // Admins' decisions last, once the statuses they are about are known.
   complete = complete && for_each_row(tx, "mod_decisions",
                                       "SELECT status_id, state = 'confirmed'"
