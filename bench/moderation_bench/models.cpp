@@ -165,7 +165,7 @@ void EngineModel::train(const Dataset& data, const std::vector<Rating>& train, s
 
 double EngineModel::score(const Dataset& data, const Rating& p) const {
   return engine_
-      ->verdict(data.user_ids[p.user], data.item_ids[p.item], author_account(data, p.item))
+      ->verdict(data.user_ids[p.user], data.item_ids[p.item], author_account(data, p.item), p.at)
       .probability;
 }
 

@@ -1,5 +1,6 @@
 // The per-viewer probability: a small logistic blend of the shrunk rates
-// and the factor model, and the viewer's threshold.
+// (the viewer's recent one among them) and the factor model, and the
+// viewer's threshold.
 //
 // The one idea: no hand-set mixing. Each refit fits the blend's few weights
 // by logistic regression on exposures it held out of the factor fit (their
@@ -26,7 +27,7 @@
 
 namespace kith::mod::detail {
 
-inline constexpr std::size_t kBlendFeatures = 16;
+inline constexpr std::size_t kBlendFeatures = 17;
 using Features = std::array<double, kBlendFeatures>;
 
 // Factor-model parameters of one (viewer, status) pair.
@@ -65,13 +66,14 @@ inline Features features_of(const Rates& r, const FactorTerms& f) {
           (logit(r.viewer) - g) * (logit(r.viewer) - g),
           (logit(r.status) - g) * (logit(r.status) - g),
           logit(r.viewer_positive) - logit(r.global_positive),
-          logit(r.status_positive) - logit(r.global_positive)};
+          logit(r.status_positive) - logit(r.global_positive),
+          (logit(r.recent) - logit(r.viewer)) * r.recent_closeness};
 }
 
 struct Blend {
   // Before the first refit: the viewer's and the viewer's side's shrunk
   // rates, combined as independent evidence around the instance's rate.
-  Features weights = {0, 1, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+  Features weights = {0, 1, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
   // Held-out predicted probabilities, and held-out logits over the viewer's
   // baseline, at quantiles 0, 1/kQuantiles, .., 1.
   std::vector<float> quantiles, relative_quantiles;

@@ -43,7 +43,7 @@ struct Engine::State {
   }
 
   // The layered verdict; fills the explanation's numbers when asked.
-  Verdict decide(AccountId viewer, StatusId status, AccountId author_id,
+  Verdict decide(AccountId viewer, StatusId status, AccountId author_id, std::int64_t at,
                  Explanation* explanation) const {
     const std::uint32_t user = store.account_index(viewer);
     const std::uint32_t item = store.status_index(status);
@@ -51,7 +51,8 @@ struct Engine::State {
     if (author == kNoIndex && item != kNoIndex) author = store.statuses.authors[item];
     const Preferences prefs = preferences_of(user);
 
-    const detail::Rates rates = detail::rates_for(store, user, item, author);
+    const detail::Rates rates =
+        detail::rates_for(store, user, item, author, at != 0 ? at : store.latest_at);
     detail::FactorTerms terms;
     if (user != kNoIndex) {
       terms.user_bias = store.accounts.bias[user];
@@ -164,15 +165,17 @@ void Engine::forget_status(StatusId status) {
   state_->store.forget_status(status);
 }
 
-Verdict Engine::verdict(AccountId viewer, StatusId status, AccountId author) const {
+Verdict Engine::verdict(AccountId viewer, StatusId status, AccountId author,
+                        std::int64_t at) const {
   std::shared_lock lock(state_->mutex);
-  return state_->decide(viewer, status, author, nullptr);
+  return state_->decide(viewer, status, author, at, nullptr);
 }
 
-Explanation Engine::explain(AccountId viewer, StatusId status, AccountId author) const {
+Explanation Engine::explain(AccountId viewer, StatusId status, AccountId author,
+                            std::int64_t at) const {
   std::shared_lock lock(state_->mutex);
   Explanation explanation;
-  explanation.verdict = state_->decide(viewer, status, author, &explanation);
+  explanation.verdict = state_->decide(viewer, status, author, at, &explanation);
   return explanation;
 }
 

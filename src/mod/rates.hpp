@@ -5,8 +5,11 @@
 // and the author's rates towards the instance's, a status's towards its
 // author's (a new status of an often-flagged author starts higher), and the
 // rate among flaggers on the viewer's side of the factor axis towards the
-// status's overall rate. Every input is a counter record() keeps current,
-// so a new flag moves these rates, and everyone's predictions, at once.
+// status's overall rate. The viewer's recent rate (its flags and exposures
+// decayed over about a day) is pulled towards its overall rate, and comes
+// with how close the exposure being predicted is to that recent activity.
+// Every input is a counter record() keeps current, so a new flag moves
+// these rates, and everyone's predictions, at once.
 //
 // What it must never do: return 0 or 1 (the blend takes logits), or divide
 // by zero.
@@ -31,6 +34,8 @@ inline constexpr double kRateFloor = 1e-4;
 // status's share of exposures with one, shrunk towards the instance's.
 inline constexpr double kPositivePrior = 10;
 inline constexpr double kDefaultPositiveRate = 0.1;
+// Pseudo-exposures pulling the viewer's recent rate towards its overall one.
+inline constexpr double kRecentPrior = 5;
 
 inline double shrunk(double flags, double exposures, double prior_rate, double prior_weight) {
   const double rate = (flags + prior_weight * prior_rate) / (exposures + prior_weight);
@@ -53,6 +58,10 @@ struct Rates {
   // Shrunk positive rates: the instance's, the viewer's, the status's.
   double global_positive = kDefaultPositiveRate;
   double viewer_positive = kDefaultPositiveRate, status_positive = kDefaultPositiveRate;
+  // The viewer's recent rate (shrunk towards `viewer`), and exp(-gap / tau)
+  // for the gap between the exposure predicted and the viewer's newest
+  // activity: 1 for an exposure right after it, 0 long before or after.
+  double recent = kDefaultGlobalRate, recent_closeness = 0;
 };
 
 // The counters one prediction reads; the refit fills them with one
@@ -67,7 +76,17 @@ struct RateCounts {
   // Raw positive counts (exposures: the raw ones above, and the total).
   double total_positives = 0, total_raw_exposures = 0;
   double user_positives = 0, item_positives = 0;
+  // The viewer's decayed sums, and the closeness (Rates) of the exposure.
+  double user_recent_flags = 0, user_recent_exposures = 0, recent_closeness = 0;
 };
+
+// exp(-|at - recent_at| / tau): how close an exposure at `at` is to a
+// viewer's newest activity.
+inline double recent_closeness(std::int64_t at, std::uint32_t recent_at) {
+  if (recent_at == 0) return 0;
+  const double gap = std::abs(static_cast<double>(at - std::int64_t{recent_at}));
+  return std::exp(-gap / kRecentSeconds);
+}
 
 inline Rates rates_from(const RateCounts& c) {
   Rates r;
@@ -77,6 +96,10 @@ inline Rates rates_from(const RateCounts& c) {
                  ? kDefaultGlobalRate
                  : shrunk(c.total_flags, c.total_exposures, kDefaultGlobalRate, 10);
   r.viewer = c.has_user ? shrunk(c.user_flags, c.user_exposures, r.global, kViewerPrior) : r.global;
+  r.recent = c.has_user
+                 ? shrunk(c.user_recent_flags, c.user_recent_exposures, r.viewer, kRecentPrior)
+                 : r.viewer;
+  r.recent_closeness = c.has_user ? c.recent_closeness : 0;
   r.global_positive = c.total_raw_exposures < 1 ? kDefaultPositiveRate
                                                 : shrunk(c.total_positives, c.total_raw_exposures,
                                                          kDefaultPositiveRate, 10);
@@ -97,9 +120,10 @@ inline Rates rates_from(const RateCounts& c) {
   return r;
 }
 
-// user/item/author may be kNoIndex (never seen).
+// user/item/author may be kNoIndex (never seen); `at` is when the viewer
+// is shown the status (unix seconds).
 inline Rates rates_for(const SignalStore& store, std::uint32_t user, std::uint32_t item,
-                       std::uint32_t author) {
+                       std::uint32_t author, std::int64_t at) {
   const Accounts& a = store.accounts;
   const Statuses& s = store.statuses;
   RateCounts c;
@@ -112,6 +136,9 @@ inline Rates rates_for(const SignalStore& store, std::uint32_t user, std::uint32
     c.user_flags = a.flags_given[user];
     c.user_exposures = a.exposures_seen[user];
     c.user_positives = a.positives_given[user];
+    c.user_recent_exposures = a.recent_exposures[user] / kRecentExposureUnits;
+    c.user_recent_flags = c.user_recent_exposures * a.recent_flag_share[user] / kRecentShareScale;
+    c.recent_closeness = recent_closeness(at, a.recent_at[user]);
   }
   if (item != kNoIndex && author == kNoIndex) author = s.authors[item];
   if (author != kNoIndex) {
@@ -125,7 +152,7 @@ inline Rates rates_for(const SignalStore& store, std::uint32_t user, std::uint32
     c.item_exposures = s.exposure_weight[item];
     c.item_raw_exposures = s.exposures[item];
     c.item_positives = s.positives[item];
-    const std::array<float, 2> shares = side_shares(user == kNoIndex ? 0.f : a.factor[user]);
+    const std::array<float, 2> shares = side_shares(user == kNoIndex ? 0.f : float{a.factor[user]});
     const double positive_flags = s.positive_flag_weight[item];
     const double positive_exposures = s.positive_exposure_weight[item];
     c.side_flags = shares[1] * positive_flags + shares[0] * (c.item_flags - positive_flags);

@@ -15,10 +15,9 @@ namespace kith::mod::detail {
 
 namespace {
 
-// One exposure in twenty (by a hash of the pair, so stable across refits)
-// is held out of the factor fit to fit the blend on, once there are enough
-// flags for the blend to learn from.
-inline constexpr std::uint64_t kHoldoutOneIn = 20;
+// Held-out exposures (held_out(), signal_store.hpp) are left out of the
+// factor fit to fit the blend on, once there are enough flags for the blend
+// to learn from.
 inline constexpr std::size_t kMinFlagsForBlend = 200;
 inline constexpr float kTrustedViewer = 0.5f;
 inline constexpr double kMinTrustScale = 0.5, kMaxTrustScale = 20;
@@ -37,11 +36,12 @@ struct Snapshot {
   std::vector<std::uint16_t> user_positives, item_positives;
   std::vector<std::uint64_t> held_out_positives;
   double total_positives = 0, raw_exposures = 0;
+  // Each viewer's recent sums (held-out exposures were never added to
+  // them), and when each held-out exposure was recorded, sorted by pair.
+  std::vector<std::uint32_t> recent_at;
+  std::vector<float> recent_flags, recent_exposures;
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> held_out_at;
 };
-
-bool held_out(std::uint64_t edge) {
-  return mix64((edge & kPairMask) ^ 0x5eed5eedULL) % kHoldoutOneIn == 0;
-}
 
 // Exposures grouped by user, with the trust weight of each.
 struct ByUser {
@@ -227,7 +227,12 @@ Sums weighted_sums(const Snapshot& snap, const ByUser& g, const std::vector<floa
 }
 
 // Fits the blend on the held-out exposures, each with its own exposure
-// left out of the rates (as a pair the engine has never seen).
+// left out of the rates (as a pair the engine has never seen) and its
+// viewer's recent rate weighed by how close in time it is to the viewer's
+// newest activity, as a new exposure is: the recent rate's weight is
+// learnt from the held-out exposures that resemble what verdicts are asked
+// for (the next exposures), not from old ones, where a viewer's drift
+// since then points the other way.
 void fit_blend_on_holdout(const Snapshot& snap, const ByUser& g, const Sums& s,
                           const FactorParams& p, const FactorParams& viewer, Blend& blend) {
   const auto positive_of = [&](std::uint64_t pair) {
@@ -249,6 +254,13 @@ void fit_blend_on_holdout(const Snapshot& snap, const ByUser& g, const Sums& s,
       c.has_user = true;
       c.user_flags = s.user_flags[u] - flag;
       c.user_exposures = s.user_exposures[u] - 1.0;
+      c.user_recent_flags = snap.recent_flags[u];
+      c.user_recent_exposures = snap.recent_exposures[u];
+      const auto when =
+          std::lower_bound(snap.held_out_at.begin(), snap.held_out_at.end(),
+                           std::pair<std::uint64_t, std::uint32_t>{edge_key(u, item), 0});
+      if (when != snap.held_out_at.end() && when->first == edge_key(u, item))
+        c.recent_closeness = recent_closeness(when->second, snap.recent_at[u]);
       const std::uint32_t author = snap.authors[item];
       if (author != kNoIndex) {
         c.has_author = true;
@@ -333,12 +345,25 @@ static std::vector<Evidence> refit_once(std::shared_mutex& mutex, SignalStore& s
     snap.authors = store.statuses.authors;
     snap.item_state = store.statuses.state;
     snap.now = store.latest_at;
+    snap.recent_at = store.accounts.recent_at;
+    snap.recent_exposures.resize(snap.users);
+    snap.recent_flags.resize(snap.users);
+    for (std::size_t u = 0; u < snap.users; ++u) {
+      snap.recent_exposures[u] =
+          static_cast<float>(store.accounts.recent_exposures[u] / kRecentExposureUnits);
+      snap.recent_flags[u] = static_cast<float>(
+          snap.recent_exposures[u] * store.accounts.recent_flag_share[u] / kRecentShareScale);
+    }
+    snap.held_out_at.reserve(store.held_out_pairs.size());
+    for (std::size_t k = 0; k < store.held_out_pairs.size(); ++k)
+      snap.held_out_at.emplace_back(store.held_out_pairs[k], store.held_out_at[k]);
     store.logging_changes = true;
     store.changes.clear();
   }
 
   // 2. Trust, weights, factor model, sums, blend, evidence: no lock held.
   std::sort(snap.held_out_positives.begin(), snap.held_out_positives.end());
+  std::sort(snap.held_out_at.begin(), snap.held_out_at.end());
   ByUser by_user = group_by_user(snap);
   snap.edges.clear();
   snap.edges.shrink_to_fit();

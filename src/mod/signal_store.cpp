@@ -2,6 +2,7 @@
 #include "signal_store.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <type_traits>
 
 #include "trust.hpp"
@@ -29,12 +30,38 @@ void append(std::vector<T>& v, std::type_identity_t<T> value) {
 
 }  // namespace
 
+void SignalStore::add_recent(std::uint32_t user, std::int64_t at, float exposure, float flag) {
+  const std::uint32_t t = clamp_time(at);
+  std::uint32_t& last = accounts.recent_at[user];
+  double exposures = accounts.recent_exposures[user] / kRecentExposureUnits;
+  double flags = exposures * accounts.recent_flag_share[user] / kRecentShareScale;
+  if (t > last) {
+    // Newer than anything so far: decay the sums to t.
+    const double decay = std::exp(-static_cast<double>(t - last) / kRecentSeconds);
+    exposures *= decay;
+    flags *= decay;
+    last = t;
+  } else {
+    // Older: it counts decayed to the newest time.
+    const double decay = std::exp(-static_cast<double>(last - t) / kRecentSeconds);
+    exposure = static_cast<float>(exposure * decay);
+    flag = static_cast<float>(flag * decay);
+  }
+  exposures = std::min(exposures + exposure, kMaxRecentExposures);
+  flags = std::clamp(flags + flag, 0.0, exposures);
+  accounts.recent_exposures[user] =
+      static_cast<std::uint16_t>(std::lround(exposures * kRecentExposureUnits));
+  accounts.recent_flag_share[user] = static_cast<std::uint16_t>(
+      exposures > 0 ? std::lround(flags / exposures * kRecentShareScale) : 0);
+}
+
 std::size_t Accounts::bytes() const {
   return vector_bytes(ids) + index.bytes() + vector_bytes(flags_given) +
          vector_bytes(exposures_seen) + vector_bytes(positives_given) +
          vector_bytes(author_flag_weight) + vector_bytes(author_exposure_weight) +
          vector_bytes(trust) + vector_bytes(created_at) + vector_bytes(bits) + vector_bytes(bias) +
-         vector_bytes(factor) + vector_bytes(viewer_bias) + vector_bytes(viewer_factor);
+         vector_bytes(factor) + vector_bytes(viewer_bias) + vector_bytes(viewer_factor) +
+         vector_bytes(recent_at) + vector_bytes(recent_exposures) + vector_bytes(recent_flag_share);
 }
 
 std::size_t Statuses::bytes() const {
@@ -49,7 +76,8 @@ std::size_t Statuses::bytes() const {
 std::size_t SignalStore::bytes() const {
   return accounts.bytes() + statuses.bytes() + edges.bytes() + mutes.bytes() +
          preferences.size() * (sizeof(std::uint32_t) + sizeof(Preferences) + 2 * sizeof(void*)) +
-         vector_bytes(free_statuses) + vector_bytes(forgotten) + vector_bytes(changes);
+         vector_bytes(free_statuses) + vector_bytes(forgotten) + vector_bytes(changes) +
+         vector_bytes(held_out_pairs) + vector_bytes(held_out_at);
 }
 
 std::uint32_t SignalStore::ensure_account(AccountId id) {
@@ -71,6 +99,9 @@ std::uint32_t SignalStore::ensure_account(AccountId id) {
   append(accounts.factor, 0);
   append(accounts.viewer_bias, 0);
   append(accounts.viewer_factor, 0);
+  append(accounts.recent_at, 0);
+  append(accounts.recent_exposures, 0);
+  append(accounts.recent_flag_share, 0);
   return index;
 }
 
@@ -195,6 +226,7 @@ bool SignalStore::record(const Signal& signal) {
     if (edge == nullptr || !edge_flagged(*edge)) return false;
     *edge &= ~kFlagBit;
     --flags;
+    if (!held_out(edge_key(user, item))) add_recent(user, signal.at, 0, -1);
     const EdgeChange change{edge_key(user, item), 0, -1};
     apply(change);
     if (logging_changes) changes.push_back(change);
@@ -213,6 +245,14 @@ bool SignalStore::record(const Signal& signal) {
   *edge |= bit;
   if (!inserted && !changed_bit) return false;
   if (newly_flagged) ++flags;
+  if (held_out(edge_key(user, item))) {
+    if (inserted) {
+      append(held_out_pairs, edge_key(user, item));
+      append(held_out_at, clamp_time(signal.at));
+    }
+  } else if (inserted || newly_flagged) {
+    add_recent(user, signal.at, inserted ? 1.f : 0.f, newly_flagged ? 1.f : 0.f);
+  }
   if (bit == kPositiveBit && changed_bit) count_positive(user, item, +1);
   const EdgeChange change{edge_key(user, item), static_cast<std::int8_t>(inserted ? 1 : 0),
                           static_cast<std::int8_t>(newly_flagged ? 1 : 0)};
@@ -275,6 +315,14 @@ void SignalStore::purge_forgotten() {
       accounts.positives_given[user] -= 1;
     return false;
   });
+  std::size_t kept = 0;
+  for (std::size_t k = 0; k < held_out_pairs.size(); ++k) {
+    if (statuses.state[edge_item(held_out_pairs[k])] & kStatusForgotten) continue;
+    held_out_pairs[kept] = held_out_pairs[k];
+    held_out_at[kept++] = held_out_at[k];
+  }
+  held_out_pairs.resize(kept);
+  held_out_at.resize(kept);
   for (std::uint32_t item : forgotten) {
     statuses.state[item] = 0;
     free_statuses.push_back(item);

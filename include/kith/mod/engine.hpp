@@ -141,8 +141,11 @@ class Engine {
   // Forget a status (deleted) or an account (deleted, purged).
   void forget_status(StatusId status);
 
-  Verdict verdict(AccountId viewer, StatusId status, AccountId author) const;
-  Explanation explain(AccountId viewer, StatusId status, AccountId author) const;
+  // `at`: when the viewer is shown the status (unix seconds); 0 means the
+  // newest signal's time, which is "now" on a live server.
+  Verdict verdict(AccountId viewer, StatusId status, AccountId author, std::int64_t at = 0) const;
+  Explanation explain(AccountId viewer, StatusId status, AccountId author,
+                      std::int64_t at = 0) const;
   // Statuses acted on for everyone or awaiting an admin, worst first.
   std::vector<Evidence> review_queue(std::size_t limit) const;
   bool acted_for_everyone(StatusId status) const;
