@@ -226,9 +226,14 @@ Stats Engine::stats() const {
     s.bytes_per_account = static_cast<double>(store.accounts.bytes()) / s.accounts;
   if (store.statuses.size() > 0)
     s.bytes_per_status = static_cast<double>(store.statuses.bytes()) / store.statuses.size();
-  // A flag is a bit on an exposure edge: each stored edge costs its slot.
-  if (store.edges.size() > 0)
-    s.bytes_per_flag = static_cast<double>(store.edges.bytes()) / store.edges.size();
+  // A flag is a bit on an exposure edge: each stored edge costs its slot,
+  // plus its share of the held-out exposures' recorded times.
+  if (store.edges.size() > 0) {
+    const std::size_t held_out_bytes = store.held_out_pairs.capacity() * sizeof(std::uint64_t) +
+                                       store.held_out_at.capacity() * sizeof(std::uint32_t);
+    s.bytes_per_flag =
+        static_cast<double>(store.edges.bytes() + held_out_bytes) / store.edges.size();
+  }
   s.last_refit_at = state_->last_refit_at;
   s.last_refit_seconds = state_->last_refit_seconds;
   return s;
