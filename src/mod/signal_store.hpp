@@ -1,6 +1,7 @@
 // The moderation engine's memory: accounts and statuses as dense indices,
 // exposure edges, mutes, preferences, and the online counters (raw and
-// trust-weighted flag and exposure sums) that the shrunk rates read.
+// trust-weighted flag and exposure sums, and each viewer's time-decayed
+// recent ones) that the shrunk rates read.
 //
 // The one idea: everything is a flat array indexed by a dense uint32, and
 // an exposure is one 8-byte key (viewer index << 32 | status index) with the

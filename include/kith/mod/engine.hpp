@@ -8,11 +8,13 @@
 //   1. The viewer's own signals act at once: a status the viewer flagged,
 //      or whose author the viewer muted or blocked, is hidden for them on
 //      the next read (record() updates a per-viewer structure in O(1)).
-//   2. Online shrunk (Bayesian) rates for viewer, status and author, plus
-//      the last refit's factor model, predict whether the viewer would flag
-//      a status they are shown; above the viewer's threshold it is warned
-//      on or hidden for that viewer only. New flags move the rates at once
-//      and everyone's predictions within a minute (the next refit at most).
+//   2. Online shrunk (Bayesian) rates for viewer, status and author (and
+//      the viewer's recent rate, decayed over about a day), plus the last
+//      refit's factor model, predict whether the viewer would flag a
+//      status they are shown at a given time; above the viewer's threshold
+//      it is warned on or hidden for that viewer only. New flags move the
+//      rates at once and everyone's predictions within a minute (the next
+//      refit at most).
 //   3. Instance-wide action only when the bridging condition holds: a high
 //      status intercept (flag rate not explained by the factor axis) backed
 //      by trusted flaggers on both sides of that axis. Such statuses are
