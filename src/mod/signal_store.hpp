@@ -195,7 +195,9 @@ class SignalStore {
   // Adds an exposure (1 or 0) and a flag (1, 0 or -1) at time `at` to a
   // viewer's decayed sums. The result does not depend on the order the
   // signals arrive in (the daemon loads flags, then exposures), up to
-  // rounding and the kMaxRecentExposures cap.
+  // rounding and the kMaxRecentExposures cap; but an exposure first seen
+  // with its flag (record() of a flag makes the edge) counts at the flag's
+  // time.
   void add_recent(std::uint32_t user, std::int64_t at, float exposure, float flag);
 
   std::size_t bytes() const;
