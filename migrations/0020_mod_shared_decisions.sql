@@ -24,7 +24,8 @@ CREATE FUNCTION kith_mod_preferences() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   PERFORM pg_notify('kith_mod', 'P ' || NEW.account_id || ' '
                     || CASE WHEN NEW.opt_out THEN '1' ELSE '0' END || ' '
-                    || NEW.sensitivity::text || ' ' || NEW.action);
+                    || CASE WHEN NEW.sensitivity = 0 THEN '0' ELSE NEW.sensitivity::text END
+                    || ' ' || NEW.action);
   RETURN NULL;
 END $$;
 CREATE TRIGGER mod_preferences_mod AFTER INSERT OR UPDATE ON mod_preferences

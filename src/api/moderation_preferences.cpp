@@ -56,7 +56,7 @@ std::optional<std::string> apply_changes(const Params& params, mod::Preferences&
     if (error != std::errc() || ptr != end || !std::isfinite(sensitivity) || sensitivity < 0 ||
         sensitivity > 1)
       return "sensitivity must be a number from 0 to 1";
-    preferences.sensitivity = sensitivity;
+    preferences.sensitivity = sensitivity + 0.0;  // -0 is stored and announced as 0
   }
   if (auto value = params.first("action")) {
     const mod::Action action = parse_action_name(*value);

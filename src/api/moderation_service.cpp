@@ -517,7 +517,10 @@ void ModerationService::resolve_domain_blocks(pqxx::connection& connection) {
   pqxx::work tx(connection);
   for (const PendingDomainBlock& block : blocks) {
     // A lifted block lifts the engine's mark on the domain's accounts
-    // except those the user still mutes or blocks one by one.
+    // except those the user still mutes or blocks one by one. Which
+    // accounts the block marked (the newest then, or at the last start) is
+    // not known, so far more are unmarked: unmarking an unmarked one
+    // changes nothing.
     const pqxx::result accounts =
         block.lifted
             ? tx.exec_params(
@@ -528,7 +531,7 @@ void ModerationService::resolve_domain_blocks(pqxx::connection& connection) {
                   " AND m.target_account_id = a.id AND (m.expires_at IS NULL OR m.expires_at > "
                   "now()))"
                   " ORDER BY a.id DESC LIMIT $3",
-                  block.domain, block.rater, kMaxAccountsPerBlockedDomain)
+                  block.domain, block.rater, kMaxAccountsPerLiftedDomain)
             : tx.exec_params("SELECT id FROM accounts WHERE domain = $1 ORDER BY id DESC LIMIT $2",
                              block.domain, kMaxAccountsPerBlockedDomain);
     const mod::SignalKind kind =
@@ -546,29 +549,30 @@ void ModerationService::sweep_expired_mutes(pqxx::connection& connection) {
   pqxx::work tx(connection);
   const double now = tx.exec1("SELECT extract(epoch FROM now())::float8")[0].as<double>();
   // Mutes that ended since the last sweep, oldest first, unless a block or
-  // the user's block of the author's domain keeps the author hidden. (A
-  // mute renewed meanwhile has a later end: not among them.)
+  // the user's block of the author's domain keeps the author hidden, are
+  // announced as unmutes on kith_mod (to every daemon, this one included)
+  // rather than recorded here: notifications arrive in commit order, so a
+  // mute made again after this snapshot (its 'm' commits later) always
+  // lands after the unmute, never before it.
   const pqxx::result ended = tx.exec_params(
-      "SELECT m.account_id, m.target_account_id, extract(epoch FROM m.expires_at)::float8"
+      "SELECT ended_at, kith_mod_notify('u', account_id, 0, target_account_id) FROM ("
+      " SELECT m.account_id, m.target_account_id,"
+      " extract(epoch FROM m.expires_at)::float8 AS ended_at"
       " FROM mutes m JOIN accounts a ON a.id = m.target_account_id"
       " WHERE m.expires_at > to_timestamp($1) AND m.expires_at <= to_timestamp($2)"
       " AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.account_id = m.account_id"
       " AND b.target_account_id = m.target_account_id)"
       " AND NOT EXISTS (SELECT 1 FROM account_domain_blocks d WHERE d.account_id = m.account_id"
       " AND d.domain = a.domain)"
-      " ORDER BY m.expires_at LIMIT $3",
+      " ORDER BY m.expires_at LIMIT $3) ended",
       mutes_checked_until_, now, kMaxExpiredMutesPerSweep);
   tx.commit();
-  for (const auto& row : ended)
-    engine_.record(mod::Signal{row[0].as<std::int64_t>(), 0, row[1].as<std::int64_t>(),
-                               mod::SignalKind::author_unmute, moderation_unix_now()});
   // A full batch: the next sweep goes on from the last end seen (mutes
   // ending in the same microsecond beyond the batch are left to the next
   // start).
   mutes_checked_until_ = ended.size() == static_cast<std::size_t>(kMaxExpiredMutesPerSweep)
-                             ? ended.back()[2].as<double>()
+                             ? ended.back()[0].as<double>()
                              : now;
-  if (!ended.empty()) ++changes_since_refit_;
 }
 
 void ModerationService::refit_and_persist(pqxx::connection& connection, bool first) {

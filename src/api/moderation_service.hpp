@@ -105,6 +105,8 @@ class ModerationService {
   // A user's domain block blocks at most this many accounts of that domain
   // (the newest known), so one block cannot flood the engine.
   static constexpr int kMaxAccountsPerBlockedDomain = 1000;
+  // A lifted domain block unmarks at most this many (the newest known).
+  static constexpr int kMaxAccountsPerLiftedDomain = 100'000;
   // Domain blocks (made or lifted) waiting to be resolved into accounts.
   static constexpr std::size_t kMaxPendingDomainBlocks = 1000;
   // Ended mutes announced to the engine per sweep (one sweep per

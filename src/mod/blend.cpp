@@ -17,7 +17,7 @@ inline constexpr int kNewtonSteps = 12;
 // first fit); sensitivity 0 and 1 move it a decade down and up, within
 // [kMinActedShare, kMaxActedShare].
 inline constexpr double kDefaultActedShare = 0.05;
-inline constexpr double kMinActedShare = 0.001, kMaxActedShare = 0.30;
+inline constexpr double kMinActedShare = 0.0001, kMaxActedShare = 0.30;
 // The floor on the probability: kFloorAtZero at sensitivity 0, falling by
 // kFloorSlope to sensitivity 1; before the first fit (nothing calibrated
 // yet, the threshold is the floor) it starts higher, at kUnfittedFloorAtZero.

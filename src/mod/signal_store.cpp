@@ -47,8 +47,12 @@ void SignalStore::add_recent(std::uint32_t user, std::int64_t at, float exposure
     exposure = static_cast<float>(exposure * decay);
     flag = static_cast<float>(flag * decay);
   }
-  exposures = std::min(exposures + exposure, kMaxRecentExposures);
-  flags = std::clamp(flags + flag, 0.0, exposures);
+  // At the cap both sums shrink by the same factor, so the flag share is
+  // that of everything added, not of the flags alone.
+  const double total = exposures + exposure;
+  const double keep = total > kMaxRecentExposures ? kMaxRecentExposures / total : 1.0;
+  exposures = total * keep;
+  flags = std::clamp((flags + flag) * keep, 0.0, exposures);
   accounts.recent_exposures[user] =
       static_cast<std::uint16_t>(std::lround(exposures * kRecentExposureUnits));
   accounts.recent_flag_share[user] = static_cast<std::uint16_t>(
