@@ -353,9 +353,15 @@ void ModerationService::run() {
                                    : std::min<std::chrono::seconds>(backoff * 2, kMaxLoadBackoff);
     retry_at = Clock::now() + backoff;
   }
-  // On the way out: what is buffered, if the database is still there.
+  // On the way out: what is buffered, if the database is still there (on
+  // a new connection if stop() cancelled a statement on the old one).
   try {
-    if (loaded_.load() && connection_ && connection_->is_open()) flush_exposures(*connection_);
+    bool pending = false;
+    {
+      std::lock_guard lock(mutex_);
+      pending = !pending_exposures_.empty();
+    }
+    if (loaded_.load() && pending && ensure_connection()) flush_exposures(*connection_);
   } catch (const std::exception& e) {
     spdlog::warn("moderation: exposures not written at shutdown: {}", one_line(e.what()));
   }
@@ -475,13 +481,19 @@ void ModerationService::flush_exposures(pqxx::connection& connection) {
   // same order.
   std::sort(batch.begin(), batch.end());
   batch.erase(std::unique(batch.begin(), batch.end()), batch.end());
-  // A batch whose write fails is not retried (the engine has it; the
-  // database would only have it back after a restart): it is counted as
-  // dropped.
+  // A batch whose write fails (the database away, the statement cancelled
+  // by stop()) goes back to wait for the next attempt: only a first
+  // sighting is ever queued, so a row lost here would be lost for good.
+  // What does not fit under kMaxPendingExposures is counted as dropped.
   try {
     write_exposures(connection, batch);
   } catch (...) {
-    exposures_dropped_ += batch.size();
+    std::lock_guard lock(mutex_);
+    const std::size_t room =
+        kMaxPendingExposures - std::min(kMaxPendingExposures, pending_exposures_.size());
+    const std::size_t kept = std::min(room, batch.size());
+    pending_exposures_.insert(pending_exposures_.end(), batch.begin(), batch.begin() + kept);
+    exposures_dropped_ += batch.size() - kept;
     throw;
   }
   exposures_written_ += batch.size();

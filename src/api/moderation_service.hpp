@@ -123,7 +123,8 @@ class ModerationService {
   void start();
   // Prompt: wakes both threads, cancels the worker's running statement
   // and joins them; the worker writes what is buffered on its way out if
-  // its connection is up (within kStatementTimeout). Idempotent.
+  // the database answers (reconnecting once if the cancelled statement
+  // cost it its connection; within kStatementTimeout). Idempotent.
   void stop();
 
   // A signal committed by this daemon: into the engine now.
