@@ -13,10 +13,12 @@ inline const char* verdict_word(bool met) {
   return met ? "met" : "NOT met";
 }
 
+// `comparison` is "<=" (at most) or ">=" (at least).
 inline void print_target(const std::string& what, double figure, const char* unit,
-                         const char* comparison, double target, bool met) {
-  std::printf("  target %-58s %10.4g %-3s %s %-8.4g %s\n", what.c_str(), figure, unit, comparison,
-              target, verdict_word(met));
+                         const std::string& comparison, double target) {
+  const bool met = comparison == "<=" ? figure <= target : figure >= target;
+  std::printf("  target %-58s %10.4g %-3s %s %-8.4g %s\n", what.c_str(), figure, unit,
+              comparison.c_str(), target, verdict_word(met));
 }
 
 }  // namespace kith::bench
