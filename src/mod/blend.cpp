@@ -13,9 +13,9 @@ namespace {
 inline constexpr double kBlendRidge = 5.0;
 inline constexpr int kNewtonSteps = 12;
 // Share of what a viewer is shown that is warned on at sensitivity 0.5:
-// as much as the instance's viewers flag (kDefaultActedShare before the
-// first fit); sensitivity 0 and 1 move it a decade down and up, within
-// [kMinActedShare, kMaxActedShare].
+// as much as the instance's viewers flag (kDefaultActedShare if no trusted
+// held-out exposure was flagged); sensitivity 0 and 1 move it a decade
+// down and up, within [kMinActedShare, kMaxActedShare].
 inline constexpr double kDefaultActedShare = 0.05;
 inline constexpr double kMinActedShare = 0.0001, kMaxActedShare = 0.30;
 // The floor on the probability: kFloorAtZero at sensitivity 0, falling by
@@ -68,10 +68,10 @@ double upper_quantile(const std::vector<float>& q, double share) {
 
 double Blend::threshold(double sensitivity, const Features& baseline) const {
   sensitivity = std::clamp(sensitivity, 0.0, 1.0);
+  if (quantiles.size() < 2) return kUnfittedFloorAtZero - kFloorSlope * sensitivity;
   const double at_default = flag_share > 0 ? flag_share : kDefaultActedShare;
   const double share = std::clamp(at_default * std::pow(10.0, 2 * (sensitivity - 0.5)),
                                   kMinActedShare, kMaxActedShare);
-  if (quantiles.size() < 2) return kUnfittedFloorAtZero - kFloorSlope * sensitivity;
   const double floor = kFloorAtZero - kFloorSlope * sensitivity;
   const double instance = upper_quantile(quantiles, share);
   double viewer = instance;
