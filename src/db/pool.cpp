@@ -10,12 +10,17 @@
 // closed) drops it, fails the job with core::ServiceUnavailable and then
 // reconnects in the background with exponential backoff and jitter, so that
 // `connected()` recovers without traffic and a restarted PostgreSQL is not
-// hit by every thread at the same instant. While no thread is connected,
+// hit by every thread at the same instant. A connection the server ended
+// while it sat idle (a restart, pg_terminate_backend) is found before a job
+// is handed to it, and replaced at once: a restart that is over costs no
+// request. While no thread is connected,
 // jobs fail at once instead of piling up behind the backoff: the edge turns
 // that into 503 with Retry-After, which is more honest than a hung request.
 //
 // The connection string is never logged: it may carry a password.
 #include "kith/db/pool.hpp"
+
+#include <poll.h>
 
 #include <algorithm>
 #include <cctype>
@@ -106,6 +111,25 @@ bool is_blank(std::string_view s) {
 bool is_server_shutdown(const std::exception& e) {
   const auto* sql = dynamic_cast<const pqxx::sql_error*>(&e);
   return sql && sql->sqlstate().starts_with("57P");
+}
+
+// Whether PostgreSQL has ended this idle connection since its last job. An
+// idle connection's socket has nothing to read unless the server sent
+// something unasked: a notice, or the FATAL message and end of stream of a
+// terminated session. One poll() tells; libpq then reads what came, and the
+// end of stream (perhaps on a second read) marks the connection broken.
+bool ended_by_server(pqxx::connection& connection) {
+  for (int reads = 0; reads < 4; ++reads) {
+    if (!connection.is_open()) return true;
+    pollfd socket{connection.sock(), POLLIN, 0};
+    if (::poll(&socket, 1, 0) <= 0) return false;
+    try {
+      connection.get_notifs();
+    } catch (const pqxx::broken_connection&) {
+      return true;
+    }
+  }
+  return !connection.is_open();
 }
 
 // Sends the server's notices and warnings to the log instead of stderr.
@@ -316,12 +340,13 @@ bool Pool::next_job(Worker& worker, std::optional<Pending>& job) {
 
 void Pool::serve(Worker& worker, Pending& pending) {
   std::exception_ptr error;
+  if (worker.connection && ended_by_server(*worker.connection)) {
+    drop_connection(worker, "ended by the server while idle");
+    connect(worker);  // PostgreSQL may be back already; if not, the job fails
+  }
   if (Clock::now() - pending.queued_at > options_.acquire_timeout) {
     error = unavailable("timed out waiting for a database connection");
   } else if (!worker.connection) {
-    error = unavailable();
-  } else if (!worker.connection->is_open()) {
-    drop_connection(worker, "connection closed");
     error = unavailable();
   } else {
     ++in_use_;

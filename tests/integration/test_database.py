@@ -114,6 +114,18 @@ class DatabaseOutageTest(unittest.TestCase):
         self.assertLess(time.monotonic() - restarted_at, 30)
         self.assertEqual(kith.sigterm(), 0, f"stderr:\n{kith.stderr_tail()}")
 
+    def test_a_restart_that_is_over_costs_no_request(self):
+        # The pooled connections sat idle through the restart; each is found
+        # ended when a request comes and replaced before the request runs.
+        kith = self.kith
+        harness.wait_until(lambda: kith.get("/readyz").status == 200, 10,
+                           message="both pooled connections open")
+        pg.stop(mode="fast")
+        pg.start()
+        statuses = [self.register_app().status for _ in range(6)]
+        self.assertEqual(statuses, [200] * 6)
+        self.assertIn("ended by the server while idle", kith.stderr())
+
     def test_outage_is_answered_promptly_not_after_a_hang(self):
         kith = self.kith
         pg.stop(mode="fast")
