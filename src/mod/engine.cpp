@@ -69,7 +69,8 @@ struct Engine::State {
     if (item != kNoIndex) terms.viewer_model += store.statuses.viewer_bias[item];
     if (user != kNoIndex && item != kNoIndex)
       terms.viewer_model +=
-          double{store.accounts.viewer_factor[user]} * store.statuses.viewer_factor[item];
+          double{store.accounts.viewer_factor[user]} * store.statuses.viewer_factor[item] +
+          double{store.accounts.viewer_factor2[user]} * store.statuses.viewer_factor2[item];
     Verdict v;
     v.probability = blend.probability(detail::features_of(rates, terms));
     const double threshold = blend.threshold(prefs.sensitivity, baseline);

@@ -37,6 +37,7 @@ struct Csr {
 struct FactorParams {
   float mu = 0;
   std::vector<float> user_bias, user_factor, item_bias, item_factor;
+  std::vector<float> user_factor2, item_factor2;  // the viewer model's second factor only
 };
 
 struct FactorOptions {
@@ -56,15 +57,19 @@ FactorParams fit_factor_model(const Csr& by_user, const Csr& by_item, const Fact
 
 namespace kith::mod::detail {
 
-// The viewer model: the same form on the log-odds scale,
-//   P(flag | u shown i) = sigmoid(mu + b_u + b_i + f_u * f_i),
-// fitted by one Newton (IRLS) step per row per sweep, each again a 2x2
-// solve, with equal, light regularisation of intercepts and factors. It is
-// the per-viewer blend's best single feature (jointly fitted biases beat
-// separately shrunk rates); it never decides anything instance-wide.
+// The viewer model: the same form on the log-odds scale, with a second
+// factor,
+//   P(flag | u shown i) = sigmoid(mu + b_u + b_i + f_u * f_i + g_u * g_i),
+// fitted by one Newton (IRLS) step per row per sweep, each a 3x3 solve. It is the
+// per-viewer blend's best single feature (jointly fitted biases beat
+// separately shrunk rates; the second factor adds taste the first axis
+// does not carry). It never decides anything instance-wide: the bridging
+// condition reads only the one-factor model above, whose single axis is
+// what "both sides" means.
 struct LogisticOptions {
-  int iterations = 6;
-  float lambda = 1.5f;  // on intercepts and factors alike (weighted exposures)
+  int iterations = 14;
+  float intercept_lambda = 8;  // regularisation, in weighted exposures
+  float factor_lambda = 4;
   unsigned threads = 2;
 };
 

@@ -284,8 +284,9 @@ void fit_blend_on_holdout(const Snapshot& snap, const ByUser& g, const Sums& s,
       c.item_positives = std::max(0.0, snap.item_positives[item] - positive);
       FactorTerms t{p.user_bias[u], p.user_factor[u], p.item_bias[item], p.item_factor[item], 0};
       const double viewer_alone = viewer.mu + viewer.user_bias[u];
-      t.viewer_model =
-          viewer_alone + viewer.item_bias[item] + viewer.user_factor[u] * viewer.item_factor[item];
+      t.viewer_model = viewer_alone + viewer.item_bias[item] +
+                       viewer.user_factor[u] * viewer.item_factor[item] +
+                       viewer.user_factor2[u] * viewer.item_factor2[item];
       const Rates rates = rates_from(c);
       x.push_back(features_of(rates, t));
       x_baseline.push_back(features_of(ordinary_status(rates), viewer_terms(t, viewer_alone)));
@@ -408,6 +409,7 @@ static std::vector<Evidence> refit_once(std::shared_mutex& mutex, SignalStore& s
     a.factor[u] = old ? params.user_factor[u] : 0.f;
     a.viewer_bias[u] = old ? viewer.user_bias[u] : 0.f;
     a.viewer_factor[u] = old ? viewer.user_factor[u] : 0.f;
+    a.viewer_factor2[u] = old ? viewer.user_factor2[u] : 0.f;
     a.author_flag_weight[u] = old ? sums.author_flag[u] : 0.f;
     a.author_exposure_weight[u] = old ? sums.author_exposure[u] : 0.f;
   }
@@ -433,6 +435,7 @@ static std::vector<Evidence> refit_once(std::shared_mutex& mutex, SignalStore& s
     st.factor[i] = keep ? params.item_factor[i] : 0.f;
     st.viewer_bias[i] = keep ? viewer.item_bias[i] : 0.f;
     st.viewer_factor[i] = keep ? viewer.item_factor[i] : 0.f;
+    st.viewer_factor2[i] = keep ? viewer.item_factor2[i] : 0.f;
     st.flag_weight[i] = keep ? sums.item_flag[i] : 0.f;
     st.exposure_weight[i] = keep ? sums.item_exposure[i] : 0.f;
     st.positive_flag_weight[i] = keep ? sums.side_flag[1][i] : 0.f;

@@ -65,7 +65,8 @@ std::size_t Accounts::bytes() const {
          vector_bytes(author_flag_weight) + vector_bytes(author_exposure_weight) +
          vector_bytes(trust) + vector_bytes(created_at) + vector_bytes(bits) + vector_bytes(bias) +
          vector_bytes(factor) + vector_bytes(viewer_bias) + vector_bytes(viewer_factor) +
-         vector_bytes(recent_at) + vector_bytes(recent_exposures) + vector_bytes(recent_flag_share);
+         vector_bytes(viewer_factor2) + vector_bytes(recent_at) + vector_bytes(recent_exposures) +
+         vector_bytes(recent_flag_share);
 }
 
 std::size_t Statuses::bytes() const {
@@ -74,7 +75,7 @@ std::size_t Statuses::bytes() const {
   return vector_bytes(ids) + index.bytes() + vector_bytes(authors) + vector_bytes(exposures) +
          vector_bytes(positives) + vector_bytes(flag_weight) + vector_bytes(exposure_weight) +
          sides + vector_bytes(bias) + vector_bytes(factor) + vector_bytes(viewer_bias) +
-         vector_bytes(viewer_factor) + vector_bytes(state);
+         vector_bytes(viewer_factor) + vector_bytes(viewer_factor2) + vector_bytes(state);
 }
 
 std::size_t SignalStore::bytes() const {
@@ -103,6 +104,7 @@ std::uint32_t SignalStore::ensure_account(AccountId id) {
   append(accounts.factor, 0);
   append(accounts.viewer_bias, 0);
   append(accounts.viewer_factor, 0);
+  append(accounts.viewer_factor2, 0);
   append(accounts.recent_at, 0);
   append(accounts.recent_exposures, 0);
   append(accounts.recent_flag_share, 0);
@@ -125,7 +127,8 @@ std::uint32_t SignalStore::ensure_status(StatusId id, std::uint32_t author) {
     statuses.flag_weight[index] = statuses.exposure_weight[index] = 0;
     statuses.positive_flag_weight[index] = statuses.positive_exposure_weight[index] = 0;
     statuses.bias[index] = statuses.factor[index] = 0;
-    statuses.viewer_bias[index] = statuses.viewer_factor[index] = 0;
+    statuses.viewer_bias[index] = statuses.viewer_factor[index] = statuses.viewer_factor2[index] =
+        0;
     statuses.state[index] = 0;
   } else {
     if (statuses.size() >= kMaxStatuses) return kNoIndex;
@@ -143,6 +146,7 @@ std::uint32_t SignalStore::ensure_status(StatusId id, std::uint32_t author) {
     append(statuses.state, 0);
     append(statuses.viewer_bias, 0);
     append(statuses.viewer_factor, 0);
+    append(statuses.viewer_factor2, 0);
   }
   statuses.index.insert(index, statuses.ids);
   return index;

@@ -122,8 +122,8 @@ struct Accounts {
   std::vector<Half> trust;                // weight of its flags, set at refit (and set_account)
   std::vector<std::uint32_t> created_at;  // unix seconds, 0 unknown
   std::vector<std::uint8_t> bits;
-  std::vector<Half> bias, factor;                // the factor model's user intercept and factor
-  std::vector<Half> viewer_bias, viewer_factor;  // the viewer (logistic) model's
+  std::vector<Half> bias, factor;  // the factor model's user intercept and factor
+  std::vector<Half> viewer_bias, viewer_factor, viewer_factor2;  // the viewer model's
   // As a viewer: its recent activity (add_recent()), held-out exposures
   // left out. recent_at is its newest exposure's or flag's time (unix
   // seconds); recent_exposures the exposures decayed to that time, in
@@ -148,8 +148,8 @@ struct Statuses {
   // axis (the negative side's are the totals minus these, as every account's
   // side shares sum to 1), so a viewer's prediction can lean on its own side.
   std::vector<float> positive_flag_weight, positive_exposure_weight;
-  std::vector<float> bias, factor;               // the factor model's status intercept and factor
-  std::vector<Half> viewer_bias, viewer_factor;  // the viewer (logistic) model's
+  std::vector<float> bias, factor;  // the factor model's status intercept and factor
+  std::vector<Half> viewer_bias, viewer_factor, viewer_factor2;  // the viewer model's
   std::vector<std::uint8_t> state;
 
   std::size_t size() const { return ids.size(); }
