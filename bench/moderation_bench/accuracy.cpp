@@ -48,7 +48,11 @@ void run_accuracy(const Dataset& data, const std::vector<std::uint64_t>& seeds) 
       "test pairs count;\n"
       "cold items: the same for a random 20 %% of items, at most %zu; the temporal split differs "
       "between seeds only\n"
-      "in the order of equal times (and in the models' own randomness)\n",
+      "in the order of equal times (and in the models' own randomness)\n"
+      "\"warm reference\" is not a model: user+item Bayes counted on every rating but the one "
+      "it scores, test pairs\n"
+      "included, so nothing is cold (on the cold splits: what knowing all the other ratings "
+      "would give)\n",
       kColdUserEvents, kColdItemEvents);
   std::printf("%-18s %-16s %8s %6s %7s %6s %7s %6s %6s %9s %11s\n", "split", "model", "AUC", "sd",
               "prec@5%", "sd", "rec@5%", "sd", "flags%", "test", "fit+score s");

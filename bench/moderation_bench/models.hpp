@@ -9,7 +9,10 @@
 //   user+item Bayes  shrunk user and item rates added on the logit scale
 //   logistic biases  logistic regression on user and item bias terms (SGD)
 // The Engine is fed exactly what the daemon would feed it: an exposure for
-// every rating, a flag for every rating <= 2, each account's facts.
+// every rating, a flag for every rating <= 2, each account's facts. Last
+// comes a reference that is not a model: user+item Bayes counted on every
+// rating but the scored one, test pairs included (what full knowledge of
+// the others gives; never a target).
 //
 // What it must never do: tune a baseline or the Engine on the test pairs.
 #pragma once
@@ -32,7 +35,7 @@ class Model {
   virtual double score(const Dataset& data, const Rating& pair) const = 0;
 };
 
-std::vector<std::unique_ptr<Model>> all_models();  // the baselines, then kith
+std::vector<std::unique_ptr<Model>> all_models();  // the baselines, kith, the reference
 std::unique_ptr<Model> make_item_bayes();
 
 // How MovieLens maps onto kith's ids: accounts are userIds, statuses are
