@@ -35,7 +35,7 @@ inline constexpr double kRateFloor = 1e-4;
 inline constexpr double kPositivePrior = 10;
 inline constexpr double kDefaultPositiveRate = 0.1;
 // Pseudo-exposures pulling the viewer's recent rate towards its overall one.
-inline constexpr double kRecentPrior = 5;
+inline constexpr double kRecentPrior = 10;
 
 inline double shrunk(double flags, double exposures, double prior_rate, double prior_weight) {
   const double rate = (flags + prior_weight * prior_rate) / (exposures + prior_weight);
