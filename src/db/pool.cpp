@@ -13,9 +13,9 @@
 // hit by every thread at the same instant. A connection the server ended
 // while it sat idle (a restart, pg_terminate_backend) is found before a job
 // is handed to it, and replaced at once: a restart that is over costs no
-// request. While no thread is connected,
-// jobs fail at once instead of piling up behind the backoff: the edge turns
-// that into 503 with Retry-After, which is more honest than a hung request.
+// request. While no thread is connected, jobs fail at once instead of
+// piling up behind the backoff: the edge turns that into 503 with
+// Retry-After, which is more honest than a hung request.
 //
 // The connection string is never logged: it may carry a password.
 #include "kith/db/pool.hpp"

@@ -60,10 +60,10 @@ namespace kith::mod::detail {
 // The viewer model: the same form on the log-odds scale, with a second
 // factor,
 //   P(flag | u shown i) = sigmoid(mu + b_u + b_i + f_u * f_i + g_u * g_i),
-// fitted by one Newton (IRLS) step per row per sweep, each a 3x3 solve. It is the
-// per-viewer blend's best single feature (jointly fitted biases beat
-// separately shrunk rates; the second factor adds taste the first axis
-// does not carry). It never decides anything instance-wide: the bridging
+// fitted by one Newton (IRLS) step per row per sweep, each a 3x3 solve.
+// It is the per-viewer blend's best single feature (jointly fitted biases
+// beat separately shrunk rates; the second factor carries taste the first
+// axis does not). It never decides anything instance-wide: the bridging
 // condition reads only the one-factor model above, whose single axis is
 // what "both sides" means.
 struct LogisticOptions {
