@@ -84,7 +84,9 @@ std::variant<StreamKey, std::string> parse_stream(std::string_view name,
     if (tag->size() > kMaxStreamTagLength) return std::string("Tag name too long");
     key.shown_tag = std::string(*tag);
     std::string_view bare = *tag;
-    if (bare.front() == '#') bare.remove_prefix(1);
+    // "#cats" and "cats" name the same tag; so does "##cats" (no tag
+    // itself starts with '#').
+    while (!bare.empty() && bare.front() == '#') bare.remove_prefix(1);
     if (bare.empty()) return std::string("Missing tag name parameter");
     for (char c : bare) {
       // Tags are stored lower case; ASCII letters are folded here, other

@@ -32,6 +32,9 @@ TEST_CASE("stream names and parameters", "[streaming]") {
         "Unknown stream type");
   CHECK(std::holds_alternative<std::string>(parse_stream("hashtag", std::nullopt, std::nullopt)));
   CHECK(std::holds_alternative<std::string>(parse_stream("hashtag", "#", std::nullopt)));
+  CHECK(std::holds_alternative<std::string>(parse_stream("hashtag", "###", std::nullopt)));
+  // Found by fuzz_stream_message: more than one leading '#' all go.
+  CHECK(std::get<StreamKey>(parse_stream("hashtag", "###Ca", std::nullopt)).tag == "ca");
   CHECK(std::holds_alternative<std::string>(
       parse_stream("hashtag", std::string(kMaxStreamTagLength + 1, 'a'), std::nullopt)));
   CHECK(std::holds_alternative<std::string>(parse_stream("list", std::nullopt, "-1")));
