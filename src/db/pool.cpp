@@ -113,14 +113,35 @@ bool is_server_shutdown(const std::exception& e) {
   return sql && sql->sqlstate().starts_with("57P");
 }
 
+// Sends the server's notices and warnings to the log instead of stderr,
+// and remembers a FATAL one: the server ending the session while it was
+// idle (libpq hands that message over as a notice).
+class NoticeLogger final : public pqxx::errorhandler {
+ public:
+  explicit NoticeLogger(pqxx::connection_base& connection) : pqxx::errorhandler(connection) {}
+  bool operator()(const char message[]) noexcept override {
+    const std::string_view text(message);
+    if (text.starts_with("FATAL")) fatal = true;
+    if (text.starts_with("NOTICE") || text.starts_with("DEBUG") || text.starts_with("INFO")) {
+      spdlog::debug("postgres: {}", one_line(text));
+    } else {
+      spdlog::warn("postgres: {}", one_line(text));
+    }
+    return false;
+  }
+  bool fatal = false;
+};
+
 // Whether PostgreSQL has ended this idle connection since its last job. An
 // idle connection's socket has nothing to read unless the server sent
 // something unasked: a notice, or the FATAL message and end of stream of a
-// terminated session. One poll() tells; libpq then reads what came, and the
-// end of stream (perhaps on a second read) marks the connection broken.
-bool ended_by_server(pqxx::connection& connection) {
+// terminated session. One poll() tells; libpq then reads what came, and
+// either the FATAL message or the end of stream (perhaps on a second read)
+// says the session is over. A connection cut without a word (a host gone,
+// a dropped route) is not readable: its next job finds it broken.
+bool ended_by_server(pqxx::connection& connection, const NoticeLogger& notices) {
   for (int reads = 0; reads < 4; ++reads) {
-    if (!connection.is_open()) return true;
+    if (!connection.is_open() || notices.fatal) return true;
     pollfd socket{connection.sock(), POLLIN, 0};
     if (::poll(&socket, 1, 0) <= 0) return false;
     try {
@@ -129,23 +150,8 @@ bool ended_by_server(pqxx::connection& connection) {
       return true;
     }
   }
-  return !connection.is_open();
+  return !connection.is_open() || notices.fatal;
 }
-
-// Sends the server's notices and warnings to the log instead of stderr.
-class NoticeLogger final : public pqxx::errorhandler {
- public:
-  explicit NoticeLogger(pqxx::connection_base& connection) : pqxx::errorhandler(connection) {}
-  bool operator()(const char message[]) noexcept override {
-    const std::string_view text(message);
-    if (text.starts_with("NOTICE") || text.starts_with("DEBUG") || text.starts_with("INFO")) {
-      spdlog::debug("postgres: {}", one_line(text));
-    } else {
-      spdlog::warn("postgres: {}", one_line(text));
-    }
-    return false;
-  }
-};
 
 }  // namespace
 
@@ -338,13 +344,29 @@ bool Pool::next_job(Worker& worker, std::optional<Pending>& job) {
   return true;
 }
 
+// Replaces a connection the server ended while idle, if PostgreSQL takes a
+// new one; otherwise drops it. The thread counts as connected throughout a
+// successful replacement, so peers never see the pool empty meanwhile and
+// fail their jobs.
+void Pool::replace_ended_connection(Worker& worker) {
+  spdlog::warn("database connection {} ended by the server while idle; reconnecting", worker.index);
+  try {
+    worker.notices.reset();
+    worker.connection.emplace(options_.connection_string);
+    worker.notices.emplace(*worker.connection);
+    spdlog::info("database connection {} restored", worker.index);
+  } catch (const std::exception& e) {
+    worker.notices.reset();
+    drop_connection(worker, e.what());  // counted gone; reconnects in the background
+  }
+}
+
 void Pool::serve(Worker& worker, Pending& pending) {
   std::exception_ptr error;
-  if (worker.connection && ended_by_server(*worker.connection)) {
-    drop_connection(worker, "ended by the server while idle");
-    connect(worker);  // PostgreSQL may be back already; if not, the job fails
-  }
-  if (Clock::now() - pending.queued_at > options_.acquire_timeout) {
+  const bool timed_out = Clock::now() - pending.queued_at > options_.acquire_timeout;
+  if (!timed_out && worker.connection && ended_by_server(*worker.connection, *worker.notices))
+    replace_ended_connection(worker);
+  if (timed_out) {
     error = unavailable("timed out waiting for a database connection");
   } else if (!worker.connection) {
     error = unavailable();

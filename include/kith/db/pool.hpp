@@ -117,6 +117,7 @@ class Pool {
   void worker_loop(unsigned index);
   void connect(Worker& worker);
   void drop_connection(Worker& worker, const char* reason);
+  void replace_ended_connection(Worker& worker);
   bool next_job(Worker& worker, std::optional<Pending>& job);
   void serve(Worker& worker, Pending& pending);
   void shutdown() noexcept;
