@@ -19,6 +19,7 @@
 #include "kith/ap/outbox.hpp"
 #include "kith/api/entities.hpp"
 #include "kith/api/status_text.hpp"
+#include "kith/api/tag_name.hpp"
 #include "kith/db/local_actions.hpp"
 #include "kith/db/relationships.hpp"
 #include "kith/http/url.hpp"
@@ -498,10 +499,7 @@ http::Handler account_statuses(ApiRoutes& routes) {
     filter.only_media = parse_bool(params.first("only_media")).value_or(false);
     filter.exclude_sensitive = parse_bool(params.first("exclude_sensitive")).value_or(false);
     filter.pinned = parse_bool(params.first("pinned")).value_or(false);
-    filter.tagged = params.first("tagged").value_or("");
-    if (!filter.tagged.empty() && filter.tagged.front() == '#') filter.tagged.erase(0, 1);
-    std::transform(filter.tagged.begin(), filter.tagged.end(), filter.tagged.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    filter.tagged = normalised_tag_name(params.first("tagged").value_or(""));
     if (filter.tagged.size() > kMaxTagNameLength) co_return json_ok(json::array());
     const std::string& host = routes.context.config.host;
     std::vector<std::int64_t> ids;

@@ -2,6 +2,8 @@
 // Depends on nlohmann/json only, so the fuzz target compiles it alone.
 #include "stream_requests.hpp"
 
+#include "kith/api/tag_name.hpp"
+
 #include <charconv>
 
 namespace kith::api {
@@ -83,16 +85,8 @@ std::variant<StreamKey, std::string> parse_stream(std::string_view name,
     if (!tag || tag->empty()) return std::string("Missing tag name parameter");
     if (tag->size() > kMaxStreamTagLength) return std::string("Tag name too long");
     key.shown_tag = std::string(*tag);
-    std::string_view bare = *tag;
-    // "#cats" and "cats" name the same tag; so does "##cats" (no tag
-    // itself starts with '#').
-    while (!bare.empty() && bare.front() == '#') bare.remove_prefix(1);
-    if (bare.empty()) return std::string("Missing tag name parameter");
-    for (char c : bare) {
-      // Tags are stored lower case; ASCII letters are folded here, other
-      // bytes are compared as they are.
-      key.tag += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-    }
+    key.tag = normalised_tag_name(*tag);
+    if (key.tag.empty()) return std::string("Missing tag name parameter");
   }
   if (key.kind == StreamKind::list) {
     if (!list || list->empty()) return std::string("Missing list name parameter");

@@ -10,6 +10,7 @@
 #include <pqxx/pqxx>
 
 #include "client_support.hpp"
+#include "kith/api/tag_name.hpp"
 #include "kith/db/feeds.hpp"
 #include "kith/db/lists.hpp"
 
@@ -77,12 +78,10 @@ constexpr std::size_t kMaxTimelineTagBytes = 256;
 // kMaxExtraTimelineTags; over-long ones are left out.
 std::vector<std::string> tag_names(const Params& params, const std::string& name) {
   std::vector<std::string> out;
-  for (std::string tag : params.all(name)) {
+  for (const std::string& given : params.all(name)) {
     if (out.size() >= kMaxExtraTimelineTags) break;
-    if (!tag.empty() && tag.front() == '#') tag.erase(0, 1);
+    std::string tag = normalised_tag_name(given);
     if (tag.empty() || tag.size() > kMaxTimelineTagBytes) continue;
-    for (char& c : tag)
-      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
     out.push_back(std::move(tag));
   }
   return out;

@@ -7,6 +7,7 @@
 
 #include "../../src/api/stream_requests.hpp"
 #include "../../src/api/streaming_hub.hpp"
+#include "kith/api/tag_name.hpp"
 #include "kith/http/stream.hpp"
 
 using namespace kith::api;
@@ -102,4 +103,13 @@ TEST_CASE("the outbox cuts off a client that does not keep up", "[streaming]") {
   CHECK(wakes == 4);
   outbox.finish();
   CHECK_FALSE(outbox.push("1"));
+}
+
+TEST_CASE("a tag name is the same with or without leading '#', in any ASCII case", "[streaming]") {
+  using kith::api::normalised_tag_name;
+  CHECK(normalised_tag_name("Cats") == "cats");
+  CHECK(normalised_tag_name("#Cats") == "cats");
+  CHECK(normalised_tag_name("###Cats") == "cats");
+  CHECK(normalised_tag_name("#") == "");
+  CHECK(normalised_tag_name("Ünïcode#X") == "Ünïcode#x");  // only ASCII folds; inner '#' stays
 }
