@@ -12,9 +12,13 @@ namespace kith::mod::detail {
 
 namespace {
 
-// Zero biases and user factors, and small deterministic starting factors
-// for statuses (zero would be a fixed point of the alternation), from
-// mix64((i ^ key_xor) + key_add) for status i.
+// A small deterministic starting factor for status i (zero would be a
+// fixed point of the alternation), from mix64((i ^ key_xor) + key_add).
+float starting_factor(std::size_t i, std::uint64_t key_xor, std::uint64_t key_add) {
+  return static_cast<float>((mix64((i ^ key_xor) + key_add) >> 11) * 0x1.0p-53 - 0.5) * 0.2f;
+}
+
+// Zero biases and user factors, and starting factors for statuses.
 FactorParams starting_params(std::size_t users, std::size_t items, std::uint64_t key_xor,
                              std::uint64_t key_add) {
   FactorParams p;
@@ -22,9 +26,7 @@ FactorParams starting_params(std::size_t users, std::size_t items, std::uint64_t
   p.user_factor.assign(users, 0);
   p.item_bias.assign(items, 0);
   p.item_factor.resize(items);
-  for (std::size_t i = 0; i < items; ++i)
-    p.item_factor[i] =
-        static_cast<float>((mix64((i ^ key_xor) + key_add) >> 11) * 0x1.0p-53 - 0.5) * 0.2f;
+  for (std::size_t i = 0; i < items; ++i) p.item_factor[i] = starting_factor(i, key_xor, key_add);
   return p;
 }
 
@@ -221,10 +223,8 @@ FactorParams fit_logistic_model(const Csr& by_user, const Csr& by_item, const Lo
   const float mu = static_cast<float>(std::log(rate / (1 - rate)));
   // Users start at zero, statuses with small deterministic factors.
   std::vector<Row> users(by_user.rows(), Row{}), items(by_item.rows(), Row{});
-  const FactorParams first = starting_params(0, items.size(), 0, 77);
-  const FactorParams second = starting_params(0, items.size(), 0, 78);
   for (std::size_t i = 0; i < items.size(); ++i)
-    items[i] = {0, first.item_factor[i], second.item_factor[i], 0};
+    items[i] = {0, starting_factor(i, 0, 77), starting_factor(i, 0, 78), 0};
   for (int it = 0; it < o.iterations; ++it) {
     logistic_all(by_user, mu, items, users, o);
     logistic_all(by_item, mu, users, items, o);

@@ -136,8 +136,9 @@ inline Rates rates_for(const SignalStore& store, std::uint32_t user, std::uint32
     c.user_flags = a.flags_given[user];
     c.user_exposures = a.exposures_seen[user];
     c.user_positives = a.positives_given[user];
-    c.user_recent_exposures = a.recent_exposures[user] / kRecentExposureUnits;
-    c.user_recent_flags = c.user_recent_exposures * a.recent_flag_share[user] / kRecentShareScale;
+    const Accounts::RecentSums recent = a.recent_sums(user);
+    c.user_recent_exposures = recent.exposures;
+    c.user_recent_flags = recent.flags;
     c.recent_closeness = recent_closeness(at, a.recent_at[user]);
   }
   if (item != kNoIndex && author == kNoIndex) author = s.authors[item];

@@ -349,11 +349,10 @@ static std::vector<Evidence> refit_once(std::shared_mutex& mutex, SignalStore& s
     snap.recent_at = store.accounts.recent_at;
     snap.recent_exposures.resize(snap.users);
     snap.recent_flags.resize(snap.users);
-    for (std::size_t u = 0; u < snap.users; ++u) {
-      snap.recent_exposures[u] =
-          static_cast<float>(store.accounts.recent_exposures[u] / kRecentExposureUnits);
-      snap.recent_flags[u] = static_cast<float>(
-          snap.recent_exposures[u] * store.accounts.recent_flag_share[u] / kRecentShareScale);
+    for (std::uint32_t u = 0; u < snap.users; ++u) {
+      const Accounts::RecentSums recent = store.accounts.recent_sums(u);
+      snap.recent_exposures[u] = static_cast<float>(recent.exposures);
+      snap.recent_flags[u] = static_cast<float>(recent.flags);
     }
     snap.held_out_at.reserve(store.held_out_pairs.size());
     for (std::size_t k = 0; k < store.held_out_pairs.size(); ++k)

@@ -33,8 +33,7 @@ void append(std::vector<T>& v, std::type_identity_t<T> value) {
 void SignalStore::add_recent(std::uint32_t user, std::int64_t at, float exposure, float flag) {
   const std::uint32_t t = clamp_time(at);
   std::uint32_t& last = accounts.recent_at[user];
-  double exposures = accounts.recent_exposures[user] / kRecentExposureUnits;
-  double flags = exposures * accounts.recent_flag_share[user] / kRecentShareScale;
+  auto [flags, exposures] = accounts.recent_sums(user);
   if (t > last) {
     // Newer than anything so far: decay the sums to t.
     const double decay = std::exp(-static_cast<double>(t - last) / kRecentSeconds);

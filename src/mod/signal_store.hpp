@@ -127,11 +127,20 @@ struct Accounts {
   // As a viewer: its recent activity (add_recent()), held-out exposures
   // left out. recent_at is its newest exposure's or flag's time (unix
   // seconds); recent_exposures the exposures decayed to that time, in
-  // 1/kRecentExposureUnits (at most kMaxRecentExposures); recent_flag_share the decayed flags'
-  // share of them, in 1/kRecentShareScale.
+  // 1/kRecentExposureUnits (at most kMaxRecentExposures);
+  // recent_flag_share the decayed flags' share of them, in
+  // 1/kRecentShareScale. recent_sums() decodes them.
   std::vector<std::uint32_t> recent_at;
   std::vector<std::uint16_t> recent_exposures;
   std::vector<std::uint16_t> recent_flag_share;
+
+  struct RecentSums {
+    double flags = 0, exposures = 0;
+  };
+  RecentSums recent_sums(std::uint32_t user) const {
+    const double exposures = recent_exposures[user] / kRecentExposureUnits;
+    return {exposures * recent_flag_share[user] / kRecentShareScale, exposures};
+  }
 
   std::size_t size() const { return ids.size(); }
   std::size_t bytes() const;
