@@ -15,8 +15,7 @@
 //
 // What it must never do: guess. Anything malformed (a wrong field count,
 // a non-numeric or negative id, an over-long domain, a sensitivity outside
-// 0..1) is refused (nullopt),
-// and nothing here throws.
+// 0..1) is refused (nullopt), and nothing here throws.
 #pragma once
 
 #include <cstdint>
